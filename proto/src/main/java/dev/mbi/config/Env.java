@@ -1,0 +1,137 @@
+package dev.mbi.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a service's settings from environment variables. Every bad value is collected,
+ * so a misconfigured service reports all its problems at once, each naming the variable.
+ */
+public final class Env {
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+
+    private final Map<String, String> values;
+    private final List<String> problems = new ArrayList<>();
+
+    public Env(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    public static Env system() {
+        return new Env(System.getenv());
+    }
+
+    public String string(String name, String defaultValue) {
+        String v = values.get(name);
+        return v == null || v.isBlank() ? defaultValue : v.trim();
+    }
+
+    public int integer(String name, int defaultValue, int min, int max) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(v.trim());
+            if (parsed < min || parsed > max) {
+                problems.add(name + "=" + v + ": must be between " + min + " and " + max);
+                return defaultValue;
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            problems.add(name + "=" + v + ": not a whole number");
+            return defaultValue;
+        }
+    }
+
+    public boolean bool(String name, boolean defaultValue) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        return switch (v.trim().toLowerCase()) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> {
+                problems.add(name + "=" + v + ": use true or false");
+                yield defaultValue;
+            }
+        };
+    }
+
+    /** A duration such as "30m", "90s", "1h30m", "250ms", or a plain number of seconds. */
+    public Duration duration(String name, Duration defaultValue, Duration min) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        Duration parsed = parseDuration(v.trim());
+        if (parsed == null) {
+            problems.add(name + "=" + v + ": not a duration (examples: 30m, 90s, 1h, 500ms, or seconds as a number)");
+            return defaultValue;
+        }
+        if (parsed.compareTo(min) < 0) {
+            problems.add(name + "=" + v + ": must be at least " + min.toMillis() + "ms");
+            return defaultValue;
+        }
+        return parsed;
+    }
+
+    public <E extends Enum<E>> E choice(String name, E defaultValue, Class<E> type) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v.trim())) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase());
+        }
+        problems.add(name + "=" + v + ": use one of " + String.join(", ", names));
+        return defaultValue;
+    }
+
+    /** Records a problem found by a check that spans several variables. */
+    public void problem(String message) {
+        problems.add(message);
+    }
+
+    /** Throws one exception listing every bad value read so far. */
+    public void requireValid(String service) {
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(
+                    service + " cannot start; fix these environment variables:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    static Duration parseDuration(String text) {
+        if (text.matches("\\d+")) {
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        Matcher m = DURATION_PART.matcher(text);
+        long millis = 0;
+        int end = 0;
+        while (m.find()) {
+            if (m.start() != end) {
+                return null;
+            }
+            double amount = Double.parseDouble(m.group(1));
+            millis += (long) switch (m.group(2)) {
+                case "ms" -> amount;
+                case "s" -> amount * 1_000;
+                case "m" -> amount * 60_000;
+                default -> amount * 3_600_000;
+            };
+            end = m.end();
+        }
+        return end == text.length() && end > 0 ? Duration.ofMillis(millis) : null;
+    }
+}

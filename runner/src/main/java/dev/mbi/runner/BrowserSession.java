@@ -1,0 +1,56 @@
+package dev.mbi.runner;
+
+import dev.mbi.proto.v1.InputEvent;
+
+/** The browser one runner drives: it shows one page, takes input and produces frames. */
+interface BrowserSession extends AutoCloseable {
+
+    /** Injects one input event (pointer, wheel, key, text or navigation). */
+    void dispatch(InputEvent event) throws BrowserException;
+
+    /** The page's viewport in CSS pixels. */
+    int viewportWidth();
+
+    int viewportHeight();
+
+    /** Process ids of the browser and its helpers, for CPU and memory figures. */
+    long browserPid();
+
+    /** Closes the browser and removes everything it wrote to disk. Safe to call twice. */
+    @Override
+    void close();
+
+    /** What a browser tells the runner as it happens; called from the browser's threads. */
+    interface Listener {
+        void onFrame(CapturedFrame frame);
+
+        void onNavigated(String url, String title);
+
+        /** The browser or page is gone for good (crash, exit); the runner must end the session. */
+        void onFailure(String reason);
+    }
+
+    /** One encoded viewport image as the browser produced it. */
+    record CapturedFrame(byte[] jpeg, int width, int height, long captureTimeUs) {
+    }
+
+    /** How to open a browser for one session. */
+    record Spec(String url, int viewportWidth, int viewportHeight) {
+    }
+
+    /** Opens browsers; the seam where another capture path (e.g. a desktop display) plugs in. */
+    interface Factory {
+        BrowserSession open(Spec spec, Listener listener) throws BrowserException;
+    }
+
+    /** The browser could not do what was asked; the message says what and why. */
+    final class BrowserException extends Exception {
+        BrowserException(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        BrowserException(String message) {
+            super(message);
+        }
+    }
+}

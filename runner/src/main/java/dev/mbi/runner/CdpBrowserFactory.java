@@ -1,0 +1,103 @@
+package dev.mbi.runner;
+
+import com.ruiyun.jvppeteer.api.core.Browser;
+import com.ruiyun.jvppeteer.cdp.core.Puppeteer;
+import com.ruiyun.jvppeteer.cdp.entities.LaunchOptions;
+import com.ruiyun.jvppeteer.cdp.entities.Viewport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/** Starts headless Chromium through jvppeteer (CDP) with a fresh profile that is removed at the end. */
+final class CdpBrowserFactory implements BrowserSession.Factory {
+    private static final Logger LOG = Logger.getLogger(CdpBrowserFactory.class.getName());
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+    /** Flags every runner's Chromium gets; RUNNER_CHROME_FLAGS adds to them. */
+    static final List<String> BASE_FLAGS = List.of(
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--test-type",
+            "--hide-scrollbars",
+            "--mute-audio",
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows");
+
+    private final RunnerConfig config;
+
+    CdpBrowserFactory(RunnerConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public BrowserSession open(BrowserSession.Spec spec, BrowserSession.Listener listener)
+            throws BrowserSession.BrowserException {
+        Path workDir;
+        try {
+            Files.createDirectories(config.workDir());
+            workDir = Files.createTempDirectory(config.workDir(), "mbi-runner-" + config.sessionId() + "-");
+        } catch (IOException e) {
+            throw new BrowserSession.BrowserException(
+                    "cannot create a profile folder under " + config.workDir() + " (set RUNNER_WORK_DIR to a writable folder)", e);
+        }
+        if (!Files.isExecutable(Path.of(config.chromiumPath()))) {
+            CdpBrowserSession.deleteTree(workDir);
+            throw new BrowserSession.BrowserException("Chromium not found at " + config.chromiumPath()
+                    + ": install it (apt-get install chromium) or set CHROMIUM_PATH");
+        }
+        List<String> args = new ArrayList<>(BASE_FLAGS);
+        args.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
+        args.addAll(config.extraChromeFlags());
+        LaunchOptions options = LaunchOptions.builder()
+                .executablePath(executable(workDir).toString())
+                .headless(true)
+                .userDataDir(workDir.resolve("profile").toString())
+                .args(args)
+                .defaultViewport(new Viewport(spec.viewportWidth(), spec.viewportHeight()))
+                .timeout(30_000)
+                .protocolTimeout(30_000)
+                .build();
+        Browser browser;
+        try {
+            browser = Puppeteer.launch(options);
+        } catch (IOException | RuntimeException e) {
+            CdpBrowserSession.deleteTree(workDir);
+            throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
+        }
+        return CdpBrowserSession.start(browser, workDir, spec, config.jpegQuality(), listener);
+    }
+
+    /**
+     * Chromium must never outlive its runner, even one killed with SIGKILL: where setpriv exists,
+     * Chromium is started through it with a parent-death signal, so the kernel ends it with us.
+     */
+    private Path executable(Path workDir) {
+        if (!Files.isExecutable(SETPRIV)) {
+            LOG.warning("session " + config.sessionId() + ": " + SETPRIV
+                    + " is missing (util-linux); Chromium may outlive a runner that is killed");
+            return Path.of(config.chromiumPath());
+        }
+        Path wrapper = workDir.resolve("chromium");
+        try {
+            Files.writeString(wrapper, "#!/bin/sh\nexec " + SETPRIV + " --pdeathsig KILL -- '"
+                    + config.chromiumPath().replace("'", "'\\''") + "' \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+            return wrapper;
+        } catch (IOException e) {
+            LOG.warning("session " + config.sessionId() + ": cannot write the Chromium wrapper: " + e.getMessage());
+            return Path.of(config.chromiumPath());
+        }
+    }
+}

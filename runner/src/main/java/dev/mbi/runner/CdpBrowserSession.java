@@ -1,0 +1,293 @@
+package dev.mbi.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.ruiyun.jvppeteer.api.core.Browser;
+import com.ruiyun.jvppeteer.api.core.CDPSession;
+import com.ruiyun.jvppeteer.api.core.Frame;
+import com.ruiyun.jvppeteer.api.core.Page;
+import com.ruiyun.jvppeteer.api.events.BrowserEvents;
+import com.ruiyun.jvppeteer.api.events.ConnectionEvents;
+import com.ruiyun.jvppeteer.api.events.PageEvents;
+import com.ruiyun.jvppeteer.cdp.entities.GoToOptions;
+import com.ruiyun.jvppeteer.cdp.events.ScreencastFrameEvent;
+import com.ruiyun.jvppeteer.common.PuppeteerLifeCycle;
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.Navigate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/** One Chromium page driven over CDP: screencast frames out, input in. */
+final class CdpBrowserSession implements BrowserSession {
+    private static final Logger LOG = Logger.getLogger(CdpBrowserSession.class.getName());
+    /** A page that never paints still needs a first frame: take a screenshot after this long. */
+    private static final long FIRST_FRAME_GRACE_MS = 1_500;
+
+    private final Browser browser;
+    private final Page page;
+    private final CDPSession cdp;
+    private final Path workDir;
+    private final Spec spec;
+    private final Listener listener;
+    private final CdpInput input;
+    /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order. */
+    private final ExecutorService frameExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("frames").factory());
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong framesSeen = new AtomicLong();
+    private volatile int lastFrameWidth;
+    private volatile int lastFrameHeight;
+
+    private CdpBrowserSession(Browser browser, Page page, CDPSession cdp, Path workDir, Spec spec, Listener listener) {
+        this.browser = browser;
+        this.page = page;
+        this.cdp = cdp;
+        this.workDir = workDir;
+        this.spec = spec;
+        this.listener = listener;
+        this.input = new CdpInput(spec.viewportWidth(), spec.viewportHeight());
+        this.lastFrameWidth = spec.viewportWidth();
+        this.lastFrameHeight = spec.viewportHeight();
+    }
+
+    static CdpBrowserSession start(Browser browser, Path workDir, Spec spec, int jpegQuality, Listener listener)
+            throws BrowserException {
+        CdpBrowserSession session = null;
+        try {
+            List<Page> pages = browser.pages();
+            Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
+            CDPSession cdp = page.createCDPSession();
+            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, listener);
+            session.watch();
+            session.startScreencast(jpegQuality);
+            session.openFirstPage();
+            session.ensureFirstFrame(jpegQuality);
+            return session;
+        } catch (RuntimeException | InterruptedException e) {
+            if (session != null) {
+                session.close();
+            } else {
+                browser.process().destroyForcibly();
+                deleteTree(workDir);
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new BrowserException("Chromium could not open the page: " + e.getMessage(), e);
+        }
+    }
+
+    private void watch() {
+        browser.on(BrowserEvents.Disconnected, (Consumer<Object>) ignored -> {
+            if (!closed.get()) {
+                listener.onFailure("Chromium exited unexpectedly");
+            }
+        });
+        browser.process().onExit().thenRun(() -> {
+            if (!closed.get()) {
+                listener.onFailure("Chromium exited unexpectedly (exit code " + browser.process().exitValue() + ")");
+            }
+        });
+        page.on(PageEvents.Error, (Consumer<Object>) error -> {
+            if (!closed.get()) {
+                listener.onFailure("the page crashed");
+            }
+        });
+        page.on(PageEvents.FrameNavigated, (Consumer<Frame>) frame -> {
+            if (frame.parentFrame() == null) {
+                String url = frame.url();
+                frameExecutor.execute(() -> listener.onNavigated(url, titleOrEmpty()));
+            }
+        });
+        cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event ->
+                frameExecutor.execute(() -> onScreencastFrame(event)));
+    }
+
+    private void startScreencast(int jpegQuality) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("format", "jpeg");
+        params.put("quality", jpegQuality);
+        params.put("maxWidth", spec.viewportWidth());
+        params.put("maxHeight", spec.viewportHeight());
+        params.put("everyNthFrame", 1);
+        cdp.send("Page.startScreencast", params);
+    }
+
+    private void openFirstPage() throws InterruptedException {
+        GoToOptions options = new GoToOptions();
+        options.setTimeout(30_000);
+        options.setWaitUntil(List.of(PuppeteerLifeCycle.load));
+        try {
+            page.goTo(spec.url(), options);
+        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            // Like a local browser: a page that fails to load shows Chromium's error page, and the
+            // user can still navigate elsewhere. Only a dead browser is fatal.
+            if (!browser.connected()) {
+                throw new IllegalStateException("Chromium exited while opening " + spec.url(), e);
+            }
+            LOG.warning("opening " + spec.url() + " did not finish cleanly: " + e.getMessage());
+        }
+    }
+
+    /** Static pages may not paint again after the screencast starts; capture one frame by hand. */
+    private void ensureFirstFrame(int jpegQuality) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + FIRST_FRAME_GRACE_MS;
+        while (framesSeen.get() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(25);
+        }
+        if (framesSeen.get() > 0) {
+            return;
+        }
+        Map<String, Object> params = new HashMap<>();
+        params.put("format", "jpeg");
+        params.put("quality", jpegQuality);
+        JsonNode shot = cdp.send("Page.captureScreenshot", params);
+        byte[] jpeg = Base64.getDecoder().decode(shot.get("data").asText());
+        frameExecutor.execute(() -> emit(jpeg, System.currentTimeMillis() * 1_000));
+    }
+
+    private void onScreencastFrame(ScreencastFrameEvent event) {
+        if (closed.get()) {
+            return;
+        }
+        // Chromium stops the screencast after a few frames unless each one is acknowledged.
+        Map<String, Object> ack = new HashMap<>();
+        ack.put("sessionId", event.getSessionId());
+        try {
+            cdp.send("Page.screencastFrameAck", ack, null, false);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "screencast ack failed", e);
+        }
+        long captureUs = event.getMetadata() != null && event.getMetadata().getTimestamp() != null
+                ? event.getMetadata().getTimestamp().movePointRight(6).longValue()
+                : System.currentTimeMillis() * 1_000;
+        emit(Base64.getDecoder().decode(event.getData()), captureUs);
+    }
+
+    private void emit(byte[] jpeg, long captureUs) {
+        int[] size = JpegSize.read(jpeg);
+        int width = size != null ? size[0] : spec.viewportWidth();
+        int height = size != null ? size[1] : spec.viewportHeight();
+        lastFrameWidth = width;
+        lastFrameHeight = height;
+        framesSeen.incrementAndGet();
+        listener.onFrame(new CapturedFrame(jpeg, width, height, captureUs));
+    }
+
+    @Override
+    public void dispatch(InputEvent event) throws BrowserException {
+        try {
+            if (event.hasNavigate()) {
+                navigate(event.getNavigate());
+                return;
+            }
+            for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
+                cdp.send(command.method(), command.params());
+            }
+        } catch (RuntimeException e) {
+            throw new BrowserException("input " + event.getKindCase() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void navigate(Navigate navigate) {
+        switch (navigate.getAction()) {
+            case NAVIGATE_ACTION_BACK -> historyStep(-1);
+            case NAVIGATE_ACTION_FORWARD -> historyStep(1);
+            case NAVIGATE_ACTION_RELOAD -> cdp.send("Page.reload", new HashMap<>());
+            default -> {
+                Map<String, Object> params = new HashMap<>();
+                params.put("url", navigate.getUrl());
+                cdp.send("Page.navigate", params);
+            }
+        }
+    }
+
+    private void historyStep(int step) {
+        JsonNode history = cdp.send("Page.getNavigationHistory", new HashMap<>());
+        int target = history.get("currentIndex").asInt() + step;
+        JsonNode entries = history.get("entries");
+        if (target < 0 || target >= entries.size()) {
+            return;
+        }
+        Map<String, Object> params = new HashMap<>();
+        params.put("entryId", entries.get(target).get("id").asInt());
+        cdp.send("Page.navigateToHistoryEntry", params);
+    }
+
+    private String titleOrEmpty() {
+        try {
+            return page.title();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Override
+    public int viewportWidth() {
+        return spec.viewportWidth();
+    }
+
+    @Override
+    public int viewportHeight() {
+        return spec.viewportHeight();
+    }
+
+    @Override
+    public long browserPid() {
+        return browser.process().pid();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Process process = browser.process();
+        Thread closer = Thread.ofVirtual().start(() -> {
+            try {
+                browser.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "browser close", e);
+            }
+        });
+        try {
+            closer.join(1_500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Whatever close() managed, nothing of this Chromium may survive.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        frameExecutor.shutdownNow();
+        deleteTree(workDir);
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warning("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+}

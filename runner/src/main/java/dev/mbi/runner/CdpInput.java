@@ -1,0 +1,152 @@
+package dev.mbi.runner;
+
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.KeyAction;
+import dev.mbi.proto.v1.KeyEvent;
+import dev.mbi.proto.v1.MouseButton;
+import dev.mbi.proto.v1.PointerEvent;
+import dev.mbi.proto.v1.WheelEvent;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates input events into CDP {@code Input.*} commands. Pointer coordinates arrive in the
+ * pixel space of the frames the client sees and leave in the page's CSS pixels.
+ * Not thread-safe: one instance per session, fed in order.
+ */
+final class CdpInput {
+    /** CDP modifier bits (same as the wire's). */
+    static final int ALT = 1;
+    static final int CTRL = 2;
+    static final int META = 4;
+
+    /** One CDP command: method and params. Params are a mutable map because the CDP client mutates it. */
+    record Command(String method, Map<String, Object> params) {
+    }
+
+    private final int viewportWidth;
+    private final int viewportHeight;
+    private int pressedButtons;
+
+    CdpInput(int viewportWidth, int viewportHeight) {
+        this.viewportWidth = viewportWidth;
+        this.viewportHeight = viewportHeight;
+    }
+
+    /**
+     * @param frameWidth  width of the last frame sent to clients, used when the event states none
+     * @param frameHeight height of that frame
+     * @return the commands to send, in order; empty for navigation (handled by the browser session)
+     */
+    List<Command> translate(InputEvent event, int frameWidth, int frameHeight) {
+        return switch (event.getKindCase()) {
+            case POINTER -> List.of(pointer(event.getPointer(), frameWidth, frameHeight));
+            case WHEEL -> List.of(wheel(event.getWheel(), frameWidth, frameHeight));
+            case KEY -> List.of(key(event.getKey()));
+            case TEXT -> event.getText().getText().isEmpty()
+                    ? List.of()
+                    : List.of(new Command("Input.insertText", params("text", event.getText().getText())));
+            case NAVIGATE, KIND_NOT_SET -> List.of();
+        };
+    }
+
+    private Command pointer(PointerEvent p, int frameWidth, int frameHeight) {
+        double x = scale(p.getX(), p.getFrameWidth() > 0 ? p.getFrameWidth() : frameWidth, viewportWidth);
+        double y = scale(p.getY(), p.getFrameHeight() > 0 ? p.getFrameHeight() : frameHeight, viewportHeight);
+        int bit = buttonBit(p.getButton());
+        String type;
+        switch (p.getAction()) {
+            case POINTER_ACTION_DOWN -> {
+                type = "mousePressed";
+                pressedButtons |= bit;
+            }
+            case POINTER_ACTION_UP -> {
+                type = "mouseReleased";
+                pressedButtons &= ~bit;
+            }
+            default -> type = "mouseMoved";
+        }
+        Map<String, Object> params = params("type", type);
+        params.put("x", x);
+        params.put("y", y);
+        params.put("modifiers", p.getModifiers());
+        params.put("buttons", pressedButtons);
+        if (type.equals("mouseMoved")) {
+            params.put("button", pressedButtons == 0 ? "none" : buttonName(firstPressed()));
+        } else {
+            params.put("button", buttonName(p.getButton() == MouseButton.MOUSE_BUTTON_NONE ? MouseButton.MOUSE_BUTTON_LEFT : p.getButton()));
+            params.put("clickCount", Math.max(1, p.getClickCount()));
+        }
+        return new Command("Input.dispatchMouseEvent", params);
+    }
+
+    private Command wheel(WheelEvent w, int frameWidth, int frameHeight) {
+        Map<String, Object> params = params("type", "mouseWheel");
+        params.put("x", scale(w.getX(), w.getFrameWidth() > 0 ? w.getFrameWidth() : frameWidth, viewportWidth));
+        params.put("y", scale(w.getY(), w.getFrameHeight() > 0 ? w.getFrameHeight() : frameHeight, viewportHeight));
+        params.put("deltaX", w.getDeltaX());
+        params.put("deltaY", w.getDeltaY());
+        params.put("modifiers", w.getModifiers());
+        return new Command("Input.dispatchMouseEvent", params);
+    }
+
+    private static Command key(KeyEvent k) {
+        KeyDefinitions.Key def = KeyDefinitions.lookup(k.getKey(), k.getCode());
+        boolean down = k.getAction() != KeyAction.KEY_ACTION_UP;
+        // With Ctrl, Alt or Meta held a key is a shortcut (Ctrl+A selects all), so it must not type text.
+        boolean shortcut = (k.getModifiers() & (CTRL | ALT | META)) != 0;
+        String text = shortcut ? "" : def.text();
+        Map<String, Object> params = params("type", down ? (text.isEmpty() ? "rawKeyDown" : "keyDown") : "keyUp");
+        params.put("key", def.key());
+        params.put("code", def.code());
+        params.put("windowsVirtualKeyCode", def.keyCode());
+        params.put("nativeVirtualKeyCode", def.keyCode());
+        params.put("modifiers", k.getModifiers());
+        if (def.location() != 0) {
+            params.put("location", def.location());
+        }
+        if (down && !text.isEmpty()) {
+            params.put("text", text);
+            params.put("unmodifiedText", text);
+        }
+        return new Command("Input.dispatchKeyEvent", params);
+    }
+
+    /** Maps a coordinate from frame pixels to CSS pixels, clamped inside the viewport. */
+    static double scale(double value, double frameSize, int viewportSize) {
+        double css = frameSize > 0 ? value * viewportSize / frameSize : value;
+        return Math.max(0, Math.min(viewportSize - 1, css));
+    }
+
+    private int firstPressed() {
+        return (pressedButtons & 1) != 0 ? 1 : (pressedButtons & 4) != 0 ? 4 : 2;
+    }
+
+    private static int buttonBit(MouseButton b) {
+        return switch (b) {
+            case MOUSE_BUTTON_RIGHT -> 2;
+            case MOUSE_BUTTON_MIDDLE -> 4;
+            default -> 1;
+        };
+    }
+
+    private static String buttonName(MouseButton b) {
+        return switch (b) {
+            case MOUSE_BUTTON_RIGHT -> "right";
+            case MOUSE_BUTTON_MIDDLE -> "middle";
+            case MOUSE_BUTTON_LEFT -> "left";
+            default -> "none";
+        };
+    }
+
+    private static String buttonName(int bit) {
+        return bit == 2 ? "right" : bit == 4 ? "middle" : "left";
+    }
+
+    private static Map<String, Object> params(String key, Object value) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(key, value);
+        return m;
+    }
+}

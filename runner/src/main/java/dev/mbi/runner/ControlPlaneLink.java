@@ -1,0 +1,128 @@
+package dev.mbi.runner;
+
+import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.Heartbeat;
+import dev.mbi.proto.v1.RunnerMessage;
+import dev.mbi.proto.v1.RunnerServiceGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The runner's one outbound stream to the control plane. Sends are serialized (gRPC streams are
+ * not thread-safe); heartbeats go out every interval, and a control plane silent for three
+ * intervals counts as lost, whatever the transport says.
+ */
+final class ControlPlaneLink implements AutoCloseable {
+    static final int SILENT_INTERVALS = 3;
+
+    interface Handler {
+        void onMessage(ControlMessage message);
+
+        /** The stream is gone (closed, failed or silent); called once. */
+        void onLost(String reason);
+    }
+
+    private final ManagedChannel channel;
+    private final Handler handler;
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("heartbeat").factory());
+    private volatile long lastHeardNanos = System.nanoTime();
+    private StreamObserver<RunnerMessage> upstream;
+
+    private ControlPlaneLink(ManagedChannel channel, Handler handler) {
+        this.channel = channel;
+        this.handler = handler;
+    }
+
+    static ControlPlaneLink open(String target, Handler handler) {
+        ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .keepAliveTimeout(5, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true)
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .build();
+        ControlPlaneLink link = new ControlPlaneLink(channel, handler);
+        link.upstream = RunnerServiceGrpc.newStub(channel).connect(link.new Downstream());
+        return link;
+    }
+
+    synchronized void send(RunnerMessage message) {
+        if (lost.get()) {
+            return;
+        }
+        try {
+            upstream.onNext(message);
+        } catch (RuntimeException e) {
+            markLost("sending to the control plane failed: " + e.getMessage());
+        }
+    }
+
+    void startHeartbeats(Duration interval) {
+        long intervalMs = Math.max(100, interval.toMillis());
+        timer.scheduleAtFixedRate(() -> {
+            long silentMs = (System.nanoTime() - lastHeardNanos) / 1_000_000;
+            if (silentMs > SILENT_INTERVALS * intervalMs) {
+                markLost("the control plane has been silent for " + silentMs + " ms");
+                return;
+            }
+            send(RunnerMessage.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(System.currentTimeMillis()))
+                    .build());
+        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void markLost(String reason) {
+        if (lost.compareAndSet(false, true)) {
+            handler.onLost(reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        synchronized (this) {
+            if (lost.compareAndSet(false, true)) {
+                try {
+                    upstream.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // already broken; nothing left to tell
+                }
+            }
+        }
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(1, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Downstream implements StreamObserver<ControlMessage> {
+        @Override
+        public void onNext(ControlMessage message) {
+            lastHeardNanos = System.nanoTime();
+            handler.onMessage(message);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            markLost("the stream to the control plane failed: " + t.getMessage());
+        }
+
+        @Override
+        public void onCompleted() {
+            markLost("the control plane closed the stream");
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.mbi.runner;
+
+import com.google.protobuf.ByteString;
+import dev.mbi.proto.v1.Capability;
+import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.Frame;
+import dev.mbi.proto.v1.ImageFormat;
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.Navigated;
+import dev.mbi.proto.v1.Register;
+import dev.mbi.proto.v1.RunnerError;
+import dev.mbi.proto.v1.RunnerMessage;
+import dev.mbi.proto.v1.RunnerReady;
+import dev.mbi.proto.v1.RunnerTerminated;
+import dev.mbi.proto.v1.SessionMetrics;
+import dev.mbi.proto.v1.Welcome;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One session's life in the runner: dial the control plane, register, open Chromium on the URL the
+ * welcome names, stream frames while anyone watches, inject input, report metrics, and end, taking
+ * Chromium with it, when told to, when Chromium fails, or when the control plane is lost.
+ */
+final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler {
+    private static final Logger LOG = Logger.getLogger(Runner.class.getName());
+    static final String VERSION = "0.1.0";
+    private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration METRICS_INTERVAL = Duration.ofSeconds(2);
+
+    /** Why the session ended: the exit code and whether the control plane should hear an error. */
+    private record Outcome(int exitCode, boolean failure, String reason) {
+    }
+
+    private final RunnerConfig config;
+    private final BrowserSession.Factory browsers;
+    private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
+    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    /** Input is injected on one thread, in arrival order. */
+    private final ExecutorService inputExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("input").factory());
+    private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("metrics").factory());
+    private final AtomicLong seq = new AtomicLong();
+    private final AtomicLong framesSent = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong lastInputNanos = new AtomicLong();
+    private volatile double inputToFrameMs;
+    private volatile ControlPlaneLink link;
+    private volatile BrowserSession browser;
+    private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
+    private volatile boolean framesEnabled;
+
+    Runner(RunnerConfig config, BrowserSession.Factory browsers) {
+        this.config = config;
+        this.browsers = browsers;
+    }
+
+    /** Runs the session to its end; returns the process exit code. Must run on a long-lived thread. */
+    int run() {
+        String id = config.sessionId();
+        link = ControlPlaneLink.open(config.controlPlaneAddr(), this);
+        link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
+                .setSessionId(id)
+                .setJoinToken(config.joinToken())
+                .setRunnerVersion(VERSION)
+                .addCapabilities(Capability.CAPABILITY_JPEG_FRAMES)
+                .setHostname(hostname())).build());
+        Welcome w;
+        try {
+            w = CompletableFuture.anyOf(welcome, outcome).get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    instanceof Welcome accepted ? accepted : null;
+        } catch (TimeoutException e) {
+            LOG.severe("session " + id + ": the control plane at " + config.controlPlaneAddr()
+                    + " did not accept the registration within " + WELCOME_TIMEOUT.toSeconds() + " s");
+            link.close();
+            return 3;
+        } catch (InterruptedException | ExecutionException e) {
+            link.close();
+            return 3;
+        }
+        if (w == null) {
+            Outcome o = outcome.join();
+            LOG.severe("session " + id + ": not accepted by the control plane: " + o.reason());
+            link.close();
+            return o.exitCode();
+        }
+        link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
+        throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
+        throttle.setEnabled(framesEnabled);
+        LOG.info("session " + id + ": registered; opening " + w.getUrl() + " at " + w.getViewportWidth() + "x"
+                + w.getViewportHeight() + ", up to " + w.getMaxFps() + " fps");
+
+        long started = System.nanoTime();
+        try {
+            browser = browsers.open(new BrowserSession.Spec(w.getUrl(), w.getViewportWidth(), w.getViewportHeight()), this);
+        } catch (BrowserSession.BrowserException e) {
+            outcome.complete(new Outcome(1, true, e.getMessage()));
+        }
+        if (browser != null && !outcome.isDone()) {
+            long startupMs = (System.nanoTime() - started) / 1_000_000;
+            link.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder()
+                    .setViewportWidth(browser.viewportWidth())
+                    .setViewportHeight(browser.viewportHeight())
+                    .setStartupMs(startupMs)).build());
+            LOG.info("session " + id + ": ready after " + startupMs + " ms");
+            ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
+            metricsTimer.scheduleAtFixedRate(() -> reportMetrics(stats), 0,
+                    METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        Outcome end = outcome.join();
+        metricsTimer.shutdownNow();
+        inputExecutor.shutdownNow();
+        throttle.close();
+        if (browser != null) {
+            browser.close();
+        }
+        if (end.failure()) {
+            LOG.severe("session " + id + ": " + end.reason());
+            link.send(RunnerMessage.newBuilder().setError(RunnerError.newBuilder().setReason(end.reason())).build());
+        } else {
+            LOG.info("session " + id + ": ended: " + end.reason());
+            link.send(RunnerMessage.newBuilder().setTerminated(RunnerTerminated.newBuilder().setReason(end.reason())).build());
+        }
+        link.close();
+        return end.exitCode();
+    }
+
+    // ---- control plane -> runner
+
+    @Override
+    public void onMessage(ControlMessage message) {
+        switch (message.getKindCase()) {
+            case WELCOME -> welcome.complete(message.getWelcome());
+            case INPUT -> inputExecutor.execute(() -> inject(message.getInput()));
+            case STREAM_CONTROL -> {
+                framesEnabled = message.getStreamControl().getFramesEnabled();
+                FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
+                if (t != null) {
+                    t.setEnabled(framesEnabled);
+                }
+            }
+            case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));
+            case HEARTBEAT, OFFER, ICE_CANDIDATE, KIND_NOT_SET -> {
+                // heartbeats only prove liveness; WebRTC signalling is not offered by this runner
+            }
+        }
+    }
+
+    @Override
+    public void onLost(String reason) {
+        // Without the control plane nobody can watch or end this session: leave, taking Chromium along.
+        outcome.complete(new Outcome(4, false, "control plane lost: " + reason));
+    }
+
+    private void inject(InputEvent event) {
+        BrowserSession b = browser;
+        if (b == null) {
+            return;
+        }
+        try {
+            if (!event.hasNavigate()) {
+                lastInputNanos.set(System.nanoTime());
+            }
+            b.dispatch(event);
+        } catch (BrowserSession.BrowserException e) {
+            LOG.log(Level.WARNING, "session " + config.sessionId() + ": " + e.getMessage());
+        }
+    }
+
+    // ---- browser -> runner
+
+    @Override
+    public void onFrame(BrowserSession.CapturedFrame frame) {
+        long inputAt = lastInputNanos.getAndSet(0);
+        if (inputAt != 0) {
+            inputToFrameMs = (System.nanoTime() - inputAt) / 1e6;
+        }
+        FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
+        if (t != null) {
+            t.offer(frame);
+        }
+    }
+
+    @Override
+    public void onNavigated(String url, String title) {
+        link.send(RunnerMessage.newBuilder().setNavigated(Navigated.newBuilder().setUrl(url).setTitle(title)).build());
+    }
+
+    @Override
+    public void onFailure(String reason) {
+        outcome.complete(new Outcome(1, true, reason));
+    }
+
+    private void sendFrame(BrowserSession.CapturedFrame frame) {
+        framesSent.incrementAndGet();
+        bytesSent.addAndGet(frame.jpeg().length);
+        link.send(RunnerMessage.newBuilder().setFrame(Frame.newBuilder()
+                .setData(ByteString.copyFrom(frame.jpeg()))
+                .setFormat(ImageFormat.IMAGE_FORMAT_JPEG)
+                .setWidth(frame.width())
+                .setHeight(frame.height())
+                .setSeq(seq.incrementAndGet())
+                .setCaptureTimeUnixUs(frame.captureTimeUs())).build());
+    }
+
+    private long lastMetricsFrames;
+    private long lastMetricsNanos = System.nanoTime();
+
+    private void reportMetrics(ProcessStats stats) {
+        long now = System.nanoTime();
+        long frames = framesSent.get();
+        double fps = (frames - lastMetricsFrames) / ((now - lastMetricsNanos) / 1e9);
+        lastMetricsFrames = frames;
+        lastMetricsNanos = now;
+        ProcessStats.Sample s = stats.sample();
+        link.send(RunnerMessage.newBuilder().setMetrics(SessionMetrics.newBuilder()
+                .setCpuPercent(round(s.cpuPercent()))
+                .setMemMb(round(s.memMb()))
+                .setFps(round(fps))
+                .setFramesSent(frames)
+                .setBytesSent(bytesSent.get())
+                .setFramesDropped(throttle.dropped())
+                .setTransport("websocket")
+                .setInputToFrameMs(round(inputToFrameMs))).build());
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}
