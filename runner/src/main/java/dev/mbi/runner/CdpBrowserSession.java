@@ -255,26 +255,21 @@ final class CdpBrowserSession implements BrowserSession {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // No graceful close: the profile is thrown away, and a user who ended the session expects
+        // Chromium gone at once. Kill the whole tree, helpers first.
         Process process = browser.process();
-        Thread closer = Thread.ofVirtual().start(() -> {
-            try {
-                browser.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "browser close", e);
-            }
-        });
-        try {
-            closer.join(1_500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // Whatever close() managed, nothing of this Chromium may survive.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> helpers = process.descendants().toList();
         process.destroyForcibly();
+        helpers.forEach(ProcessHandle::destroyForcibly);
         try {
             process.waitFor(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            browser.disconnect();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "disconnect after kill", e);
         }
         frameExecutor.shutdownNow();
         deleteTree(workDir);

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * CPU and memory of a process tree (the runner plus its Chromium), read from /proc.
- * CPU is the share of one core used since the previous sample, in percent.
+ * CPU is the share of one core used since the previous sample, in percent. Memory is the
+ * proportional set size (shared pages split among the processes sharing them), so Chromium's
+ * many processes are not counted several times over.
  */
 final class ProcessStats {
     private static final double CLOCK_TICKS = 100.0;
@@ -27,12 +29,13 @@ final class ProcessStats {
 
     synchronized Sample sample() {
         long ticks = 0;
-        long rssPages = 0;
+        long rssBytes = 0;
         for (long pid : pidsOfTree()) {
             long[] stat = readStat(pid);
             if (stat != null) {
                 ticks += stat[0];
-                rssPages += stat[1];
+                long pssKb = readPssKb(pid);
+                rssBytes += pssKb >= 0 ? pssKb * 1024 : stat[1] * PAGE_SIZE;
             }
         }
         long now = System.nanoTime();
@@ -42,7 +45,7 @@ final class ProcessStats {
         }
         lastTicks = ticks;
         lastNanos = now;
-        return new Sample(Math.max(0, cpu), rssPages * PAGE_SIZE / (1024.0 * 1024.0));
+        return new Sample(Math.max(0, cpu), rssBytes / (1024.0 * 1024.0));
     }
 
     private List<Long> pidsOfTree() {
@@ -54,6 +57,20 @@ final class ProcessStats {
             });
         }
         return pids;
+    }
+
+    /** @return the process's proportional set size in KiB, or -1 when the kernel does not say */
+    private static long readPssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
     }
 
     /** @return {utime + stime in ticks, rss in pages}, or null if the process is gone */

@@ -1,0 +1,76 @@
+package dev.mbi.controlplane;
+
+import dev.mbi.config.Env;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Every setting of the control plane, read from the environment in one place and checked at start. */
+public record ControlPlaneConfig(
+        int grpcPort,
+        int maxSessions,
+        Duration sessionTimeout,
+        Duration runnerStartTimeout,
+        Duration endedRetention,
+        Duration heartbeatInterval,
+        LauncherKind launcher,
+        String runnerControlPlaneAddr,
+        Path runnerJar,
+        String chromiumPath,
+        String runnerChromeFlags,
+        int fallbackFps,
+        int viewportWidth,
+        int viewportHeight,
+        String logLevel) {
+
+    public enum LauncherKind { PROCESS }
+
+    /** The address runners dial: RUNNER_CONTROL_PLANE_ADDR, or this host's loopback on the bound port. */
+    public String runnerDialAddress(int boundPort) {
+        return runnerControlPlaneAddr.isEmpty() ? "localhost:" + boundPort : runnerControlPlaneAddr;
+    }
+
+    public static ControlPlaneConfig from(Env env) {
+        int grpcPort = env.integer("GRPC_PORT", 50051, 0, 65535);
+        String flags = env.string("RUNNER_CHROME_FLAGS", "");
+        for (String reserved : new String[] {"--remote-debugging", "--user-data-dir", "--headless=old"}) {
+            if (flags.contains(reserved)) {
+                env.problem("RUNNER_CHROME_FLAGS contains " + reserved + ": the runner sets it itself; remove it");
+            }
+        }
+        LauncherKind launcher = env.choice("RUNNER_LAUNCHER", LauncherKind.PROCESS, LauncherKind.class);
+        Path runnerJar = Path.of(env.string("RUNNER_JAR", defaultRunnerJar()));
+        if (launcher == LauncherKind.PROCESS && !Files.isRegularFile(runnerJar)) {
+            env.problem("RUNNER_JAR=" + runnerJar.toAbsolutePath()
+                    + " does not exist: build it with 'make build' or point RUNNER_JAR at runner.jar");
+        }
+        ControlPlaneConfig config = new ControlPlaneConfig(
+                grpcPort,
+                env.integer("MAX_SESSIONS", 10, 1, 100_000),
+                env.duration("SESSION_TIMEOUT", Duration.ofMinutes(30), Duration.ofSeconds(1)),
+                env.duration("RUNNER_START_TIMEOUT", Duration.ofSeconds(60), Duration.ofSeconds(1)),
+                env.duration("SESSION_RETENTION", Duration.ofHours(1), Duration.ZERO),
+                env.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100)),
+                launcher,
+                env.string("RUNNER_CONTROL_PLANE_ADDR", ""),
+                runnerJar,
+                env.string("CHROMIUM_PATH", "/usr/bin/chromium"),
+                flags,
+                env.integer("FALLBACK_FPS", 5, 1, 60),
+                env.integer("VIEWPORT_WIDTH", 1280, 320, 3840),
+                env.integer("VIEWPORT_HEIGHT", 720, 240, 2160),
+                env.string("LOG_LEVEL", "info"));
+        env.requireValid("control plane");
+        return config;
+    }
+
+    /** Where the build puts the runner, seen from the repository root or from a module folder. */
+    private static String defaultRunnerJar() {
+        for (String candidate : new String[] {"runner/target/runner.jar", "../runner/target/runner.jar"}) {
+            if (Files.isRegularFile(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return "runner/target/runner.jar";
+    }
+}

@@ -1,0 +1,117 @@
+package dev.mbi.controlplane.grpc;
+
+import dev.mbi.controlplane.core.SessionException;
+import dev.mbi.controlplane.core.SessionListener;
+import dev.mbi.controlplane.core.SessionRegistry;
+import dev.mbi.controlplane.core.SessionSnapshot;
+import dev.mbi.proto.v1.CreateSessionRequest;
+import dev.mbi.proto.v1.DeleteSessionRequest;
+import dev.mbi.proto.v1.GetSessionRequest;
+import dev.mbi.proto.v1.ListSessionsRequest;
+import dev.mbi.proto.v1.ListSessionsResponse;
+import dev.mbi.proto.v1.Session;
+import dev.mbi.proto.v1.SessionEvent;
+import dev.mbi.proto.v1.SessionServiceGrpc;
+import dev.mbi.proto.v1.ViewerMessage;
+import dev.mbi.proto.v1.ViewerUpdate;
+import dev.mbi.proto.v1.WatchSessionsRequest;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/** SessionService: the edge's calls, translated into calls on the session registry. */
+public final class SessionApiService extends SessionServiceGrpc.SessionServiceImplBase {
+    private final SessionRegistry registry;
+    private final StreamLiveness liveness;
+
+    public SessionApiService(SessionRegistry registry, StreamLiveness liveness) {
+        this.registry = registry;
+        this.liveness = liveness;
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        Session run() throws SessionException;
+    }
+
+    private static void answer(StreamObserver<Session> responses, Call call) {
+        try {
+            responses.onNext(call.run());
+            responses.onCompleted();
+        } catch (SessionException e) {
+            responses.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    @Override
+    public void createSession(CreateSessionRequest request, StreamObserver<Session> responses) {
+        answer(responses, () -> ProtoSessions.toProto(registry.create(request.getUrl())));
+    }
+
+    @Override
+    public void getSession(GetSessionRequest request, StreamObserver<Session> responses) {
+        answer(responses, () -> ProtoSessions.toProto(registry.get(request.getSessionId())
+                .orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND, "session not found"))));
+    }
+
+    @Override
+    public void deleteSession(DeleteSessionRequest request, StreamObserver<Session> responses) {
+        answer(responses, () -> ProtoSessions.toProto(registry.delete(request.getSessionId())));
+    }
+
+    @Override
+    public void listSessions(ListSessionsRequest request, StreamObserver<ListSessionsResponse> responses) {
+        ListSessionsResponse.Builder b = ListSessionsResponse.newBuilder();
+        for (SessionSnapshot s : registry.list()) {
+            b.addSessions(ProtoSessions.toProto(s));
+        }
+        responses.onNext(b.build());
+        responses.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<ViewerMessage> attach(StreamObserver<ViewerUpdate> responses) {
+        return new ViewerStream(registry, liveness, responses);
+    }
+
+    @Override
+    public void watchSessions(WatchSessionsRequest request, StreamObserver<SessionEvent> responses) {
+        SessionListener listener = new SessionListener() {
+            private boolean broken;
+
+            private synchronized void send(SessionEvent event) {
+                if (broken) {
+                    return;
+                }
+                try {
+                    responses.onNext(event);
+                } catch (RuntimeException e) {
+                    broken = true;
+                }
+            }
+
+            @Override
+            public void onCreated(SessionSnapshot s) {
+                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_CREATED)
+                        .setSession(ProtoSessions.toProto(s)).build());
+            }
+
+            @Override
+            public void onReady(SessionSnapshot s) {
+                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_READY)
+                        .setSession(ProtoSessions.toProto(s)).build());
+            }
+
+            @Override
+            public void onEnded(SessionSnapshot s, boolean launchFailed, double durationSeconds) {
+                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_ENDED)
+                        .setSession(ProtoSessions.toProto(s))
+                        .setLaunchFailed(launchFailed)
+                        .setDurationSeconds(durationSeconds).build());
+            }
+        };
+        registry.addListener(listener);
+        if (responses instanceof ServerCallStreamObserver<SessionEvent> call) {
+            call.setOnCancelHandler(() -> registry.removeListener(listener));
+        }
+    }
+}

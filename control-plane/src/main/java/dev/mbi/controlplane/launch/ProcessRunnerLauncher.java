@@ -1,0 +1,107 @@
+package dev.mbi.controlplane.launch;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.logging.Logger;
+
+/**
+ * Runs each runner as a child process of the control plane (java -jar runner.jar). The process
+ * gets the session's settings in its environment; its logs go to the control plane's console.
+ */
+public final class ProcessRunnerLauncher implements RunnerLauncher {
+    private static final Logger LOG = Logger.getLogger(ProcessRunnerLauncher.class.getName());
+    /** A runner told to shut down gets this long to close Chromium and exit by itself. */
+    private static final long GRACE_MS = 1_000;
+    /** Small heap and a quick JIT: the runner moves bytes, Chromium does the heavy work. */
+    private static final List<String> JVM_FLAGS = List.of(
+            "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "--enable-native-access=ALL-UNNAMED");
+
+    private final Path runnerJar;
+    private final String javaCommand;
+    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+    public ProcessRunnerLauncher(Path runnerJar) {
+        this.runnerJar = runnerJar.toAbsolutePath();
+        this.javaCommand = ProcessHandle.current().info().command().orElse("java");
+    }
+
+    @Override
+    public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
+        List<String> command = new ArrayList<>();
+        command.add(javaCommand);
+        command.addAll(JVM_FLAGS);
+        command.add("-jar");
+        command.add(runnerJar.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().putAll(spec.environment());
+        builder.environment().put("SESSION_ID", spec.sessionId());
+        builder.environment().put("JOIN_TOKEN", spec.joinToken());
+        builder.environment().put("CONTROL_PLANE_ADDR", spec.controlPlaneAddr());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new LaunchException("cannot start the runner process (" + javaCommand + " -jar " + runnerJar
+                    + "): " + e.getMessage(), e);
+        }
+        running.add(process);
+        process.onExit().thenRun(() -> running.remove(process));
+        LOG.fine(() -> "session " + spec.sessionId() + ": runner process " + process.pid() + " started");
+        return new ProcessHandleImpl(process);
+    }
+
+    @Override
+    public void close() {
+        for (Process p : List.copyOf(running)) {
+            kill(p);
+        }
+    }
+
+    /** Ends a runner and every process under it (its Chromium included). */
+    static void kill(Process process) {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        process.destroy();
+        try {
+            if (!process.waitFor(300, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        tree.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private record ProcessHandleImpl(Process process) implements RunnerHandle {
+        @Override
+        public String host() {
+            return "local";
+        }
+
+        @Override
+        public void stop() {
+            Thread.ofVirtual().name("stop-runner-" + process.pid()).start(() -> {
+                try {
+                    if (process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                kill(process);
+            });
+        }
+
+        @Override
+        public void onExit(IntConsumer exitCode) {
+            process.onExit().thenAccept(p -> exitCode.accept(p.exitValue()));
+        }
+    }
+}

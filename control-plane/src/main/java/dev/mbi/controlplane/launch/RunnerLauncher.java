@@ -1,0 +1,42 @@
+package dev.mbi.controlplane.launch;
+
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/** Starts one runner for one session somewhere (a local process, a container, a pod). */
+public interface RunnerLauncher extends AutoCloseable {
+
+    /**
+     * Starts a runner that will dial back with the given id and token. Returns once the runner is
+     * started, not once it is ready.
+     *
+     * @throws LaunchException when the runner could not be started; the message says why and what to do
+     */
+    RunnerHandle launch(RunnerSpec spec) throws LaunchException;
+
+    /** Stops every runner this launcher started (on shutdown). */
+    @Override
+    void close();
+
+    /** What a runner needs to dial back: its session, its one-time token and where to dial. */
+    record RunnerSpec(String sessionId, String joinToken, String controlPlaneAddr, Map<String, String> environment) {
+    }
+
+    /** A started runner. */
+    interface RunnerHandle {
+        /** Where it runs, for operators (e.g. "local" or a Docker host). */
+        String host();
+
+        /** Ends the runner: a grace period for it to exit by itself, then force. Never blocks long. */
+        void stop();
+
+        /** Called once, with the exit code, when the runner exits for any reason. */
+        void onExit(IntConsumer exitCode);
+    }
+
+    final class LaunchException extends Exception {
+        public LaunchException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

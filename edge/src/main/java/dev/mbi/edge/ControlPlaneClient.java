@@ -1,0 +1,135 @@
+package dev.mbi.edge;
+
+import dev.mbi.proto.v1.CreateSessionRequest;
+import dev.mbi.proto.v1.DeleteSessionRequest;
+import dev.mbi.proto.v1.GetSessionRequest;
+import dev.mbi.proto.v1.ListSessionsRequest;
+import dev.mbi.proto.v1.Session;
+import dev.mbi.proto.v1.SessionEvent;
+import dev.mbi.proto.v1.SessionServiceGrpc;
+import dev.mbi.proto.v1.ViewerMessage;
+import dev.mbi.proto.v1.ViewerUpdate;
+import dev.mbi.proto.v1.WatchSessionsRequest;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/** The edge's only way to the runners: the control plane's SessionService over gRPC. */
+final class ControlPlaneClient implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
+
+    private final String target;
+    private final Duration timeout;
+    private final ManagedChannel channel;
+    private volatile boolean closed;
+
+    ControlPlaneClient(String target, Duration timeout) {
+        this.target = target;
+        this.timeout = timeout;
+        this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                .keepAliveTime(20, TimeUnit.SECONDS)
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .build();
+    }
+
+    String target() {
+        return target;
+    }
+
+    private SessionServiceGrpc.SessionServiceBlockingStub blocking() {
+        return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Session create(String url) throws ApiException {
+        try {
+            return blocking().createSession(CreateSessionRequest.newBuilder().setUrl(url).build());
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
+    }
+
+    Session get(String id) throws ApiException {
+        try {
+            return blocking().getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
+    }
+
+    List<Session> list() throws ApiException {
+        try {
+            return blocking().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList();
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
+    }
+
+    Session delete(String id) throws ApiException {
+        try {
+            return blocking().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
+    }
+
+    /** Opens one viewer's stream; the caller sends attach first. */
+    StreamObserver<ViewerMessage> attach(StreamObserver<ViewerUpdate> updates) {
+        return SessionServiceGrpc.newStub(channel).attach(updates);
+    }
+
+    /**
+     * Follows every session's lifecycle for as long as the edge runs, subscribing again after a
+     * failure. {@code onSubscribed} runs after each (re)subscription so the caller can resync.
+     */
+    void watch(Consumer<SessionEvent> events, Runnable onSubscribed) {
+        if (closed) {
+            return;
+        }
+        SessionServiceGrpc.newStub(channel).watchSessions(WatchSessionsRequest.getDefaultInstance(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionEvent event) {
+                        events.accept(event);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        resubscribe();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        resubscribe();
+                    }
+
+                    private void resubscribe() {
+                        if (closed) {
+                            return;
+                        }
+                        LOG.fine("session watch ended; subscribing again in 1 s");
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                Thread.sleep(1_000);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                            watch(events, onSubscribed);
+                        });
+                    }
+                });
+        onSubscribed.run();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channel.shutdownNow();
+    }
+}

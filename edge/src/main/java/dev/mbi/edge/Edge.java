@@ -1,0 +1,67 @@
+package dev.mbi.edge;
+
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.helidon.webserver.staticcontent.StaticContentService;
+import io.helidon.webserver.websocket.WsRouting;
+import java.util.logging.Logger;
+
+/** The running edge: REST API, viewer WebSockets, metrics and the UI on one port. */
+public final class Edge implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Edge.class.getName());
+
+    private final WebServer server;
+    private final ControlPlaneClient controlPlane;
+    private final ViewerSockets sockets;
+
+    private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets) {
+        this.server = server;
+        this.controlPlane = controlPlane;
+        this.sockets = sockets;
+    }
+
+    public static Edge start(EdgeConfig config) {
+        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout());
+        EdgeMetrics metrics = new EdgeMetrics(Metrics.globalRegistry());
+        ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval());
+        StaticContentService ui = config.uiDir()
+                .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())
+                .orElseGet(() -> StaticContentService.builder("static").welcomeFileName("index.html").build());
+
+        WebServer server = WebServer.builder()
+                .port(config.port())
+                .maxPayloadSize(64 * 1024)
+                .addFeature(ObserveFeature.builder().endpoint("/").addObserver(MetricsObserver.create()).build())
+                .routing(routing -> routing
+                        .register(new SessionRoutes(controlPlane, metrics))
+                        .register("/", ui))
+                .addRouting(WsRouting.builder()
+                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets)))
+                .build()
+                .start();
+
+        controlPlane.watch(metrics::onSessionEvent, () -> {
+            try {
+                metrics.resync(controlPlane.list());
+            } catch (ApiException e) {
+                LOG.fine("session list for metrics not available yet: " + e.getMessage());
+            }
+        });
+        LOG.info("edge listening on http://localhost:" + server.port() + "/ (control plane at "
+                + config.controlPlaneAddr() + ", UI from " + config.uiDir().map(Object::toString).orElse("the built-in page") + ")");
+        return new Edge(server, controlPlane, sockets);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        sockets.close();
+        server.stop();
+        controlPlane.close();
+    }
+}

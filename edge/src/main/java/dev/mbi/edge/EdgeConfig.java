@@ -1,0 +1,46 @@
+package dev.mbi.edge;
+
+import dev.mbi.config.Env;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Every setting of the edge, read from the environment in one place and checked at start. */
+public record EdgeConfig(
+        int port,
+        String controlPlaneAddr,
+        Duration controlPlaneTimeout,
+        Duration wsPingInterval,
+        Duration heartbeatInterval,
+        Optional<Path> uiDir,
+        String logLevel) {
+
+    public static EdgeConfig from(Env env) {
+        String ui = env.string("UI_DIR", "");
+        Optional<Path> uiDir = Optional.empty();
+        if (!ui.isEmpty()) {
+            if (!Files.isDirectory(Path.of(ui))) {
+                env.problem("UI_DIR=" + ui + " is not a folder: build the UI (make build) or unset UI_DIR");
+            }
+            uiDir = Optional.of(Path.of(ui));
+        } else {
+            for (String candidate : new String[] {"ui/dist", "../ui/dist"}) {
+                if (Files.isRegularFile(Path.of(candidate, "index.html"))) {
+                    uiDir = Optional.of(Path.of(candidate));
+                    break;
+                }
+            }
+        }
+        EdgeConfig config = new EdgeConfig(
+                env.integer("PORT", 8090, 0, 65535),
+                env.string("CONTROL_PLANE_ADDR", "localhost:50051"),
+                env.duration("CONTROL_PLANE_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
+                env.duration("WS_PING_INTERVAL", Duration.ofSeconds(15), Duration.ofSeconds(1)),
+                env.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100)),
+                uiDir,
+                env.string("LOG_LEVEL", "info"));
+        env.requireValid("edge");
+        return config;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.mbi.edge;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.proto.v1.Session;
+import dev.mbi.proto.v1.SessionMetrics;
+import dev.mbi.proto.v1.SessionStatus;
+import java.time.Instant;
+
+/** The public JSON shapes of sessions, as the API documents them. */
+final class SessionJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private SessionJson() {
+    }
+
+    static String status(SessionStatus status) {
+        return switch (status) {
+            case SESSION_STATUS_READY -> "ready";
+            case SESSION_STATUS_TERMINATED -> "terminated";
+            case SESSION_STATUS_ERROR -> "error";
+            default -> "pending";
+        };
+    }
+
+    /** The answer to a create: id, status and creation time. */
+    static ObjectNode created(Session s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("sessionId", s.getSessionId());
+        n.put("status", status(s.getStatus()));
+        n.put("createdAt", Instant.ofEpochMilli(s.getCreatedAtUnixMs()).toString());
+        return n;
+    }
+
+    static ObjectNode full(Session s) {
+        ObjectNode n = created(s);
+        n.put("url", s.getUrl());
+        n.put("error", s.getError());
+        n.put("currentUrl", s.getCurrentUrl());
+        n.put("title", s.getTitle());
+        n.put("runnerHost", s.getRunnerHost());
+        n.put("viewers", s.getViewerCount());
+        if (s.getEndedAtUnixMs() > 0) {
+            n.put("endedAt", Instant.ofEpochMilli(s.getEndedAtUnixMs()).toString());
+        }
+        SessionMetrics m = s.getMetrics();
+        ObjectNode metrics = n.putObject("metrics");
+        metrics.put("uptimeSec", s.getUptimeSec());
+        metrics.put("cpuPercent", m.getCpuPercent());
+        metrics.put("memMB", m.getMemMb());
+        metrics.put("fps", m.getFps());
+        metrics.put("framesSent", m.getFramesSent());
+        metrics.put("framesDropped", m.getFramesDropped());
+        metrics.put("bytesSent", m.getBytesSent());
+        metrics.put("transport", m.getTransport().isEmpty() ? "websocket" : m.getTransport());
+        if (m.getInputToFrameMs() > 0) {
+            metrics.put("inputToFrameMs", m.getInputToFrameMs());
+        } else {
+            metrics.putNull("inputToFrameMs");
+        }
+        return n;
+    }
+
+    /** The WebSocket's status message. */
+    static String statusMessage(Session s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("type", "status");
+        n.put("sessionId", s.getSessionId());
+        n.put("status", status(s.getStatus()));
+        n.put("error", s.getError());
+        n.put("url", s.getCurrentUrl());
+        n.put("title", s.getTitle());
+        return n.toString();
+    }
+
+    static String error(String message) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("error", message);
+        return n.toString();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.mbi.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.proto.v1.Session;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The public REST API, translated into calls on the control plane. Every failure leaves as
+ * {"error": "..."} with its status code; bad input is a 4xx, never a 500 or a stack trace.
+ */
+final class SessionRoutes implements HttpService {
+    private static final Logger LOG = Logger.getLogger(SessionRoutes.class.getName());
+
+    private final ControlPlaneClient controlPlane;
+    private final EdgeMetrics metrics;
+
+    SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics) {
+        this.controlPlane = controlPlane;
+        this.metrics = metrics;
+    }
+
+    @FunctionalInterface
+    interface ApiHandler {
+        void handle(ServerRequest req, ServerResponse res) throws ApiException;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/api/sessions", timed("POST", "/api/sessions", this::create))
+                .get("/api/sessions", timed("GET", "/api/sessions", this::list))
+                .get("/api/sessions/{id}", timed("GET", "/api/sessions/{id}", this::get))
+                .delete("/api/sessions/{id}", timed("DELETE", "/api/sessions/{id}", this::delete))
+                // Reached only when the WebSocket upgrade was refused or not asked for.
+                .get("/ws/sessions/{id}", timed("GET", "/ws/sessions/{id}", this::notAnUpgrade))
+                .get("/healthz", timed("GET", "/healthz", (req, res) -> json(res, 200, "{\"status\":\"ok\"}")))
+                .get("/readyz", timed("GET", "/readyz", this::ready));
+    }
+
+    private void create(ServerRequest req, ServerResponse res) throws ApiException {
+        String url = urlFrom(req.content().as(String.class));
+        Session created;
+        try {
+            created = controlPlane.create(url);
+        } catch (ApiException e) {
+            metrics.sessionCreateResult(e.status() == 503 && e.getMessage().startsWith("max") ? "rejected" : "error");
+            throw e;
+        }
+        metrics.sessionCreateResult("created");
+        json(res, 201, SessionJson.created(created).toString());
+    }
+
+    static String urlFrom(String body) throws ApiException {
+        JsonNode n;
+        try {
+            n = SessionJson.MAPPER.readTree(body == null ? "" : body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body must be JSON like {\"url\":\"https://example.com\"}");
+        }
+        if (n == null || !n.isObject()) {
+            throw ApiException.badRequest("request body must be JSON like {\"url\":\"https://example.com\"}");
+        }
+        JsonNode url = n.get("url");
+        if (url == null || !url.isTextual() || url.asText().isBlank()) {
+            throw ApiException.badRequest("url is required");
+        }
+        if (!InputJson.isWebUrl(url.asText().trim())) {
+            throw ApiException.badRequest("url must be an http or https URL with a host");
+        }
+        return url.asText().trim();
+    }
+
+    private void get(ServerRequest req, ServerResponse res) throws ApiException {
+        json(res, 200, SessionJson.full(controlPlane.get(id(req))).toString());
+    }
+
+    private void list(ServerRequest req, ServerResponse res) throws ApiException {
+        ObjectNode body = SessionJson.MAPPER.createObjectNode();
+        ArrayNode sessions = body.putArray("sessions");
+        for (Session s : controlPlane.list()) {
+            sessions.add(SessionJson.full(s));
+        }
+        json(res, 200, body.toString());
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) throws ApiException {
+        controlPlane.delete(id(req));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void notAnUpgrade(ServerRequest req, ServerResponse res) throws ApiException {
+        controlPlane.get(id(req)); // 404 for an unknown session
+        throw ApiException.badRequest("this is a WebSocket endpoint: connect with a WebSocket client");
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) throws ApiException {
+        controlPlane.list();
+        json(res, 200, "{\"status\":\"ready\"}");
+    }
+
+    private static String id(ServerRequest req) {
+        return req.path().pathParameters().get("id");
+    }
+
+    private io.helidon.webserver.http.Handler timed(String method, String route, ApiHandler handler) {
+        return (req, res) -> {
+            long start = System.nanoTime();
+            try {
+                handler.handle(req, res);
+            } catch (ApiException e) {
+                json(res, e.status(), SessionJson.error(e.getMessage()));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, method + " " + route + " failed", e);
+                json(res, 500, SessionJson.error("internal error; the edge's log has the details"));
+            } finally {
+                metrics.httpRequest(method, route, res.status().code(), System.nanoTime() - start);
+            }
+        };
+    }
+
+    static void json(ServerResponse res, int status, String body) {
+        res.status(Status.create(status)).header(HeaderValues.CONTENT_TYPE_JSON).send(body);
+    }
+}
