@@ -1,0 +1,243 @@
+package dev.mbi.controlplane.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.Frame;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Test;
+
+/** The session rules with a launcher that starts nothing (the real one is covered by the full-stack tests). */
+class SessionRegistryTest {
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final List<RecordingHandle> launched = new CopyOnWriteArrayList<>();
+
+    private final class RecordingHandle implements RunnerLauncher.RunnerHandle {
+        final RunnerLauncher.RunnerSpec spec;
+        volatile boolean stopped;
+        volatile IntConsumer exit;
+
+        RecordingHandle(RunnerLauncher.RunnerSpec spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        public String host() {
+            return "test";
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public void onExit(IntConsumer exitCode) {
+            exit = exitCode;
+        }
+    }
+
+    private SessionRegistry registry(int max, Duration idle) {
+        RunnerLauncher launcher = new RunnerLauncher() {
+            @Override
+            public RunnerHandle launch(RunnerSpec spec) {
+                RecordingHandle h = new RecordingHandle(spec);
+                launched.add(h);
+                return h;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
+                Duration.ofSeconds(1), 5, 1280, 720, Map.of()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
+    }
+
+    private static final class RecordingChannel implements RunnerChannel {
+        final List<ControlMessage> sent = new CopyOnWriteArrayList<>();
+        volatile boolean closed;
+
+        @Override
+        public void send(ControlMessage message) {
+            sent.add(message);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private RecordingHandle handleFor(String id) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            for (RecordingHandle h : launched) {
+                if (h.spec.sessionId().equals(id)) {
+                    return h;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no runner launched for " + id);
+    }
+
+    @Test
+    void aConcurrentBurstNeverExceedsTheLimit() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger rejected = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            futures.add(pool.submit(() -> {
+                go.await();
+                try {
+                    registry.create("http://127.0.0.1/");
+                } catch (SessionException e) {
+                    assertEquals(SessionException.Reason.LIMIT_REACHED, e.reason());
+                    assertEquals("max concurrent sessions reached", e.getMessage());
+                    rejected.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+        assertEquals(5, registry.list().size());
+        assertEquals(195, rejected.get());
+        assertEquals(5, registry.liveCount());
+
+        registry.delete(registry.list().get(0).id());
+        registry.create("https://example.com/");
+        assertThrows(SessionException.class, () -> registry.create("https://example.com/"));
+    }
+
+    @Test
+    void aRunnerMayRegisterOnceWithItsOwnTokenOnly() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        RecordingHandle h = handleFor(s.id());
+        SessionException wrong = assertThrows(SessionException.class,
+                () -> registry.runnerRegistered(s.id(), "forged", "host", new RecordingChannel()));
+        assertEquals(SessionException.Reason.REJECTED, wrong.reason());
+        RecordingChannel channel = new RecordingChannel();
+        assertEquals("https://example.com/", registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", channel).getUrl());
+        assertEquals(SessionException.Reason.REJECTED, assertThrows(SessionException.class,
+                () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", new RecordingChannel())).reason());
+        assertEquals(SessionException.Reason.NOT_FOUND, assertThrows(SessionException.class,
+                () -> registry.runnerRegistered("nope", "x", "host", new RecordingChannel())).reason());
+    }
+
+    @Test
+    void statusMovesPendingReadyTerminatedAndViewersSeeIt() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        RecordingChannel channel = new RecordingChannel();
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", channel);
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        SessionRegistry.Attachment a = registry.attach(s.id(), new Viewer() {
+            @Override
+            public void frame(Frame frame) {
+                seen.add(frame.getSeq());
+            }
+
+            @Override
+            public void status(SessionSnapshot session) {
+                seen.add(session.status());
+            }
+
+            @Override
+            public void end() {
+                seen.add("end");
+            }
+        });
+        // The first viewer turns the runner's frames on.
+        assertTrue(channel.sent.stream().anyMatch(m -> m.hasStreamControl() && m.getStreamControl().getFramesEnabled()));
+        registry.runnerReady(s.id(), 100);
+        registry.runnerFrame(s.id(), Frame.newBuilder().setSeq(7).build());
+        registry.delete(s.id());
+        assertEquals(List.of(SessionStatus.PENDING, SessionStatus.READY, 7L, SessionStatus.TERMINATED, "end"), seen);
+        assertTrue(channel.sent.stream().anyMatch(ControlMessage::hasShutdown));
+        assertTrue(channel.closed);
+        assertTrue(handleFor(s.id()).stopped);
+        assertEquals(SessionStatus.TERMINATED, registry.delete(s.id()).status());
+        a.detach();
+    }
+
+    @Test
+    void theIdleReaperEndsUnwatchedSessionsOnly() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofSeconds(10));
+        SessionSnapshot watched = registry.create("https://example.com/");
+        SessionSnapshot idle = registry.create("https://example.com/");
+        for (SessionSnapshot s : List.of(watched, idle)) {
+            registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "h", new RecordingChannel());
+            registry.runnerReady(s.id(), 1);
+        }
+        registry.attach(watched.id(), new Viewer() {
+            @Override
+            public void frame(Frame frame) {
+            }
+
+            @Override
+            public void status(SessionSnapshot session) {
+            }
+
+            @Override
+            public void end() {
+            }
+        });
+        nanos.addAndGet(Duration.ofSeconds(9).toNanos());
+        registry.reap();
+        assertEquals(SessionStatus.READY, registry.get(idle.id()).orElseThrow().status());
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        registry.reap();
+        assertEquals(SessionStatus.TERMINATED, registry.get(idle.id()).orElseThrow().status());
+        assertEquals(SessionStatus.READY, registry.get(watched.id()).orElseThrow().status());
+        assertEquals(1, registry.liveCount());
+    }
+
+    @Test
+    void aRunnerThatExitsOnItsOwnTurnsTheSessionIntoAnError() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        RecordingHandle h = handleFor(s.id());
+        for (int i = 0; i < 200 && h.exit == null; i++) {
+            Thread.sleep(5);
+        }
+        h.exit.accept(137);
+        for (int i = 0; i < 400 && registry.get(s.id()).orElseThrow().status() != SessionStatus.ERROR; i++) {
+            Thread.sleep(5);
+        }
+        SessionSnapshot ended = registry.get(s.id()).orElseThrow();
+        assertEquals(SessionStatus.ERROR, ended.status());
+        assertTrue(ended.error().contains("exit code 137"), ended.error());
+        assertEquals(0, registry.liveCount());
+    }
+
+    @Test
+    void onlyWebUrlsWithAHostAreAccepted() {
+        for (String bad : new String[] {null, "", "  ", "ftp://example.com", "javascript:alert(1)", "file:///etc/passwd",
+                "http://", "example.com", "chrome://settings"}) {
+            SessionException e = assertThrows(SessionException.class, () -> SessionRegistry.checkUrl(bad), String.valueOf(bad));
+            assertEquals(SessionException.Reason.INVALID, e.reason());
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.mbi.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.KeyAction;
+import dev.mbi.proto.v1.KeyEvent;
+import dev.mbi.proto.v1.MouseButton;
+import dev.mbi.proto.v1.PointerAction;
+import dev.mbi.proto.v1.PointerEvent;
+import dev.mbi.proto.v1.TypeText;
+import dev.mbi.proto.v1.WheelEvent;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CdpInputTest {
+    private final CdpInput input = new CdpInput(1280, 720);
+
+    private static InputEvent pointer(PointerAction action, double x, double y, MouseButton button, double fw, double fh) {
+        return InputEvent.newBuilder().setPointer(PointerEvent.newBuilder()
+                .setAction(action).setX(x).setY(y).setButton(button).setFrameWidth(fw).setFrameHeight(fh)).build();
+    }
+
+    @Test
+    void theCentreOfAnyFrameIsTheCentreOfThePage() {
+        Map<String, Object> small = input.translate(
+                pointer(PointerAction.POINTER_ACTION_MOVE, 320, 180, MouseButton.MOUSE_BUTTON_NONE, 640, 360), 1280, 720)
+                .get(0).params();
+        assertEquals(640.0, small.get("x"));
+        assertEquals(360.0, small.get("y"));
+        // Without a stated frame size the size of the last frame sent is used.
+        Map<String, Object> implicit = input.translate(
+                pointer(PointerAction.POINTER_ACTION_MOVE, 480, 270, MouseButton.MOUSE_BUTTON_NONE, 0, 0), 960, 540)
+                .get(0).params();
+        assertEquals(640.0, implicit.get("x"));
+        assertEquals(360.0, implicit.get("y"));
+    }
+
+    @Test
+    void coordinatesOutsideTheFrameAreClampedIntoThePage() {
+        Map<String, Object> p = input.translate(
+                pointer(PointerAction.POINTER_ACTION_MOVE, -50, 5000, MouseButton.MOUSE_BUTTON_NONE, 1280, 720), 1280, 720)
+                .get(0).params();
+        assertEquals(0.0, p.get("x"));
+        assertEquals(719.0, p.get("y"));
+    }
+
+    @Test
+    void pressAndReleaseCarryTheButtonAndTheButtonsHeld() {
+        Map<String, Object> down = input.translate(
+                pointer(PointerAction.POINTER_ACTION_DOWN, 10, 10, MouseButton.MOUSE_BUTTON_RIGHT, 1280, 720), 1280, 720)
+                .get(0).params();
+        assertEquals("mousePressed", down.get("type"));
+        assertEquals("right", down.get("button"));
+        assertEquals(2, down.get("buttons"));
+        assertEquals(1, down.get("clickCount"));
+        Map<String, Object> drag = input.translate(
+                pointer(PointerAction.POINTER_ACTION_MOVE, 20, 20, MouseButton.MOUSE_BUTTON_NONE, 1280, 720), 1280, 720)
+                .get(0).params();
+        assertEquals("right", drag.get("button"));
+        Map<String, Object> up = input.translate(
+                pointer(PointerAction.POINTER_ACTION_UP, 20, 20, MouseButton.MOUSE_BUTTON_RIGHT, 1280, 720), 1280, 720)
+                .get(0).params();
+        assertEquals("mouseReleased", up.get("type"));
+        assertEquals(0, up.get("buttons"));
+    }
+
+    @Test
+    void enterPressesEnterItDoesNotTypeTheWord() {
+        Map<String, Object> p = key(KeyAction.KEY_ACTION_DOWN, "Enter", "Enter", 0);
+        assertEquals("keyDown", p.get("type"));
+        assertEquals(13, p.get("windowsVirtualKeyCode"));
+        assertEquals("\r", p.get("text"));
+        assertEquals("Enter", p.get("key"));
+    }
+
+    @Test
+    void namedKeysWithoutTextAreRawKeyDowns() {
+        for (String k : List.of("Backspace", "Tab", "ArrowLeft", "Escape", "Delete")) {
+            Map<String, Object> p = key(KeyAction.KEY_ACTION_DOWN, k, k, 0);
+            assertEquals("rawKeyDown", p.get("type"), k);
+            assertFalse(p.containsKey("text"), k);
+        }
+        assertEquals(8, key(KeyAction.KEY_ACTION_DOWN, "Backspace", "Backspace", 0).get("windowsVirtualKeyCode"));
+    }
+
+    @Test
+    void lettersTypeTextUnlessAShortcutModifierIsHeld() {
+        Map<String, Object> a = key(KeyAction.KEY_ACTION_DOWN, "a", "KeyA", 0);
+        assertEquals("a", a.get("text"));
+        assertEquals(65, a.get("windowsVirtualKeyCode"));
+        Map<String, Object> ctrlA = key(KeyAction.KEY_ACTION_DOWN, "a", "KeyA", CdpInput.CTRL);
+        assertEquals("rawKeyDown", ctrlA.get("type"));
+        assertFalse(ctrlA.containsKey("text"));
+        assertEquals(CdpInput.CTRL, ctrlA.get("modifiers"));
+        Map<String, Object> shiftA = key(KeyAction.KEY_ACTION_DOWN, "A", "KeyA", 8);
+        assertEquals("A", shiftA.get("text"));
+        assertEquals("keyUp", key(KeyAction.KEY_ACTION_UP, "a", "KeyA", 0).get("type"));
+    }
+
+    @Test
+    void punctuationGetsItsKeyCodeFromTheCode() {
+        assertEquals(190, key(KeyAction.KEY_ACTION_DOWN, ".", "Period", 0).get("windowsVirtualKeyCode"));
+        assertEquals(" ", key(KeyAction.KEY_ACTION_DOWN, " ", "Space", 0).get("text"));
+    }
+
+    @Test
+    void wheelAndTextBecomeTheirCommands() {
+        CdpInput.Command wheel = input.translate(InputEvent.newBuilder().setWheel(WheelEvent.newBuilder()
+                .setX(100).setY(100).setDeltaY(240)).build(), 1280, 720).get(0);
+        assertEquals("mouseWheel", wheel.params().get("type"));
+        assertEquals(240.0, wheel.params().get("deltaY"));
+        CdpInput.Command text = input.translate(InputEvent.newBuilder().setText(TypeText.newBuilder().setText("hé")).build(),
+                1280, 720).get(0);
+        assertEquals("Input.insertText", text.method());
+        assertEquals("hé", text.params().get("text"));
+    }
+
+    private Map<String, Object> key(KeyAction action, String key, String code, int modifiers) {
+        return input.translate(InputEvent.newBuilder().setKey(KeyEvent.newBuilder()
+                .setAction(action).setKey(key).setCode(code).setModifiers(modifiers)).build(), 1280, 720).get(0).params();
+    }
+}
