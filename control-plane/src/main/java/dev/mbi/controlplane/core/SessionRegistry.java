@@ -366,7 +366,13 @@ public final class SessionRegistry implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            end(s, SessionStatus.ERROR, "runner exited unexpectedly (exit code " + code + ")", false);
+            boolean neverRegistered;
+            synchronized (s) {
+                neverRegistered = !s.tokenUsed;
+            }
+            // A runner that dies before it ever dials back failed to spawn, as much as one that never started.
+            end(s, SessionStatus.ERROR, (neverRegistered ? "runner exited before registering" : "runner exited unexpectedly")
+                    + " (exit code " + code + ")", neverRegistered);
         }));
     }
 

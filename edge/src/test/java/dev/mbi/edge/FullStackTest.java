@@ -1,0 +1,199 @@
+package dev.mbi.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product end to end on this machine: REST and WebSocket at the edge, gRPC to the control
+ * plane, a runner process per session driving real headless Chromium on a page served here.
+ */
+class FullStackTest {
+    private static TestStack stack;
+    private static TestSite site;
+
+    @BeforeAll
+    static void start() throws Exception {
+        site = new TestSite();
+        stack = new TestStack(Map.of("MAX_SESSIONS", "3"));
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+        site.close();
+    }
+
+    private ViewerClient viewer(String id) {
+        return new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id);
+    }
+
+    @Test
+    void aSessionStreamsThePageAndThePageSeesClicksAndTyping() throws Exception {
+        TestStack.Response created = stack.request("POST", "/api/sessions", "{\"url\":\"" + site.pageUrl() + "\"}");
+        assertEquals(201, created.status(), created.body());
+        assertEquals("pending", created.json().get("status").asText());
+        assertTrue(created.json().get("createdAt").asText().endsWith("Z"));
+        String id = created.json().get("sessionId").asText();
+
+        try (ViewerClient viewer = viewer(id)) {
+            JsonNode ready = stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+            assertEquals(site.pageUrl(), ready.get("url").asText());
+
+            ViewerClient.DecodedFrame first = viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+            assertEquals(1280, first.image().getWidth());
+            assertEquals(720, first.image().getHeight());
+            assertEquals(1280, first.message().get("width").asInt());
+            assertEquals("jpeg", first.message().get("format").asText());
+
+            // A click in a half-size frame's coordinates lands on the same spot of the page.
+            viewer.send("{\"type\":\"mousemove\",\"x\":100,\"y\":50,\"width\":640,\"height\":360}");
+            viewer.send("{\"type\":\"mousedown\",\"x\":100,\"y\":50,\"width\":640,\"height\":360,\"button\":\"left\"}");
+            viewer.send("{\"type\":\"mouseup\",\"x\":100,\"y\":50,\"width\":640,\"height\":360,\"button\":\"left\"}");
+            site.awaitReport("click", 10_000);
+            viewer.awaitPixel(1000, 600, ViewerClient::reddish, 10_000);
+
+            // Bad input costs an error message, not the session.
+            viewer.send("{\"type\":\"teleport\"}");
+            assertTrue(viewer.next("error", 5_000).get("error").asText().contains("unknown input type"));
+
+            // Focus the text field (numeric button, frame-sized coordinates) and type into it.
+            viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":350,\"button\":0}");
+            viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":350,\"button\":0}");
+            for (String key : List.of("h", "i")) {
+                viewer.send("{\"type\":\"keydown\",\"key\":\"" + key + "\",\"code\":\"Key" + key.toUpperCase() + "\"}");
+                viewer.send("{\"type\":\"keyup\",\"key\":\"" + key + "\",\"code\":\"Key" + key.toUpperCase() + "\"}");
+            }
+            viewer.send("{\"type\":\"type\",\"text\":\" there\"}");
+            viewer.send("{\"type\":\"keydown\",\"key\":\"Enter\",\"code\":\"Enter\"}");
+            viewer.send("{\"type\":\"keyup\",\"key\":\"Enter\",\"code\":\"Enter\"}");
+            site.awaitReport("enter", 10_000);
+            site.awaitReport("submit:hi there", 10_000);
+
+            viewer.send("{\"type\":\"scroll\",\"x\":640,\"y\":360,\"deltaX\":0,\"deltaY\":120}");
+            site.awaitReport("wheel:1", 10_000);
+
+            // A second viewer sees the page at once; leaving does not end the session.
+            try (ViewerClient second = viewer(id)) {
+                ViewerClient.DecodedFrame seen = second.nextFrame(10_000);
+                assertEquals(720, seen.image().getHeight());
+            }
+            Thread.sleep(300);
+            assertEquals("ready", stack.session(id).get("status").asText());
+
+            // The runner reports its figures every couple of seconds.
+            TestStack.await("metrics reported", Duration.ofSeconds(10), () -> {
+                try {
+                    JsonNode m = stack.session(id).get("metrics");
+                    return m.get("framesSent").asLong() > 1 && m.get("inputToFrameMs").isNumber();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            JsonNode metrics = stack.session(id).get("metrics");
+            assertEquals("websocket", metrics.get("transport").asText());
+            assertTrue(metrics.get("memMB").asDouble() > 10, metrics.toString());
+            assertTrue(metrics.get("bytesSent").asLong() > 0, metrics.toString());
+            assertTrue(metrics.get("uptimeSec").asDouble() > 0, metrics.toString());
+            assertTrue(metrics.get("inputToFrameMs").asDouble() > 0, metrics.toString());
+        } finally {
+            assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+        }
+    }
+
+    @Test
+    void deleteEndsTheRunnerAndChromiumWithinTwoSeconds() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        assertTrue(TestStack.liveProcessesOf(id).size() >= 2, "runner and Chromium should be running");
+
+        long start = System.nanoTime();
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+        TestStack.await("runner and Chromium gone", Duration.ofSeconds(2), () -> TestStack.liveProcessesOf(id).isEmpty());
+        System.out.println("session " + id + ": processes gone " + (System.nanoTime() - start) / 1_000_000 + " ms after DELETE");
+        assertEquals("terminated", stack.session(id).get("status").asText());
+        // Deleting again is not an error.
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+    }
+
+    @Test
+    void aKilledRunnerTurnsItsSessionIntoAnErrorAndTakesChromiumAlong() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        ProcessHandle.of(TestStack.runnerPid(id)).orElseThrow().destroyForcibly();
+        JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
+        assertTrue(failed.get("error").asText().contains("exit code 137"), failed.toString());
+        TestStack.await("Chromium gone with its runner", Duration.ofSeconds(3), () -> TestStack.liveProcessesOf(id).isEmpty());
+    }
+
+    @Test
+    void aFrozenRunnerIsNoticedWithinFiveSeconds() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        long pid = TestStack.runnerPid(id);
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        long frozenAt = System.nanoTime();
+        JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
+        System.out.println("session " + id + ": frozen runner noticed after " + (System.nanoTime() - frozenAt) / 1_000_000 + " ms");
+        assertTrue(failed.get("error").asText().contains("lost contact with the runner"), failed.toString());
+        TestStack.await("frozen runner and its Chromium removed", Duration.ofSeconds(5),
+                () -> TestStack.liveProcessesOf(id).isEmpty());
+    }
+
+    @Test
+    void badInputGetsItsStatusCodeAndAJsonError() throws Exception {
+        Object[][] cases = {
+            {"POST", "/api/sessions", "not json", 400, "request body must be JSON"},
+            {"POST", "/api/sessions", "[1,2]", 400, "request body must be JSON"},
+            {"POST", "/api/sessions", "{}", 400, "url is required"},
+            {"POST", "/api/sessions", "{\"url\":42}", 400, "url is required"},
+            {"POST", "/api/sessions", "{\"url\":\"ftp://example.com\"}", 400, "http or https"},
+            {"POST", "/api/sessions", "{\"url\":\"javascript:alert(1)\"}", 400, "http or https"},
+            {"POST", "/api/sessions", "{\"url\":\"file:///etc/passwd\"}", 400, "http or https"},
+            {"POST", "/api/sessions", "", 400, "request body must be JSON"},
+            {"GET", "/api/sessions/no-such-session", null, 404, "session not found"},
+            {"DELETE", "/api/sessions/no-such-session", null, 404, "session not found"},
+            {"GET", "/ws/sessions/no-such-session", null, 404, "session not found"},
+        };
+        for (Object[] c : cases) {
+            TestStack.Response r = stack.request((String) c[0], (String) c[1], (String) c[2]);
+            String what = c[0] + " " + c[1] + " " + c[2];
+            assertEquals(c[3], r.status(), what + " -> " + r.body());
+            assertTrue(r.json() != null && r.json().get("error").asText().contains((String) c[4]), what + " -> " + r.body());
+            assertFalse(r.body().contains("Exception") || r.body().contains("\tat "), r.body());
+        }
+        CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                () -> viewer("no-such-session"));
+        assertEquals(404, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+    }
+
+    @Test
+    void anUnreachableControlPlaneIsA503() throws Exception {
+        try (Edge orphan = Edge.start(EdgeConfig.from(new dev.mbi.config.Env(Map.of(
+                "PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "2s"))))) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            for (String[] c : new String[][] {{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/readyz"}}) {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://localhost:" + orphan.port() + c[1]))
+                        .method(c[0], java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"https://example.com\"}"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, r.statusCode(), c[0] + " " + c[1] + " -> " + r.body());
+                assertTrue(r.body().contains("control plane unavailable"), r.body());
+            }
+            java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + orphan.port() + "/healthz")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.mbi.edge;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A page on 127.0.0.1 for the remote browser to open. It reports what happens to it (clicks,
+ * keys, form submits) back to this server, so tests see exactly what the page saw.
+ */
+final class TestSite implements AutoCloseable {
+    /** Green page; a 400x200 button at the top left turns it red; a text field at (0,300)-(400,400). */
+    static final String PAGE = """
+            <!doctype html><html><head><title>test page</title></head>
+            <body style="margin:0;background:#00c000;width:100vw;height:100vh">
+            <button id="b" style="position:absolute;left:0;top:0;width:400px;height:200px;font-size:40px"
+              onclick="document.body.style.background='#e00000';report('click')">Click</button>
+            <form id="f" style="position:absolute;left:0;top:300px;margin:0"
+              onsubmit="report('submit:' + document.getElementById('t').value); return false;">
+              <input id="t" autocomplete="off" style="width:400px;height:100px;font-size:40px;box-sizing:border-box"
+                onkeydown="if (event.key === 'Enter') report('enter')">
+            </form>
+            <script>
+              function report(what) { fetch('/report?event=' + encodeURIComponent(what)); }
+              window.addEventListener('wheel', e => report('wheel:' + Math.sign(e.deltaY)));
+            </script>
+            </body></html>
+            """;
+
+    private final HttpServer server;
+    private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
+
+    TestSite() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
+        server.createContext("/report", exchange -> {
+            String query = exchange.getRequestURI().getRawQuery();
+            reports.add(URLDecoder.decode(query.substring(query.indexOf('=') + 1), StandardCharsets.UTF_8));
+            respond(exchange, "text/plain", "ok");
+        });
+        server.start();
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange exchange, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", type + "; charset=utf-8");
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    String pageUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/page";
+    }
+
+    /** Waits for the page to report this event, skipping others. */
+    void awaitReport(String expected, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        StringBuilder seen = new StringBuilder();
+        while (System.currentTimeMillis() < deadline) {
+            String r = reports.poll(deadline - System.currentTimeMillis(), TimeUnit.MILLISECONDS);
+            if (expected.equals(r)) {
+                return;
+            }
+            if (r != null) {
+                seen.append(r).append(", ");
+            }
+        }
+        throw new AssertionError("the page did not report '" + expected + "' (it reported: " + seen + ")");
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.mbi.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+
+/** A WebSocket viewer as a browser would be one: receives frames and status, sends input. */
+final class ViewerClient implements AutoCloseable {
+    final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    final WebSocket socket;
+    volatile boolean closed;
+
+    record DecodedFrame(JsonNode message, BufferedImage image) {
+    }
+
+    ViewerClient(String wsUrl) {
+        socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create(wsUrl), new WebSocket.Listener() {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            try {
+                                messages.add(SessionJson.MAPPER.readTree(partial.toString()));
+                            } catch (Exception e) {
+                                throw new IllegalStateException("server sent malformed JSON: " + partial, e);
+                            }
+                            partial.setLength(0);
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                        closed = true;
+                        return null;
+                    }
+                }).join();
+    }
+
+    void send(String json) {
+        socket.sendText(json, true).join();
+    }
+
+    JsonNode next(String type, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (true) {
+            JsonNode m = messages.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (m == null) {
+                throw new AssertionError("no '" + type + "' message within " + timeoutMs + " ms");
+            }
+            if (type.equals(m.path("type").asText())) {
+                return m;
+            }
+        }
+    }
+
+    DecodedFrame nextFrame(long timeoutMs) throws Exception {
+        JsonNode m = next("frame", timeoutMs);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.get("data").asText())));
+        if (image == null) {
+            throw new AssertionError("frame " + m.get("seq") + " is not a decodable JPEG");
+        }
+        return new DecodedFrame(m, image);
+    }
+
+    /** Waits for a frame whose pixel at (x, y) satisfies the test. */
+    DecodedFrame awaitPixel(int x, int y, java.util.function.IntPredicate rgb, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (true) {
+            DecodedFrame f = nextFrame(Math.max(1, deadline - System.currentTimeMillis()));
+            if (rgb.test(f.image().getRGB(x, y))) {
+                return f;
+            }
+        }
+    }
+
+    static boolean reddish(int rgb) {
+        return ((rgb >> 16) & 0xFF) > 180 && ((rgb >> 8) & 0xFF) < 80;
+    }
+
+    static boolean greenish(int rgb) {
+        return ((rgb >> 8) & 0xFF) > 150 && ((rgb >> 16) & 0xFF) < 80;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").exceptionally(e -> null);
+        }
+    }
+}
