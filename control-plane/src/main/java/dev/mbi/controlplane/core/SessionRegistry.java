@@ -263,6 +263,8 @@ public final class SessionRegistry implements AutoCloseable {
                 return;
             }
             s.status = SessionStatus.READY;
+            // Idle time counts from the moment there was something to watch.
+            s.lastActivityNanos = nanoTime.getAsLong();
             snapshot = s.snapshot();
         }
         LOG.info("session " + id + ": ready (Chromium to first frame " + startupMs + " ms, "
@@ -417,7 +419,10 @@ public final class SessionRegistry implements AutoCloseable {
         listeners.forEach(l -> l.onEnded(snapshot, launchFailed, duration));
     }
 
-    /** Ends idle and stuck sessions, and forgets ended ones after the retention period. */
+    /**
+     * Ends ready sessions that nobody watched or touched for the idle timeout, pending sessions
+     * whose runner never became ready, and forgets ended sessions after the retention period.
+     */
     public void reap() {
         long now = nanoTime.getAsLong();
         for (Session s : sessions.values()) {
@@ -437,7 +442,7 @@ public final class SessionRegistry implements AutoCloseable {
             } else if (status == SessionStatus.PENDING && ageNanos > settings.startTimeout().toNanos()) {
                 end(s, SessionStatus.ERROR, "runner did not become ready within "
                         + settings.startTimeout().toSeconds() + " s", false);
-            } else if (!watched && idleNanos > settings.idleTimeout().toNanos()) {
+            } else if (status == SessionStatus.READY && !watched && idleNanos > settings.idleTimeout().toNanos()) {
                 end(s, SessionStatus.TERMINATED, "idle for " + Duration.ofNanos(idleNanos).toSeconds()
                         + " s with no viewer and no input", false);
             }

@@ -233,6 +233,21 @@ class SessionRegistryTest {
     }
 
     @Test
+    void aStartingSessionIsNotIdleButFailsWhenItsRunnerNeverBecomesReady() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofSeconds(10));
+        SessionSnapshot s = registry.create("https://example.com/");
+        nanos.addAndGet(Duration.ofSeconds(30).toNanos());
+        registry.reap();
+        assertEquals(SessionStatus.PENDING, registry.get(s.id()).orElseThrow().status());
+        nanos.addAndGet(Duration.ofSeconds(31).toNanos());
+        registry.reap();
+        SessionSnapshot failed = registry.get(s.id()).orElseThrow();
+        assertEquals(SessionStatus.ERROR, failed.status());
+        assertTrue(failed.error().contains("did not become ready within 60 s"), failed.error());
+        assertTrue(handleFor(s.id()).stopped);
+    }
+
+    @Test
     void onlyWebUrlsWithAHostAreAccepted() {
         for (String bad : new String[] {null, "", "  ", "ftp://example.com", "javascript:alert(1)", "file:///etc/passwd",
                 "http://", "example.com", "chrome://settings"}) {

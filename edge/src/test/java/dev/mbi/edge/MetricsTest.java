@@ -1,0 +1,87 @@
+package dev.mbi.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * /metrics in Prometheus text, with the product's names, each moving when its event happens. The
+ * runner jar is deliberately not a jar here: every runner dies before it registers, which is a
+ * spawn error.
+ */
+class MetricsTest {
+    private static TestStack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = new TestStack(Map.of("RUNNER_JAR", "pom.xml"));
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private static double value(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private static double labelled(String metrics, String name, String label) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(label) + "[^}]*\\} ([0-9.eE+-]+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private static String scrape() throws Exception {
+        TestStack.Response r = stack.request("GET", "/metrics", null);
+        assertEquals(200, r.status());
+        return r.body();
+    }
+
+    @Test
+    void theProductsMetricsExistAndMove() throws Exception {
+        stack.request("GET", "/healthz", null);
+        String before = scrape();
+        for (String name : new String[] {"browser_sessions_total", "browser_sessions_active", "browser_session_duration_seconds",
+                "browser_container_spawn_errors_total", "browser_webrtc_fallbacks_total", "browser_http_request_duration_seconds"}) {
+            assertTrue(before.contains(name), name + " missing from /metrics");
+        }
+        double created = labelled(before, "browser_sessions_total", "result=\"created\"");
+        double spawnErrors = value(before, "browser_container_spawn_errors_total");
+
+        String id = stack.createSession("http://127.0.0.1:9/");
+        JsonNodeAssert.contains(stack.awaitStatus(id, "error", Duration.ofSeconds(20)).get("error").asText(),
+                "runner exited before registering");
+        stack.request("GET", "/api/sessions/" + id, null);
+
+        TestStack.await("spawn error counted", Duration.ofSeconds(5), () -> {
+            try {
+                return value(scrape(), "browser_container_spawn_errors_total") == spawnErrors + 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        String after = scrape();
+        assertEquals(created + 1, labelled(after, "browser_sessions_total", "result=\"created\""));
+        assertEquals(0, value(after, "browser_sessions_active"));
+        assertTrue(value(after, "browser_session_duration_seconds_count") >= 1, after);
+        assertTrue(labelled(after, "browser_http_request_duration_seconds_count", "path=\"/api/sessions/{id}\"") >= 1, after);
+        assertFalse(after.contains(id), "a session id leaked into a metric label");
+    }
+
+    /** Small message helper so a failed contains shows both strings. */
+    static final class JsonNodeAssert {
+        static void contains(String actual, String expected) {
+            assertTrue(actual.contains(expected), "'" + actual + "' does not contain '" + expected + "'");
+        }
+    }
+}
