@@ -47,6 +47,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final BrowserSession.Factory browsers;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** Input is injected on one thread, in arrival order. */
     private final ExecutorService inputExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("input").factory());
     private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(
@@ -68,6 +69,24 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     /** Runs the session to its end; returns the process exit code. Must run on a long-lived thread. */
     int run() {
+        try {
+            return runSession();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** Ends the session from outside (SIGTERM, Ctrl-C) and waits briefly for Chromium to be gone. */
+    void stopNow(String reason) {
+        outcome.complete(new Outcome(0, false, reason));
+        try {
+            finished.await(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int runSession() {
         String id = config.sessionId();
         link = ControlPlaneLink.open(config.controlPlaneAddr(), this);
         link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()

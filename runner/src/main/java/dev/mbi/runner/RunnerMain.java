@@ -22,9 +22,12 @@ public final class RunnerMain {
             return;
         }
         LogLevel.configure("runner[" + config.sessionId() + "]", config.logLevel());
+        Runner runner = new Runner(config, new CdpBrowserFactory(config));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
         int code;
         try {
-            code = new Runner(config, new CdpBrowserFactory(config)).run();
+            // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
+            code = runner.run();
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "session " + config.sessionId() + ": runner failed", e);
             code = 1;

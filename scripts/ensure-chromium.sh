@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Makes sure Chromium is installed (runners drive it); installs Debian's package when it can.
+set -euo pipefail
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ -x "$chromium" ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Chromium not found at $chromium: installing Debian's chromium package..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium fonts-liberation >/dev/null
+  [ -x "$chromium" ] && exit 0
+fi
+cat >&2 <<MSG
+Chromium is required and was not found at $chromium.
+Install it, e.g.:  sudo apt-get install chromium     (Debian/Ubuntu)
+or point CHROMIUM_PATH at an existing Chromium or Chrome binary.
+MSG
+exit 1
