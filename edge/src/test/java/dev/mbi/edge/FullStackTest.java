@@ -83,6 +83,18 @@ class FullStackTest {
             viewer.send("{\"type\":\"scroll\",\"x\":640,\"y\":360,\"deltaX\":0,\"deltaY\":120}");
             site.awaitReport("wheel:1", 10_000);
 
+            // The address bar of the remote browser.
+            viewer.send("{\"type\":\"navigate\",\"url\":\"" + site.pageUrl() + "?second\"}");
+            TestStack.await("navigation reported", Duration.ofSeconds(10), () -> {
+                try {
+                    return stack.session(id).get("currentUrl").asText().endsWith("?second");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            viewer.send("{\"type\":\"navigate\",\"url\":\"file:///etc/passwd\"}");
+            assertTrue(viewer.next("error", 5_000).get("error").asText().contains("http or https"));
+
             // A second viewer sees the page at once; leaving does not end the session.
             try (ViewerClient second = viewer(id)) {
                 ViewerClient.DecodedFrame seen = second.nextFrame(10_000);
@@ -134,6 +146,17 @@ class FullStackTest {
         JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
         assertTrue(failed.get("error").asText().contains("exit code 137"), failed.toString());
         TestStack.await("Chromium gone with its runner", Duration.ofSeconds(3), () -> TestStack.liveProcessesOf(id).isEmpty());
+    }
+
+    @Test
+    void whenChromiumDiesTheRunnerReportsItAndExits() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        long runner = TestStack.runnerPid(id);
+        ProcessHandle.of(runner).orElseThrow().children().forEach(ProcessHandle::destroyForcibly);
+        JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
+        assertTrue(failed.get("error").asText().contains("Chromium exited unexpectedly"), failed.toString());
+        TestStack.await("runner exited after reporting", Duration.ofSeconds(5), () -> TestStack.liveProcessesOf(id).isEmpty());
     }
 
     @Test
