@@ -1,6 +1,7 @@
 package dev.mbi.controlplane;
 
 import dev.mbi.config.Env;
+import dev.mbi.config.ServiceMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,7 @@ public record ControlPlaneConfig(
         int fallbackFps,
         int viewportWidth,
         int viewportHeight,
-        String logLevel) {
+        String logLevel) implements ServiceMain.Config {
 
     public enum LauncherKind { PROCESS }
 

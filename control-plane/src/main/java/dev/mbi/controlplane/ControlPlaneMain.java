@@ -1,8 +1,6 @@
 package dev.mbi.controlplane;
 
-import dev.mbi.config.Env;
-import dev.mbi.config.LogLevel;
-import java.util.concurrent.CountDownLatch;
+import dev.mbi.config.ServiceMain;
 
 /** Entry point: starts the control plane and stops it, with every runner, on SIGTERM or Ctrl-C. */
 public final class ControlPlaneMain {
@@ -10,21 +8,6 @@ public final class ControlPlaneMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        ControlPlaneConfig config;
-        try {
-            config = ControlPlaneConfig.from(Env.system());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        LogLevel.configure("control-plane", config.logLevel());
-        ControlPlane controlPlane = ControlPlane.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            controlPlane.close();
-            stopped.countDown();
-        }, "shutdown"));
-        stopped.await();
+        ServiceMain.run("control-plane", ControlPlaneConfig::from, ControlPlane::start);
     }
 }

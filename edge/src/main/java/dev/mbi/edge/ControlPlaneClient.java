@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /** The edge's only way to the runners: the control plane's SessionService over gRPC. */
@@ -47,36 +48,29 @@ final class ControlPlaneClient implements AutoCloseable {
         return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    Session create(String url) throws ApiException {
+    /** One unary call with the deadline; gRPC failures become the API's errors. */
+    private <T> T call(Function<SessionServiceGrpc.SessionServiceBlockingStub, T> rpc) throws ApiException {
         try {
-            return blocking().createSession(CreateSessionRequest.newBuilder().setUrl(url).build());
+            return rpc.apply(blocking());
         } catch (StatusRuntimeException e) {
             throw ApiException.from(e, target);
         }
+    }
+
+    Session create(String url) throws ApiException {
+        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).build()));
     }
 
     Session get(String id) throws ApiException {
-        try {
-            return blocking().getSession(GetSessionRequest.newBuilder().setSessionId(id).build());
-        } catch (StatusRuntimeException e) {
-            throw ApiException.from(e, target);
-        }
+        return call(stub -> stub.getSession(GetSessionRequest.newBuilder().setSessionId(id).build()));
     }
 
     List<Session> list() throws ApiException {
-        try {
-            return blocking().listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList();
-        } catch (StatusRuntimeException e) {
-            throw ApiException.from(e, target);
-        }
+        return call(stub -> stub.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList());
     }
 
     Session delete(String id) throws ApiException {
-        try {
-            return blocking().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
-        } catch (StatusRuntimeException e) {
-            throw ApiException.from(e, target);
-        }
+        return call(stub -> stub.deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build()));
     }
 
     /** Opens one viewer's stream; the caller sends attach first. */

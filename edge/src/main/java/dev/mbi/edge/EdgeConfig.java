@@ -1,6 +1,7 @@
 package dev.mbi.edge;
 
 import dev.mbi.config.Env;
+import dev.mbi.config.ServiceMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,7 @@ public record EdgeConfig(
         Duration wsPingInterval,
         Duration heartbeatInterval,
         Optional<Path> uiDir,
-        String logLevel) {
+        String logLevel) implements ServiceMain.Config {
 
     public static EdgeConfig from(Env env) {
         String ui = env.string("UI_DIR", "");

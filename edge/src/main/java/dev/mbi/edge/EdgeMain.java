@@ -1,8 +1,6 @@
 package dev.mbi.edge;
 
-import dev.mbi.config.Env;
-import dev.mbi.config.LogLevel;
-import java.util.concurrent.CountDownLatch;
+import dev.mbi.config.ServiceMain;
 
 /** Entry point: starts the edge and stops it on SIGTERM or Ctrl-C. */
 public final class EdgeMain {
@@ -10,21 +8,6 @@ public final class EdgeMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        EdgeConfig config;
-        try {
-            config = EdgeConfig.from(Env.system());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        LogLevel.configure("edge", config.logLevel());
-        Edge edge = Edge.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            edge.close();
-            stopped.countDown();
-        }, "shutdown"));
-        stopped.await();
+        ServiceMain.run("edge", EdgeConfig::from, Edge::start);
     }
 }
