@@ -53,6 +53,8 @@ public final class ControlPlane implements AutoCloseable {
                         config.fallbackFps(),
                         config.viewportWidth(),
                         config.viewportHeight(),
+                        config.ice(),
+                        config.offerTimeout(),
                         runnerEnvironment(config)),
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),

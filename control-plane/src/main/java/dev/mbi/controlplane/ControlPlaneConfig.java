@@ -2,6 +2,7 @@ package dev.mbi.controlplane;
 
 import dev.mbi.config.Env;
 import dev.mbi.config.ServiceMain;
+import dev.mbi.controlplane.core.IceSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,8 @@ public record ControlPlaneConfig(
         int fallbackFps,
         int viewportWidth,
         int viewportHeight,
+        IceSettings ice,
+        Duration offerTimeout,
         String logLevel) implements ServiceMain.Config {
 
     public enum LauncherKind { PROCESS }
@@ -60,9 +63,38 @@ public record ControlPlaneConfig(
                 env.integer("FALLBACK_FPS", 5, 1, 60),
                 env.integer("VIEWPORT_WIDTH", 1280, 320, 3840),
                 env.integer("VIEWPORT_HEIGHT", 720, 240, 2160),
+                ice(env),
+                env.duration("OFFER_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(500)),
                 env.string("LOG_LEVEL", "info"));
         env.requireValid("control plane");
         return config;
+    }
+
+    /** STUN/TURN for WebRTC. No STUN by default: a self-hosted product should not call a third party unasked. */
+    private static IceSettings ice(Env env) {
+        String stun = env.string("STUN_HOST", "");
+        if (!stun.isEmpty() && !stun.startsWith("stun:") && !stun.startsWith("stuns:")) {
+            stun = "stun:" + stun;
+        }
+        boolean turn = env.bool("TURN_ENABLED", false);
+        String policy = env.string("ICE_TRANSPORT_POLICY", "all");
+        if (!policy.equals("all") && !policy.equals("relay")) {
+            env.problem("ICE_TRANSPORT_POLICY=" + policy + ": use all or relay");
+        }
+        if (policy.equals("relay") && !turn) {
+            env.problem("ICE_TRANSPORT_POLICY=relay needs TURN_ENABLED=true and a TURN server");
+        }
+        return new IceSettings(
+                stun,
+                turn,
+                env.string("TURN_HOST", "coturn"),
+                env.integer("TURN_PORT", 3478, 1, 65535),
+                env.string("TURN_USERNAME", "user"),
+                env.string("TURN_CREDENTIAL", "password"),
+                env.string("TURN_SECRET", ""),
+                env.duration("TURN_TTL", Duration.ofHours(1), Duration.ofMinutes(1)),
+                policy.equals("relay"),
+                env.integer("WEBRTC_TIMEOUT_SEC", 15, 1, 600));
     }
 
     /** Where the build puts the runner, seen from the repository root or from a module folder. */

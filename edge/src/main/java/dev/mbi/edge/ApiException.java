@@ -29,6 +29,7 @@ final class ApiException extends Exception {
             case INVALID_ARGUMENT -> new ApiException(400, description);
             case RESOURCE_EXHAUSTED -> new ApiException(503, "max concurrent sessions reached");
             case FAILED_PRECONDITION -> new ApiException(409, description);
+            case ABORTED -> new ApiException(502, description.isEmpty() ? "runner unreachable" : description);
             case UNAVAILABLE, DEADLINE_EXCEEDED -> new ApiException(503,
                     "control plane unavailable at " + controlPlaneAddr + ": try again shortly");
             default -> new ApiException(502, "control plane error: " + s.getCode());

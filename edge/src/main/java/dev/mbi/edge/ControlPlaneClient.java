@@ -2,7 +2,11 @@ package dev.mbi.edge;
 
 import dev.mbi.proto.v1.CreateSessionRequest;
 import dev.mbi.proto.v1.DeleteSessionRequest;
+import dev.mbi.proto.v1.GetIceConfigRequest;
 import dev.mbi.proto.v1.GetSessionRequest;
+import dev.mbi.proto.v1.IceConfig;
+import dev.mbi.proto.v1.OfferAnswer;
+import dev.mbi.proto.v1.OfferRequest;
 import dev.mbi.proto.v1.ListSessionsRequest;
 import dev.mbi.proto.v1.Session;
 import dev.mbi.proto.v1.SessionEvent;
@@ -67,6 +71,21 @@ final class ControlPlaneClient implements AutoCloseable {
 
     List<Session> list() throws ApiException {
         return call(stub -> stub.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList());
+    }
+
+    IceConfig iceConfig(String id) throws ApiException {
+        return call(stub -> stub.getIceConfig(GetIceConfigRequest.newBuilder().setSessionId(id).build()));
+    }
+
+    /** Relays an offer; the runner's answer may take up to the control plane's offer timeout plus a margin. */
+    OfferAnswer offer(String id, String sdp) throws ApiException {
+        try {
+            return SessionServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(timeout.toMillis() + 15_000, TimeUnit.MILLISECONDS)
+                    .offer(OfferRequest.newBuilder().setSessionId(id).setSdp(sdp).build());
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
     }
 
     Session delete(String id) throws ApiException {

@@ -53,6 +53,13 @@ final class SessionJson {
         metrics.put("framesDropped", m.getFramesDropped());
         metrics.put("bytesSent", m.getBytesSent());
         metrics.put("transport", m.getTransport().isEmpty() ? "websocket" : m.getTransport());
+        ObjectNode webrtc = metrics.putObject("webrtc");
+        webrtc.put("peers", m.getWebrtcPeers());
+        webrtc.put("fps", m.getWebrtcFps());
+        webrtc.put("bitrateKbps", m.getWebrtcBitrateKbps());
+        webrtc.put("rttMs", m.getWebrtcRttMs());
+        webrtc.put("framesDropped", m.getWebrtcFramesDropped());
+        webrtc.put("error", m.getWebrtcError());
         if (m.getInputToFrameMs() > 0) {
             metrics.put("inputToFrameMs", m.getInputToFrameMs());
         } else {

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.input.InputJson;
+import dev.mbi.proto.v1.IceConfig;
+import dev.mbi.proto.v1.IceServer;
+import dev.mbi.proto.v1.IceTransportPolicy;
+import dev.mbi.proto.v1.OfferAnswer;
 import dev.mbi.proto.v1.Session;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -40,6 +45,9 @@ final class SessionRoutes implements HttpService {
                 .get("/api/sessions", timed("GET", "/api/sessions", this::list))
                 .get("/api/sessions/{id}", timed("GET", "/api/sessions/{id}", this::get))
                 .delete("/api/sessions/{id}", timed("DELETE", "/api/sessions/{id}", this::delete))
+                .get("/api/sessions/{id}/ice", signalling("ice", timed("GET", "/api/sessions/{id}/ice", this::ice)))
+                .post("/api/sessions/{id}/offer", signalling("offer", timed("POST", "/api/sessions/{id}/offer", this::offer)))
+                .post("/api/sessions/{id}/fallback", timed("POST", "/api/sessions/{id}/fallback", this::fallback))
                 // Reached only when the WebSocket upgrade was refused or not asked for.
                 .get("/ws/sessions/{id}", timed("GET", "/ws/sessions/{id}", this::notAnUpgrade))
                 .get("/healthz", timed("GET", "/healthz", (req, res) -> json(res, 200, "{\"status\":\"ok\"}")))
@@ -95,6 +103,66 @@ final class SessionRoutes implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) throws ApiException {
         controlPlane.delete(id(req));
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void ice(ServerRequest req, ServerResponse res) throws ApiException {
+        IceConfig config = controlPlane.iceConfig(id(req));
+        ObjectNode body = SessionJson.MAPPER.createObjectNode();
+        ArrayNode servers = body.putArray("iceServers");
+        for (IceServer s : config.getIceServersList()) {
+            ObjectNode server = servers.addObject();
+            ArrayNode urls = server.putArray("urls");
+            s.getUrlsList().forEach(urls::add);
+            if (!s.getUsername().isEmpty()) {
+                server.put("username", s.getUsername());
+                server.put("credential", s.getCredential());
+            }
+        }
+        body.put("iceTransportPolicy",
+                config.getIceTransportPolicy() == IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY ? "relay" : "all");
+        body.put("webrtcTimeoutSec", config.getWebrtcTimeoutSec());
+        json(res, 200, body.toString());
+    }
+
+    private void offer(ServerRequest req, ServerResponse res) throws ApiException {
+        String sdp = offerSdpFrom(req.content().as(String.class));
+        OfferAnswer answer = controlPlane.offer(id(req), sdp);
+        ObjectNode body = SessionJson.MAPPER.createObjectNode();
+        body.put("type", "answer");
+        body.put("sdp", answer.getSdp());
+        json(res, 200, body.toString());
+    }
+
+    static String offerSdpFrom(String body) throws ApiException {
+        JsonNode n;
+        try {
+            n = SessionJson.MAPPER.readTree(body == null ? "" : body);
+        } catch (JsonProcessingException e) {
+            n = null;
+        }
+        if (n == null || !n.isObject() || !"offer".equals(n.path("type").asText())
+                || !n.path("sdp").isTextual() || !n.path("sdp").asText().startsWith("v=0")) {
+            throw ApiException.badRequest("request body must be an SDP offer: {\"type\":\"offer\",\"sdp\":\"v=0...\"}");
+        }
+        return n.get("sdp").asText();
+    }
+
+    /** A client that gave up on WebRTC and uses the WebSocket stream says so here. */
+    private void fallback(ServerRequest req, ServerResponse res) throws ApiException {
+        controlPlane.get(id(req));
+        metrics.webrtcFallback();
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** Counts signalling requests by endpoint and status (never by session). */
+    private io.helidon.webserver.http.Handler signalling(String endpoint, io.helidon.webserver.http.Handler handler) {
+        return (req, res) -> {
+            try {
+                handler.handle(req, res);
+            } finally {
+                metrics.signalingRequest(endpoint, res.status().code());
+            }
+        };
     }
 
     private void notAnUpgrade(ServerRequest req, ServerResponse res) throws ApiException {

@@ -1,6 +1,7 @@
 package dev.mbi.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.AttachRequest;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.Heartbeat;
@@ -122,7 +123,7 @@ final class ViewerSocket implements WsListener {
     public void onMessage(WsSession session, String text, boolean last) {
         try {
             sendUpstream(ViewerMessage.newBuilder().setInput(InputJson.parse(text)).build());
-        } catch (ApiException e) {
+        } catch (InputJson.InputException e) {
             // Bad input costs the client one error message, not the session.
             out.message(new Text("{\"type\":\"error\",\"error\":" + SessionJson.MAPPER.valueToTree(e.getMessage()) + "}"));
         }

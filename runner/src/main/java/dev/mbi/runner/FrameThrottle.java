@@ -43,6 +43,14 @@ final class FrameThrottle<F> implements AutoCloseable {
         notifyAll();
     }
 
+    /** Sends the newest frame again (if there is one), within the rate limit. */
+    synchronized void resendLatest() {
+        if (latest != null) {
+            pending = true;
+            notifyAll();
+        }
+    }
+
     synchronized long dropped() {
         return dropped;
     }

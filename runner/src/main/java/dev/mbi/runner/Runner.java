@@ -13,6 +13,7 @@ import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerTerminated;
 import dev.mbi.proto.v1.SessionMetrics;
+import dev.mbi.proto.v1.SignalAnswer;
 import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -61,6 +62,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
     private volatile boolean framesEnabled;
+    /** WebRTC starts after the first frame, off the critical path; offers wait for it. */
+    private final CompletableFuture<WebRtcPeers> webrtc = new CompletableFuture<>();
+    /** The newest frame, for consumers that start later (WebRTC) on a page that may never paint again. */
+    private volatile BrowserSession.CapturedFrame lastCaptured;
 
     Runner(RunnerConfig config, BrowserSession.Factory browsers) {
         this.config = config;
@@ -94,6 +99,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 .setJoinToken(config.joinToken())
                 .setRunnerVersion(VERSION)
                 .addCapabilities(Capability.CAPABILITY_JPEG_FRAMES)
+                .addCapabilities(Capability.CAPABILITY_WEBRTC_VP8)
                 .setHostname(hostname())).build());
         Welcome w;
         try {
@@ -133,6 +139,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                     .setViewportHeight(browser.viewportHeight())
                     .setStartupMs(startupMs)).build());
             LOG.info("session " + id + ": ready after " + startupMs + " ms");
+            Thread.ofVirtual().name("webrtc-start").start(() -> startWebRtc(w));
             ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
             metricsTimer.scheduleAtFixedRate(() -> reportMetrics(stats), 0,
                     METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -140,6 +147,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
         Outcome end = outcome.join();
         metricsTimer.shutdownNow();
+        webrtc.completeExceptionally(new IllegalStateException("the session ended"));
+        webrtc.thenAccept(WebRtcPeers::close);
         inputExecutor.shutdownNow();
         throttle.close();
         if (browser != null) {
@@ -171,8 +180,19 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 }
             }
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));
-            case HEARTBEAT, OFFER, ICE_CANDIDATE, KIND_NOT_SET -> {
-                // heartbeats only prove liveness; WebRTC signalling is not offered by this runner
+            case OFFER -> {
+                String viewerId = message.getOffer().getViewerId();
+                webrtc.whenComplete((peers, failure) -> {
+                    if (failure == null) {
+                        peers.offer(viewerId, message.getOffer().getSdp());
+                    } else {
+                        link.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder()
+                                .setViewerId(viewerId).setError("WebRTC is not available: " + failure.getMessage())).build());
+                    }
+                });
+            }
+            case HEARTBEAT, ICE_CANDIDATE, KIND_NOT_SET -> {
+                // heartbeats only prove liveness; signalling is non-trickle
             }
         }
     }
@@ -181,6 +201,25 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     public void onLost(String reason) {
         // Without the control plane nobody can watch or end this session: leave, taking Chromium along.
         outcome.complete(new Outcome(4, false, "control plane lost: " + reason));
+    }
+
+    private void startWebRtc(Welcome w) {
+        try {
+            WebRtcPeers peers = new WebRtcPeers(config.sessionId(), w, event -> inputExecutor.execute(() -> inject(event)),
+                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()));
+            if (!webrtc.complete(peers)) {
+                peers.close();
+                return;
+            }
+            BrowserSession.CapturedFrame last = lastCaptured;
+            if (last != null) {
+                peers.onFrame(last);
+            }
+        } catch (Throwable e) {
+            // Without WebRTC the session still works over the WebSocket stream.
+            LOG.log(Level.WARNING, "session " + config.sessionId() + ": WebRTC unavailable", e);
+            webrtc.completeExceptionally(e);
+        }
     }
 
     private void inject(InputEvent event) {
@@ -202,6 +241,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     @Override
     public void onFrame(BrowserSession.CapturedFrame frame) {
+        lastCaptured = frame;
         long inputAt = lastInputNanos.getAndSet(0);
         if (inputAt != 0) {
             inputToFrameMs = (System.nanoTime() - inputAt) / 1e6;
@@ -209,6 +249,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
         if (t != null) {
             t.offer(frame);
+        }
+        WebRtcPeers peers = webrtc.getNow(null);
+        if (peers != null) {
+            peers.onFrame(frame);
         }
     }
 
@@ -244,14 +288,25 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         lastMetricsFrames = frames;
         lastMetricsNanos = now;
         ProcessStats.Sample s = stats.sample();
-        link.send(RunnerMessage.newBuilder().setMetrics(SessionMetrics.newBuilder()
+        SessionMetrics.Builder m = SessionMetrics.newBuilder();
+        WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+        if (peers != null) {
+            double[] w = peers.stats();
+            m.setWebrtcPeers(peers.connectedPeers())
+                    .setWebrtcFps(round(w[0]))
+                    .setWebrtcBitrateKbps(round(w[1]))
+                    .setWebrtcRttMs(round(w[2]))
+                    .setWebrtcFramesDropped((long) w[3])
+                    .setWebrtcError(peers.lastError());
+        }
+        link.send(RunnerMessage.newBuilder().setMetrics(m
                 .setCpuPercent(round(s.cpuPercent()))
                 .setMemMb(round(s.memMb()))
                 .setFps(round(fps))
                 .setFramesSent(frames)
                 .setBytesSent(bytesSent.get())
                 .setFramesDropped(throttle.dropped())
-                .setTransport("websocket")
+                .setTransport(peers != null && peers.connectedPeers() > 0 ? "webrtc" : "websocket")
                 .setInputToFrameMs(round(inputToFrameMs))).build());
     }
 

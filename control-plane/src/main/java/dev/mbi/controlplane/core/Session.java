@@ -1,10 +1,14 @@
 package dev.mbi.controlplane.core;
 
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
+import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.SessionMetrics;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Set;
 
@@ -30,6 +34,9 @@ final class Session {
     /** Last time a viewer attached, detached or sent input; the idle reaper measures from here. */
     long lastActivityNanos;
     final Set<Viewer> viewers = new LinkedHashSet<>();
+    Set<Capability> capabilities = Set.of();
+    /** WebRTC offers sent to the runner and not answered yet, by viewer id. */
+    final Map<String, CompletableFuture<SessionRegistry.Answer>> pendingOffers = new HashMap<>();
 
     Session(String id, String url, String joinToken, Instant createdAt, long nowNanos) {
         this.id = id;

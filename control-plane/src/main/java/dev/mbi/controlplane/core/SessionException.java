@@ -12,7 +12,9 @@ public final class SessionException extends Exception {
         /** A runner presented a token that is not this session's, or used it twice. */
         REJECTED,
         /** The session exists but cannot do this in its current state. */
-        NOT_READY
+        NOT_READY,
+        /** The session's runner did not or could not answer in time. */
+        RUNNER_UNREACHABLE
     }
 
     private final Reason reason;

@@ -3,7 +3,12 @@ package dev.mbi.controlplane.core;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
 import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
+import dev.mbi.proto.v1.IceConfig;
+import dev.mbi.proto.v1.IceTransportPolicy;
+import dev.mbi.proto.v1.SignalAnswer;
+import dev.mbi.proto.v1.SignalOffer;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.SessionMetrics;
 import dev.mbi.proto.v1.Shutdown;
@@ -21,6 +26,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,6 +58,8 @@ public final class SessionRegistry implements AutoCloseable {
             int maxFps,
             int viewportWidth,
             int viewportHeight,
+            IceSettings ice,
+            Duration offerTimeout,
             Map<String, String> runnerEnvironment) {
     }
 
@@ -220,8 +230,8 @@ public final class SessionRegistry implements AutoCloseable {
     // ------------------------------------------------------------------ runner side
 
     /** Accepts a runner's registration and answers with what it must open. */
-    public Welcome runnerRegistered(String id, String joinToken, String hostname, RunnerChannel channel)
-            throws SessionException {
+    public Welcome runnerRegistered(String id, String joinToken, String hostname, Set<Capability> capabilities,
+                                    RunnerChannel channel) throws SessionException {
         Session s = sessions.get(id);
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
@@ -237,6 +247,7 @@ public final class SessionRegistry implements AutoCloseable {
             }
             s.tokenUsed = true;
             s.runner = channel;
+            s.capabilities = Set.copyOf(capabilities);
             watched = !s.viewers.isEmpty();
         }
         LOG.info("session " + id + ": runner registered from " + hostname);
@@ -246,6 +257,9 @@ public final class SessionRegistry implements AutoCloseable {
                 .setViewportHeight(settings.viewportHeight())
                 .setMaxFps(settings.maxFps())
                 .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())
+                .addAllIceServers(settings.ice().serversFor(id, clock.instant()))
+                .setIceTransportPolicy(settings.ice().relayOnly()
+                        ? IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY : IceTransportPolicy.ICE_TRANSPORT_POLICY_ALL)
                 .build();
         channel.send(ControlMessage.newBuilder().setWelcome(welcome).build());
         channel.send(streamControl(watched));
@@ -340,6 +354,76 @@ public final class SessionRegistry implements AutoCloseable {
         end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false);
     }
 
+    // ------------------------------------------------------------------ WebRTC signalling
+
+    /** The ICE servers and policy a viewer of this session should use. */
+    public IceConfig iceConfig(String id) throws SessionException {
+        Session s = find(id);
+        return IceConfig.newBuilder()
+                .addAllIceServers(settings.ice().serversFor(s.id, clock.instant()))
+                .setIceTransportPolicy(settings.ice().relayOnly()
+                        ? IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY : IceTransportPolicy.ICE_TRANSPORT_POLICY_ALL)
+                .setWebrtcTimeoutSec(settings.ice().webrtcTimeoutSec())
+                .build();
+    }
+
+    /** The answer to one viewer's offer, relayed through the session's runner. */
+    public record Answer(String viewerId, String sdp) {
+    }
+
+    /**
+     * Relays a viewer's offer to the runner. The future completes with the runner's answer, or
+     * fails with RUNNER_UNREACHABLE when the runner cannot answer within the offer timeout.
+     */
+    public CompletableFuture<Answer> offer(String id, String sdp) throws SessionException {
+        Session s = find(id);
+        String viewerId = UUID.randomUUID().toString();
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        RunnerChannel runner;
+        synchronized (s) {
+            if (s.status != SessionStatus.READY) {
+                throw new SessionException(SessionException.Reason.NOT_READY,
+                        "session not ready: " + s.status.name().toLowerCase());
+            }
+            if (s.runner == null || !s.capabilities.contains(Capability.CAPABILITY_WEBRTC_VP8)) {
+                throw new SessionException(SessionException.Reason.RUNNER_UNREACHABLE,
+                        "runner unreachable: this runner does not offer WebRTC");
+            }
+            runner = s.runner;
+            s.pendingOffers.put(viewerId, answer);
+        }
+        runner.send(ControlMessage.newBuilder()
+                .setOffer(SignalOffer.newBuilder().setViewerId(viewerId).setSdp(sdp)).build());
+        return answer
+                .orTimeout(settings.offerTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((a, failure) -> {
+                    synchronized (s) {
+                        s.pendingOffers.remove(viewerId);
+                    }
+                });
+    }
+
+    public void runnerAnswered(String id, SignalAnswer answer) {
+        Session s = sessions.get(id);
+        if (s == null) {
+            return;
+        }
+        CompletableFuture<Answer> pending;
+        synchronized (s) {
+            pending = s.pendingOffers.get(answer.getViewerId());
+        }
+        if (pending == null) {
+            return;
+        }
+        if (answer.getError().isEmpty()) {
+            pending.complete(new Answer(answer.getViewerId(), answer.getSdp()));
+        } else {
+            LOG.warning("session " + id + ": runner could not answer viewer " + answer.getViewerId() + ": " + answer.getError());
+            pending.completeExceptionally(new SessionException(SessionException.Reason.RUNNER_UNREACHABLE,
+                    "runner unreachable: " + answer.getError()));
+        }
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     private void launch(Session s) {
@@ -396,6 +480,9 @@ public final class SessionRegistry implements AutoCloseable {
             viewers = List.copyOf(s.viewers);
             s.viewers.clear();
             s.lastFrame = null;
+            s.pendingOffers.values().forEach(f -> f.completeExceptionally(new SessionException(
+                    SessionException.Reason.RUNNER_UNREACHABLE, "runner unreachable: the session ended")));
+            s.pendingOffers.clear();
             snapshot = s.snapshot();
         }
         live.decrementAndGet();

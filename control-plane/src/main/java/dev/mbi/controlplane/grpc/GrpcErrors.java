@@ -16,6 +16,7 @@ final class GrpcErrors {
             case INVALID -> Status.INVALID_ARGUMENT;
             case REJECTED -> Status.PERMISSION_DENIED;
             case NOT_READY -> Status.FAILED_PRECONDITION;
+            case RUNNER_UNREACHABLE -> Status.ABORTED;
         };
         return status.withDescription(e.getMessage()).asRuntimeException();
     }

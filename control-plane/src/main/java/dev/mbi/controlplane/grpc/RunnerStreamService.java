@@ -54,8 +54,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case METRICS -> registry.runnerMetrics(id, message.getMetrics());
                 case ERROR -> registry.runnerFailed(id, message.getError().getReason());
                 case TERMINATED -> registry.runnerTerminated(id, message.getTerminated().getReason());
-                case HEARTBEAT, ANSWER, ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
-                    // heartbeats only prove liveness; signalling is not relayed yet; a second register is ignored
+                case ANSWER -> registry.runnerAnswered(id, message.getAnswer());
+                case HEARTBEAT, ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
+                    // heartbeats only prove liveness; signalling is non-trickle; a second register is ignored
                 }
             }
         }
@@ -68,7 +69,8 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
             Register r = message.getRegister();
             try {
                 sessionId = r.getSessionId();
-                registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(), this);
+                registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(),
+                        java.util.Set.copyOf(r.getCapabilitiesList()), this);
                 liveness.watch(this);
             } catch (SessionException e) {
                 sessionId = null;

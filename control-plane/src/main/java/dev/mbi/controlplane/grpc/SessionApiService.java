@@ -6,7 +6,11 @@ import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.core.SessionSnapshot;
 import dev.mbi.proto.v1.CreateSessionRequest;
 import dev.mbi.proto.v1.DeleteSessionRequest;
+import dev.mbi.proto.v1.GetIceConfigRequest;
 import dev.mbi.proto.v1.GetSessionRequest;
+import dev.mbi.proto.v1.IceConfig;
+import dev.mbi.proto.v1.OfferAnswer;
+import dev.mbi.proto.v1.OfferRequest;
 import dev.mbi.proto.v1.ListSessionsRequest;
 import dev.mbi.proto.v1.ListSessionsResponse;
 import dev.mbi.proto.v1.Session;
@@ -66,6 +70,35 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
         }
         responses.onNext(b.build());
         responses.onCompleted();
+    }
+
+    @Override
+    public void getIceConfig(GetIceConfigRequest request, StreamObserver<IceConfig> responses) {
+        try {
+            responses.onNext(registry.iceConfig(request.getSessionId()));
+            responses.onCompleted();
+        } catch (SessionException e) {
+            responses.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    @Override
+    public void offer(OfferRequest request, StreamObserver<OfferAnswer> responses) {
+        try {
+            registry.offer(request.getSessionId(), request.getSdp()).whenComplete((answer, failure) -> {
+                if (failure == null) {
+                    responses.onNext(OfferAnswer.newBuilder().setSdp(answer.sdp()).setViewerId(answer.viewerId()).build());
+                    responses.onCompleted();
+                } else if (failure instanceof SessionException e) {
+                    responses.onError(GrpcErrors.toStatus(e));
+                } else {
+                    responses.onError(GrpcErrors.toStatus(new SessionException(SessionException.Reason.RUNNER_UNREACHABLE,
+                            "runner unreachable: no answer in time")));
+                }
+            });
+        } catch (SessionException e) {
+            responses.onError(GrpcErrors.toStatus(e));
+        }
     }
 
     @Override

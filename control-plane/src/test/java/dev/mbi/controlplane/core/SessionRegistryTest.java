@@ -66,7 +66,7 @@ class SessionRegistryTest {
             }
         };
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(1), 5, 1280, 720, Map.of()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
+                Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2), Map.of()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
     }
 
     private static final class RecordingChannel implements RunnerChannel {
@@ -136,14 +136,14 @@ class SessionRegistryTest {
         SessionSnapshot s = registry.create("https://example.com/");
         RecordingHandle h = handleFor(s.id());
         SessionException wrong = assertThrows(SessionException.class,
-                () -> registry.runnerRegistered(s.id(), "forged", "host", new RecordingChannel()));
+                () -> registry.runnerRegistered(s.id(), "forged", "host", java.util.Set.of(), new RecordingChannel()));
         assertEquals(SessionException.Reason.REJECTED, wrong.reason());
         RecordingChannel channel = new RecordingChannel();
-        assertEquals("https://example.com/", registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", channel).getUrl());
+        assertEquals("https://example.com/", registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), channel).getUrl());
         assertEquals(SessionException.Reason.REJECTED, assertThrows(SessionException.class,
-                () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", new RecordingChannel())).reason());
+                () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), new RecordingChannel())).reason());
         assertEquals(SessionException.Reason.NOT_FOUND, assertThrows(SessionException.class,
-                () -> registry.runnerRegistered("nope", "x", "host", new RecordingChannel())).reason());
+                () -> registry.runnerRegistered("nope", "x", "host", java.util.Set.of(), new RecordingChannel())).reason());
     }
 
     @Test
@@ -151,7 +151,7 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
         RecordingChannel channel = new RecordingChannel();
-        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", channel);
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), channel);
         List<Object> seen = new CopyOnWriteArrayList<>();
         SessionRegistry.Attachment a = registry.attach(s.id(), new Viewer() {
             @Override
@@ -188,7 +188,7 @@ class SessionRegistryTest {
         SessionSnapshot watched = registry.create("https://example.com/");
         SessionSnapshot idle = registry.create("https://example.com/");
         for (SessionSnapshot s : List.of(watched, idle)) {
-            registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "h", new RecordingChannel());
+            registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "h", java.util.Set.of(), new RecordingChannel());
             registry.runnerReady(s.id(), 1);
         }
         registry.attach(watched.id(), new Viewer() {

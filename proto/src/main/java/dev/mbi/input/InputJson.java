@@ -1,7 +1,8 @@
-package dev.mbi.edge;
+package dev.mbi.input;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.KeyAction;
 import dev.mbi.proto.v1.KeyEvent;
@@ -16,28 +17,29 @@ import java.net.URI;
 import java.util.Locale;
 
 /**
- * Client input messages (JSON over the WebSocket) into wire events. Coordinates are in the pixel
+ * Client input messages (JSON, over the WebSocket or the WebRTC data channel) into wire events. Coordinates are in the pixel
  * space of the frames the client receives; "width"/"height" may state that space explicitly.
  */
-final class InputJson {
-    static final int ALT = 1;
-    static final int CTRL = 2;
-    static final int META = 4;
-    static final int SHIFT = 8;
+public final class InputJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final int ALT = 1;
+    public static final int CTRL = 2;
+    public static final int META = 4;
+    public static final int SHIFT = 8;
     private static final int MAX_TEXT = 10_000;
 
     private InputJson() {
     }
 
-    static InputEvent parse(String text) throws ApiException {
+    public static InputEvent parse(String text) throws InputException {
         JsonNode n;
         try {
-            n = SessionJson.MAPPER.readTree(text);
+            n = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("input must be a JSON object");
+            throw new InputException("input must be a JSON object");
         }
         if (n == null || !n.isObject()) {
-            throw ApiException.badRequest("input must be a JSON object");
+            throw new InputException("input must be a JSON object");
         }
         String type = n.path("type").asText("");
         InputEvent.Builder event = InputEvent.newBuilder().setReceivedAtUnixMs(System.currentTimeMillis());
@@ -56,7 +58,7 @@ final class InputJson {
             case "keydown", "keyup" -> {
                 String key = n.path("key").asText("");
                 if (key.isEmpty()) {
-                    throw ApiException.badRequest(type + " needs a key, e.g. {\"type\":\"" + type + "\",\"key\":\"Enter\"}");
+                    throw new InputException(type + " needs a key, e.g. {\"type\":\"" + type + "\",\"key\":\"Enter\"}");
                 }
                 event.setKey(KeyEvent.newBuilder()
                         .setAction(type.equals("keydown") ? KeyAction.KEY_ACTION_DOWN : KeyAction.KEY_ACTION_UP)
@@ -67,7 +69,7 @@ final class InputJson {
             case "type" -> {
                 String value = n.path("text").asText("");
                 if (value.isEmpty() || value.length() > MAX_TEXT) {
-                    throw ApiException.badRequest("type needs text of 1 to " + MAX_TEXT + " characters");
+                    throw new InputException("type needs text of 1 to " + MAX_TEXT + " characters");
                 }
                 event.setText(TypeText.newBuilder().setText(value));
             }
@@ -75,15 +77,15 @@ final class InputJson {
             case "back" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_BACK));
             case "forward" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_FORWARD));
             case "reload" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_RELOAD));
-            default -> throw ApiException.badRequest("unknown input type '" + type + "': use mousemove, mousedown, "
+            default -> throw new InputException("unknown input type '" + type + "': use mousemove, mousedown, "
                     + "mouseup, scroll, keydown, keyup, type, navigate, back, forward or reload");
         }
         return event.build();
     }
 
-    private static PointerEvent pointer(JsonNode n, PointerAction action) throws ApiException {
+    private static PointerEvent pointer(JsonNode n, PointerAction action) throws InputException {
         if (!n.path("x").isNumber() || !n.path("y").isNumber()) {
-            throw ApiException.badRequest(n.path("type").asText() + " needs numeric x and y");
+            throw new InputException(n.path("type").asText() + " needs numeric x and y");
         }
         PointerEvent.Builder p = PointerEvent.newBuilder()
                 .setAction(action)
@@ -99,7 +101,7 @@ final class InputJson {
         return p.build();
     }
 
-    private static Navigate navigate(JsonNode n) throws ApiException {
+    private static Navigate navigate(JsonNode n) throws InputException {
         String action = n.path("action").asText("url");
         return switch (action) {
             case "back" -> Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_BACK).build();
@@ -108,14 +110,14 @@ final class InputJson {
             default -> {
                 String url = n.path("url").asText("");
                 if (!isWebUrl(url)) {
-                    throw ApiException.badRequest("navigate needs an http or https url");
+                    throw new InputException("navigate needs an http or https url");
                 }
                 yield Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_URL).setUrl(url).build();
             }
         };
     }
 
-    static boolean isWebUrl(String url) {
+    public static boolean isWebUrl(String url) {
         try {
             URI uri = new URI(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -126,7 +128,7 @@ final class InputJson {
     }
 
     /** "left" / "middle" / "right", or the DOM's 0 / 1 / 2. */
-    static MouseButton button(JsonNode b) throws ApiException {
+    static MouseButton button(JsonNode b) throws InputException {
         if (b == null || b.isNull()) {
             return MouseButton.MOUSE_BUTTON_LEFT;
         }
@@ -140,7 +142,7 @@ final class InputJson {
             case "left" -> MouseButton.MOUSE_BUTTON_LEFT;
             case "middle" -> MouseButton.MOUSE_BUTTON_MIDDLE;
             case "right" -> MouseButton.MOUSE_BUTTON_RIGHT;
-            default -> throw ApiException.badRequest("button must be left, middle, right, 0, 1 or 2");
+            default -> throw new InputException("button must be left, middle, right, 0, 1 or 2");
         };
     }
 
@@ -177,5 +179,12 @@ final class InputJson {
     private static double number(JsonNode n, String field, double defaultValue) {
         JsonNode v = n.get(field);
         return v != null && v.isNumber() ? v.asDouble() : defaultValue;
+    }
+
+    /** A message that is not valid input; the text says what would be. */
+    public static final class InputException extends Exception {
+        public InputException(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -1,0 +1,383 @@
+package dev.mbi.runner;
+
+import dev.mbi.input.InputJson;
+import dev.mbi.proto.v1.IceServer;
+import dev.mbi.proto.v1.IceTransportPolicy;
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.SignalAnswer;
+import dev.mbi.proto.v1.Welcome;
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceConnectionState;
+import dev.onvoid.webrtc.RTCIceGatheringState;
+import dev.onvoid.webrtc.RTCIceServer;
+import dev.onvoid.webrtc.RTCIceTransportPolicy;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionIceErrorEvent;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpCodecCapability;
+import dev.onvoid.webrtc.RTCRtpSender;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStats;
+import dev.onvoid.webrtc.RTCStatsType;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.MediaType;
+import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
+import dev.onvoid.webrtc.media.video.CustomVideoSource;
+import dev.onvoid.webrtc.media.video.VideoTrack;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The runner's WebRTC side: one PeerConnection per viewer, all sending the same VP8 video track,
+ * each with an "input" data channel that carries the same JSON input as the WebSocket.
+ * Signalling is non-trickle: the answer carries every candidate gathered within a bounded time.
+ */
+final class WebRtcPeers implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(WebRtcPeers.class.getName());
+    /** Gathering is cut off after this long, so a missing STUN or TURN server cannot hang an offer. */
+    private static final long GATHER_TIMEOUT_MS = 2_500;
+    /**
+     * When a viewer connects, the newest frame is pushed again every 100 ms for 2 s: libwebrtc
+     * drops the first frames of a stream while its bandwidth estimate ramps up, and a static page
+     * produces no new ones.
+     */
+    private static final long REPEAT_EVERY_MS = 100;
+    private static final int REPEATS_AFTER_CONNECT = 20;
+
+    private final String sessionId;
+    private final List<RTCIceServer> iceServers;
+    private final boolean relayOnly;
+    private final Consumer<InputEvent> input;
+    private final Consumer<SignalAnswer> answers;
+    private final PeerConnectionFactory factory;
+    private final CustomVideoSource source;
+    private final VideoTrack track;
+    private final VideoFeed feed;
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("webrtc-timer").factory());
+    private volatile String lastError = "";
+    private Totals lastTotals = new Totals(0, 0, 0, 0, System.nanoTime());
+
+    WebRtcPeers(String sessionId, Welcome welcome, Consumer<InputEvent> input, Consumer<SignalAnswer> answers) {
+        this.sessionId = sessionId;
+        this.iceServers = toRtc(welcome.getIceServersList());
+        this.relayOnly = welcome.getIceTransportPolicy() == IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY;
+        this.input = input;
+        this.answers = answers;
+        // The default factory opens an audio device and aborts the JVM where there is none.
+        this.factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
+        this.source = new CustomVideoSource();
+        this.track = factory.createVideoTrack("viewport", source);
+        this.feed = new VideoFeed(source);
+    }
+
+    private static List<RTCIceServer> toRtc(List<IceServer> servers) {
+        List<RTCIceServer> out = new ArrayList<>();
+        for (IceServer s : servers) {
+            RTCIceServer r = new RTCIceServer();
+            r.urls = new ArrayList<>(s.getUrlsList());
+            r.username = s.getUsername();
+            r.password = s.getCredential();
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Every captured frame; encoded only while a viewer is connected. */
+    void onFrame(BrowserSession.CapturedFrame frame) {
+        feed.offer(frame);
+    }
+
+    int connectedPeers() {
+        return (int) peers.values().stream().filter(p -> p.connected).count();
+    }
+
+    /** Answers one viewer's offer; the answer (or the reason there is none) goes to the answers sink. */
+    void offer(String viewerId, String sdp) {
+        try {
+            Peer peer = new Peer(viewerId);
+            peers.put(viewerId, peer);
+            peer.answer(sdp).whenComplete((answerSdp, failure) -> {
+                if (failure == null) {
+                    answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setSdp(answerSdp).build());
+                } else {
+                    LOG.warning("session " + sessionId + ": no answer for viewer " + viewerId + ": " + failure.getMessage());
+                    peer.close();
+                    answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId)
+                            .setError(String.valueOf(failure.getMessage())).build());
+                }
+            });
+        } catch (RuntimeException e) {
+            answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setError(e.toString()).build());
+        }
+    }
+
+    /** Sums of the senders' statistics, to turn into rates between two reports. */
+    private record Totals(long framesSent, long bytesSent, long framesDropped, double rttMs, long atNanos) {
+    }
+
+    /** WebRTC figures for the session metrics: {fps, kbit/s, rtt ms, frames skipped by the 30 fps cap}. */
+    double[] stats() {
+        long frames = 0;
+        long bytes = 0;
+        double rttSum = 0;
+        int rttCount = 0;
+        for (Peer p : peers.values()) {
+            CompletableFuture<List<RTCStats>> f = new CompletableFuture<>();
+            try {
+                p.pc.getStats(report -> f.complete(new ArrayList<>(report.getStats().values())));
+                for (RTCStats s : f.get(500, TimeUnit.MILLISECONDS)) {
+                    Map<String, Object> a = s.getAttributes();
+                    if (s.getType() == RTCStatsType.OUTBOUND_RTP && "video".equals(a.get("kind"))) {
+                        frames += number(a.get("framesSent"));
+                        bytes += number(a.get("bytesSent"));
+                    } else if (s.getType() == RTCStatsType.REMOTE_INBOUND_RTP && a.get("roundTripTime") instanceof Number rtt) {
+                        rttSum += rtt.doubleValue() * 1000;
+                        rttCount++;
+                    }
+                }
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "stats of viewer " + p.viewerId + " not available", e);
+            }
+        }
+        Totals now = new Totals(frames, bytes, feed.framesSkipped(), rttCount == 0 ? 0 : rttSum / rttCount, System.nanoTime());
+        double seconds = Math.max(0.001, (now.atNanos - lastTotals.atNanos) / 1e9);
+        double fps = Math.max(0, (now.framesSent - lastTotals.framesSent) / seconds);
+        double kbps = Math.max(0, (now.bytesSent - lastTotals.bytesSent) * 8 / 1000.0 / seconds);
+        lastTotals = now;
+        return new double[] {fps, kbps, now.rttMs, now.framesDropped};
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+
+    private void updateFeed() {
+        feed.setActive(connectedPeers() > 0);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        feed.close();
+        for (Peer p : peers.values()) {
+            p.close();
+        }
+        peers.clear();
+        // The process exits next; libwebrtc's own objects go with it (disposing them in the
+        // wrong order crashes, and nothing is gained).
+    }
+
+    /** One viewer's PeerConnection. */
+    private final class Peer implements PeerConnectionObserver {
+        final String viewerId;
+        final RTCPeerConnection pc;
+        final CompletableFuture<Void> gathered = new CompletableFuture<>();
+        volatile boolean connected;
+        volatile boolean closed;
+
+        Peer(String viewerId) {
+            this.viewerId = viewerId;
+            RTCConfiguration config = new RTCConfiguration();
+            config.iceServers = iceServers;
+            config.iceTransportPolicy = relayOnly ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
+            this.pc = factory.createPeerConnection(config, this);
+        }
+
+        CompletableFuture<String> answer(String offerSdp) {
+            CompletableFuture<Void> remoteSet = new CompletableFuture<>();
+            pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.OFFER, offerSdp), setObserver(remoteSet));
+            return remoteSet.thenCompose(ignored -> {
+                addVideo();
+                CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+                pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
+                    @Override
+                    public void onSuccess(RTCSessionDescription description) {
+                        created.complete(description);
+                    }
+
+                    @Override
+                    public void onFailure(String error) {
+                        created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
+                    }
+                });
+                return created;
+            }).thenCompose(description -> {
+                CompletableFuture<Void> localSet = new CompletableFuture<>();
+                pc.setLocalDescription(description, setObserver(localSet));
+                return localSet;
+            }).thenCompose(ignored -> gathered
+                    .completeOnTimeout(null, GATHER_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                    .thenApply(ignored -> pc.getLocalDescription().sdp);
+        }
+
+        /** Sends the viewport track on the offer's video m-line, with VP8 as the only codec. */
+        private void addVideo() {
+            RTCRtpSender sender = pc.addTrack(track, List.of("viewport"));
+            for (RTCRtpTransceiver t : pc.getTransceivers()) {
+                if (t.getSender() != null && t.getSender().getTrack() != null
+                        && track.getId().equals(t.getSender().getTrack().getId())) {
+                    t.setDirection(RTCRtpTransceiverDirection.SEND_ONLY);
+                    List<RTCRtpCodecCapability> vp8 = new ArrayList<>();
+                    for (RTCRtpCodecCapability c : factory.getRtpSenderCapabilities(MediaType.VIDEO).getCodecs()) {
+                        if (c.getName().equalsIgnoreCase("VP8")) {
+                            vp8.add(c);
+                        }
+                    }
+                    if (!vp8.isEmpty()) {
+                        t.setCodecPreferences(vp8);
+                    }
+                }
+            }
+            if (sender == null) {
+                throw new IllegalStateException("the offer has no video to answer");
+            }
+        }
+
+        private SetSessionDescriptionObserver setObserver(CompletableFuture<Void> done) {
+            return new SetSessionDescriptionObserver() {
+                @Override
+                public void onSuccess() {
+                    done.complete(null);
+                }
+
+                @Override
+                public void onFailure(String error) {
+                    done.completeExceptionally(new IllegalArgumentException("bad session description: " + error));
+                }
+            };
+        }
+
+        @Override
+        public void onIceCandidate(RTCIceCandidate candidate) {
+            // Non-trickle: candidates travel inside the answer.
+        }
+
+        @Override
+        public void onIceGatheringChange(RTCIceGatheringState state) {
+            if (state == RTCIceGatheringState.COMPLETE) {
+                gathered.complete(null);
+            }
+        }
+
+        @Override
+        public void onIceCandidateError(RTCPeerConnectionIceErrorEvent event) {
+            lastError = "ICE server " + event.getUrl() + " failed: " + event.getErrorCode() + " " + event.getErrorText();
+            LOG.warning("session " + sessionId + ": viewer " + viewerId + ": " + lastError);
+        }
+
+        @Override
+        public void onIceConnectionChange(RTCIceConnectionState state) {
+            if (state == RTCIceConnectionState.FAILED) {
+                lastError = "ICE failed for viewer " + viewerId + ": no usable network path"
+                        + (relayOnly ? " through the TURN server (check TURN_HOST, TURN_PORT and the credentials)" : "");
+                LOG.warning("session " + sessionId + ": " + lastError);
+            }
+        }
+
+        @Override
+        public void onConnectionChange(RTCPeerConnectionState state) {
+            LOG.fine(() -> "session " + sessionId + ": viewer " + viewerId + " " + state);
+            switch (state) {
+                case CONNECTED -> {
+                    connected = true;
+                    updateFeed();
+                    for (int i = 0; i < REPEATS_AFTER_CONNECT; i++) {
+                        timer.schedule(feed::repeatLatest, i * REPEAT_EVERY_MS, TimeUnit.MILLISECONDS);
+                    }
+                    LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " connected ("
+                            + connectedPeers() + " connected)");
+                }
+                case FAILED, CLOSED -> Thread.ofVirtual().start(this::close);
+                default -> {
+                }
+            }
+        }
+
+        @Override
+        public void onDataChannel(RTCDataChannel channel) {
+            if (!"input".equals(channel.getLabel())) {
+                return;
+            }
+            channel.registerObserver(new RTCDataChannelObserver() {
+                @Override
+                public void onBufferedAmountChange(long previousAmount) {
+                }
+
+                @Override
+                public void onStateChange() {
+                }
+
+                @Override
+                public void onMessage(RTCDataChannelBuffer buffer) {
+                    ByteBuffer data = buffer.data;
+                    byte[] bytes = new byte[data.remaining()];
+                    data.get(bytes);
+                    try {
+                        input.accept(InputJson.parse(new String(bytes, StandardCharsets.UTF_8)));
+                    } catch (InputJson.InputException e) {
+                        reply(channel, "{\"type\":\"error\",\"error\":" + quote(e.getMessage()) + "}");
+                    }
+                }
+            });
+        }
+
+        private void reply(RTCDataChannel channel, String json) {
+            try {
+                channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), false));
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "data channel reply failed", e);
+            }
+        }
+
+        void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            boolean wasConnected = connected;
+            connected = false;
+            peers.remove(viewerId, this);
+            updateFeed();
+            try {
+                pc.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "closing viewer " + viewerId, e);
+            }
+            if (wasConnected) {
+                LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " left (" + connectedPeers() + " connected)");
+            }
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
