@@ -26,5 +26,11 @@ test: check-java
 	@scripts/ensure-chromium.sh
 	$(MVN) $(MVN_ARGS) verify
 
+## Benchmarks: session start, input-to-photon over WebRTC and WebSocket, fps/bitrate/CPU (figures, not pass/fail).
+bench: check-java
+	@scripts/ensure-chromium.sh
+	$(MVN) $(MVN_ARGS) verify -pl edge -am -Dbench.groups=bench -Dbench.excluded=none
+	@cat edge/target/bench-results.md
+
 clean:
 	$(MVN) $(MVN_ARGS) -q clean

@@ -33,12 +33,40 @@ final class TestSite implements AutoCloseable {
             </body></html>
             """;
 
+    /** Any click toggles the whole page between black and white (for latency measurements). */
+    static final String TOGGLE_PAGE = """
+            <!doctype html><html><body style="margin:0;background:#000;width:100vw;height:100vh"
+              onmousedown="document.body.style.background = document.body.style.background === 'rgb(255, 255, 255)' ? '#000' : '#fff'">
+            </body></html>
+            """;
+
+    /** A page that changes every animation frame (for frame-rate and bitrate measurements). */
+    static final String ANIMATED_PAGE = """
+            <!doctype html><html><body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas>
+            <script>
+              const c = document.getElementById('c').getContext('2d');
+              let t = 0;
+              function draw() {
+                t++;
+                c.fillStyle = 'hsl(' + (t * 7 % 360) + ',70%,50%)';
+                c.fillRect(0, 0, 1280, 720);
+                c.fillStyle = '#fff';
+                c.font = '120px sans-serif';
+                c.fillText('frame ' + t, 100 + (t * 13 % 600), 400);
+                requestAnimationFrame(draw);
+              }
+              draw();
+            </script></body></html>
+            """;
+
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
 
     TestSite() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
+        server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
+        server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
         server.createContext("/report", exchange -> {
             String query = exchange.getRequestURI().getRawQuery();
             reports.add(URLDecoder.decode(query.substring(query.indexOf('=') + 1), StandardCharsets.UTF_8));
@@ -57,7 +85,11 @@ final class TestSite implements AutoCloseable {
     }
 
     String pageUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/page";
+        return url("/page");
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     /** Waits for the page to report this event, skipping others. */

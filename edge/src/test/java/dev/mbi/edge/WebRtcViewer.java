@@ -55,6 +55,9 @@ final class WebRtcViewer implements AutoCloseable {
     /** The newest decoded frame: width, height and the RGB at the probe point. */
     volatile int[] latest;
     volatile long framesReceived;
+    /** A pending wait for a probe colour, completed from the decoding thread with the arrival time. */
+    private volatile IntPredicate awaited;
+    private volatile CompletableFuture<Long> awaitedAt;
     private final int probeX;
     private final int probeY;
 
@@ -171,8 +174,14 @@ final class WebRtcViewer implements AutoCloseable {
             int r = clamp(luma + 1.402 * v);
             int g = clamp(luma - 0.344 * u - 0.714 * v);
             int b = clamp(luma + 1.772 * u);
-            latest = new int[] {w, h, (r << 16) | (g << 8) | b};
+            int rgb = (r << 16) | (g << 8) | b;
+            latest = new int[] {w, h, rgb};
             framesReceived++;
+            IntPredicate wanted = awaited;
+            if (wanted != null && wanted.test(rgb)) {
+                awaited = null;
+                awaitedAt.complete(System.nanoTime());
+            }
         } finally {
             i420.release();
         }
@@ -195,6 +204,13 @@ final class WebRtcViewer implements AutoCloseable {
         int[] f = latest;
         throw new AssertionError("no matching video frame within " + timeoutMs + " ms (ICE " + iceState + ", "
                 + framesReceived + " frames, last probe " + (f == null ? "none" : Integer.toHexString(f[2])) + ")");
+    }
+
+    /** Arms a wait for the first frame whose probe pixel passes the test; the future gets its arrival time. */
+    CompletableFuture<Long> expect(IntPredicate rgb) {
+        awaitedAt = new CompletableFuture<>();
+        awaited = rgb;
+        return awaitedAt;
     }
 
     void send(String json) throws Exception {
