@@ -20,7 +20,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
     private static final long GRACE_MS = 1_000;
     /** Small heap and a quick JIT: the runner moves bytes, Chromium does the heavy work. */
     private static final List<String> JVM_FLAGS = List.of(
-            "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k",
             "--enable-native-access=ALL-UNNAMED");
 
     private final Path runnerJar;
