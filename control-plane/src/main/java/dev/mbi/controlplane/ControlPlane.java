@@ -90,6 +90,9 @@ public final class ControlPlane implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("CHROMIUM_PATH", config.chromiumPath());
         env.put("RUNNER_CHROME_FLAGS", config.runnerChromeFlags());
+        env.put("RUNNER_CAPTURE", config.runnerCapture());
+        env.put("VIEWPORT_WIDTH", Integer.toString(config.viewportWidth()));
+        env.put("VIEWPORT_HEIGHT", Integer.toString(config.viewportHeight()));
         env.put("LOG_LEVEL", config.logLevel());
         return env;
     }

@@ -20,6 +20,7 @@ public record ControlPlaneConfig(
         Path runnerJar,
         String chromiumPath,
         String runnerChromeFlags,
+        String runnerCapture,
         int fallbackFps,
         int viewportWidth,
         int viewportHeight,
@@ -60,6 +61,7 @@ public record ControlPlaneConfig(
                 runnerJar,
                 env.string("CHROMIUM_PATH", "/usr/bin/chromium"),
                 flags,
+                capture(env),
                 env.integer("FALLBACK_FPS", 5, 1, 60),
                 env.integer("VIEWPORT_WIDTH", 1280, 320, 3840),
                 env.integer("VIEWPORT_HEIGHT", 720, 240, 2160),
@@ -68,6 +70,14 @@ public record ControlPlaneConfig(
                 env.string("LOG_LEVEL", "info"));
         env.requireValid("control plane");
         return config;
+    }
+
+    private static String capture(Env env) {
+        String capture = env.string("RUNNER_CAPTURE", "screencast").toLowerCase();
+        if (!capture.equals("screencast") && !capture.equals("desktop")) {
+            env.problem("RUNNER_CAPTURE=" + capture + ": use screencast or desktop");
+        }
+        return capture;
     }
 
     /** STUN/TURN for WebRTC. No STUN by default: a self-hosted product should not call a third party unasked. */

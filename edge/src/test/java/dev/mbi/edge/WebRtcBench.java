@@ -35,9 +35,13 @@ class WebRtcBench {
     void measure() throws Exception {
         try (TestSite site = new TestSite(); TestStack stack = new TestStack(Map.of("FALLBACK_FPS", "30", "MAX_SESSIONS", "2"))) {
             sessionStart(stack, site);
-            webrtcLatency(stack, site);
+            webrtcLatency(stack, site, "screencast");
             websocketLatency(stack, site);
-            animated(stack, site);
+            animated(stack, site, "screencast");
+        }
+        try (TestSite site = new TestSite(); TestStack stack = new TestStack(Map.of("RUNNER_CAPTURE", "desktop"))) {
+            webrtcLatency(stack, site, "desktop");
+            animated(stack, site, "desktop");
         }
         String table = "| measure | value |\n|---|---|\n" + String.join("\n", rows) + "\n";
         System.out.println("\n" + table);
@@ -57,7 +61,7 @@ class WebRtcBench {
         row("session start, create → ready (median of " + STARTS + ")", ms(median(ms)));
     }
 
-    private void webrtcLatency(TestStack stack, TestSite site) throws Exception {
+    private void webrtcLatency(TestStack stack, TestSite site, String capture) throws Exception {
         String id = stack.createSession(site.url("/toggle"));
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
         List<Double> ms = new ArrayList<>();
@@ -78,8 +82,8 @@ class WebRtcBench {
             }
         }
         stack.request("DELETE", "/api/sessions/" + id, null);
-        row("input-to-photon over WebRTC, p50 (" + CLICKS + " clicks)", ms(percentile(ms, 50)));
-        row("input-to-photon over WebRTC, p95", ms(percentile(ms, 95)));
+        row("input-to-photon over WebRTC (" + capture + " capture), p50 of " + CLICKS + " clicks", ms(percentile(ms, 50)));
+        row("input-to-photon over WebRTC (" + capture + " capture), p95", ms(percentile(ms, 95)));
     }
 
     private void websocketLatency(TestStack stack, TestSite site) throws Exception {
@@ -107,7 +111,7 @@ class WebRtcBench {
         row("input-to-photon over WebSocket JPEG, p95", ms(percentile(ms, 95)));
     }
 
-    private void animated(TestStack stack, TestSite site) throws Exception {
+    private void animated(TestStack stack, TestSite site, String capture) throws Exception {
         String id = stack.createSession(site.url("/animated"));
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
         try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, false)) {
@@ -123,10 +127,10 @@ class WebRtcBench {
                 kbps.add(m.get("webrtc").get("bitrateKbps").asDouble());
             }
             double fps = (viewer.framesReceived - f0) / (double) ANIMATED_SECONDS;
-            row("animated page over WebRTC: frames received per second", String.format(Locale.ROOT, "%.1f fps", fps));
-            row("animated page over WebRTC: bitrate (median)", String.format(Locale.ROOT, "%.0f kbit/s", median(kbps)));
-            row("animated page over WebRTC: runner + Chromium CPU (median, % of one core)",
-                    String.format(Locale.ROOT, "%.0f %%", median(cpu)));
+            String label = "animated page over WebRTC (" + capture + " capture): ";
+            row(label + "frames received per second", String.format(Locale.ROOT, "%.1f fps", fps));
+            row(label + "bitrate (median)", String.format(Locale.ROOT, "%.0f kbit/s", median(kbps)));
+            row(label + "runner + Chromium CPU (median, % of one core)", String.format(Locale.ROOT, "%.0f %%", median(cpu)));
         }
         stack.request("DELETE", "/api/sessions/" + id, null);
     }

@@ -81,6 +81,30 @@ class WebRtcTest {
     }
 
     @Test
+    void theDisplayCapturePathStreamsHeadfulChromiumOnXvfb() throws Exception {
+        try (TestStack desktop = new TestStack(Map.of("RUNNER_CAPTURE", "desktop"))) {
+            String id = desktop.createSession(site.pageUrl());
+            desktop.awaitStatus(id, "ready", Duration.ofSeconds(30));
+            try (WebRtcViewer viewer = connect(desktop, id, false)) {
+                assertEquals("VP8", viewer.negotiatedVideoCodec());
+                int[] green = viewer.awaitPixel(ViewerClient::greenish, 15_000);
+                assertEquals(1280, green[0]);
+                assertEquals(720, green[1]);
+                viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
+                viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
+                site.awaitReport("click", 10_000);
+                viewer.awaitPixel(ViewerClient::reddish, 10_000);
+            }
+            // The WebSocket fallback still works on this path (screencast of the headful page).
+            try (ViewerClient ws = new ViewerClient("ws://localhost:" + desktop.edge.port() + "/ws/sessions/" + id)) {
+                assertEquals(720, ws.awaitPixel(1000, 600, ViewerClient::reddish, 10_000).image().getHeight());
+            }
+            assertEquals(204, desktop.request("DELETE", "/api/sessions/" + id, null).status());
+            TestStack.await("runner, Chromium and Xvfb gone", Duration.ofSeconds(3), () -> TestStack.liveProcessesOf(id).isEmpty());
+        }
+    }
+
+    @Test
     void offersAreRefusedWithTheRightCodes() throws Exception {
         String body = "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}";
         TestStack.Response unknown = stack.request("POST", "/api/sessions/no-such-session/offer", body);

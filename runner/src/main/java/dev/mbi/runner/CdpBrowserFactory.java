@@ -19,7 +19,6 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
 
     /** Flags every runner's Chromium gets; RUNNER_CHROME_FLAGS adds to them. */
     static final List<String> BASE_FLAGS = List.of(
-            "--headless=new",
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
@@ -57,12 +56,19 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium not found at " + config.chromiumPath()
                     + ": install it (apt-get install chromium) or set CHROMIUM_PATH");
         }
+        boolean onDisplay = config.capture() == RunnerConfig.Capture.DESKTOP;
         List<String> args = new ArrayList<>(BASE_FLAGS);
+        if (onDisplay) {
+            // One full-screen window, nothing else on the display: the capture is the page.
+            args.addAll(List.of("--kiosk", "--window-position=0,0", "--disable-infobars"));
+        } else {
+            args.add("--headless=new");
+        }
         args.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
         args.addAll(config.extraChromeFlags());
         LaunchOptions options = LaunchOptions.builder()
                 .executablePath(executable(workDir).toString())
-                .headless(true)
+                .headless(!onDisplay)
                 .userDataDir(workDir.resolve("profile").toString())
                 .args(args)
                 .defaultViewport(new Viewport(spec.viewportWidth(), spec.viewportHeight()))

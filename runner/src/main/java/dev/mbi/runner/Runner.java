@@ -205,7 +205,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void startWebRtc(Welcome w) {
         try {
-            WebRtcPeers peers = new WebRtcPeers(config.sessionId(), w, event -> inputExecutor.execute(() -> inject(event)),
+            java.util.function.Supplier<ViewportVideo> video = config.capture() == RunnerConfig.Capture.DESKTOP
+                    ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
+                    : ScreencastVideo::new;
+            WebRtcPeers peers = new WebRtcPeers(config.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
                     answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()));
             if (!webrtc.complete(peers)) {
                 peers.close();

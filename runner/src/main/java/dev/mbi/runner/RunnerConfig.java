@@ -17,7 +17,17 @@ public record RunnerConfig(
         List<String> extraChromeFlags,
         int jpegQuality,
         Path workDir,
+        Capture capture,
+        String display,
         String logLevel) {
+
+    /** How the viewport is captured for WebRTC (the WebSocket stream always uses the screencast). */
+    public enum Capture {
+        /** Headless Chromium; CDP screencast JPEGs re-encoded as VP8. */
+        SCREENCAST,
+        /** Headful Chromium on an X display (Xvfb), captured directly by libwebrtc. */
+        DESKTOP
+    }
 
     public static RunnerConfig from(Env env) {
         String addr = env.string("CONTROL_PLANE_ADDR", "");
@@ -30,6 +40,12 @@ public record RunnerConfig(
             env.problem("SESSION_ID and JOIN_TOKEN must be set: the control plane's launcher provides them");
         }
         String flags = env.string("RUNNER_CHROME_FLAGS", "");
+        Capture capture = env.choice("RUNNER_CAPTURE", Capture.SCREENCAST, Capture.class);
+        String display = env.string("DISPLAY", "");
+        if (capture == Capture.DESKTOP && display.isEmpty()) {
+            env.problem("RUNNER_CAPTURE=desktop needs an X display in DISPLAY (the process launcher runs the runner"
+                    + " under xvfb-run; install Debian's xvfb package)");
+        }
         RunnerConfig config = new RunnerConfig(
                 addr,
                 sessionId,
@@ -38,6 +54,8 @@ public record RunnerConfig(
                 flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+")),
                 env.integer("RUNNER_JPEG_QUALITY", 70, 10, 100),
                 Path.of(env.string("RUNNER_WORK_DIR", System.getProperty("java.io.tmpdir"))),
+                capture,
+                display,
                 env.string("LOG_LEVEL", "info"));
         env.requireValid("runner");
         return config;

@@ -33,7 +33,6 @@ import dev.onvoid.webrtc.RTCStatsType;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
-import dev.onvoid.webrtc.media.video.CustomVideoSource;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -58,13 +55,6 @@ final class WebRtcPeers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WebRtcPeers.class.getName());
     /** Gathering is cut off after this long, so a missing STUN or TURN server cannot hang an offer. */
     private static final long GATHER_TIMEOUT_MS = 2_500;
-    /**
-     * When a viewer connects, the newest frame is pushed again every 100 ms for 2 s: libwebrtc
-     * drops the first frames of a stream while its bandwidth estimate ramps up, and a static page
-     * produces no new ones.
-     */
-    private static final long REPEAT_EVERY_MS = 100;
-    private static final int REPEATS_AFTER_CONNECT = 20;
 
     private final String sessionId;
     private final List<RTCIceServer> iceServers;
@@ -72,16 +62,17 @@ final class WebRtcPeers implements AutoCloseable {
     private final Consumer<InputEvent> input;
     private final Consumer<SignalAnswer> answers;
     private final PeerConnectionFactory factory;
-    private final CustomVideoSource source;
+    private final ViewportVideo video;
     private final VideoTrack track;
-    private final VideoFeed feed;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("webrtc-timer").factory());
     private volatile String lastError = "";
     private Totals lastTotals = new Totals(0, 0, 0, 0, System.nanoTime());
 
-    WebRtcPeers(String sessionId, Welcome welcome, Consumer<InputEvent> input, Consumer<SignalAnswer> answers) {
+    /**
+     * @param video makes the video source; called after libwebrtc is loaded (the sources are native)
+     */
+    WebRtcPeers(String sessionId, Welcome welcome, java.util.function.Supplier<ViewportVideo> video,
+                Consumer<InputEvent> input, Consumer<SignalAnswer> answers) {
         this.sessionId = sessionId;
         this.iceServers = toRtc(welcome.getIceServersList());
         this.relayOnly = welcome.getIceTransportPolicy() == IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY;
@@ -89,9 +80,8 @@ final class WebRtcPeers implements AutoCloseable {
         this.answers = answers;
         // The default factory opens an audio device and aborts the JVM where there is none.
         this.factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
-        this.source = new CustomVideoSource();
-        this.track = factory.createVideoTrack("viewport", source);
-        this.feed = new VideoFeed(source);
+        this.video = video.get();
+        this.track = factory.createVideoTrack("viewport", this.video.source());
     }
 
     private static List<RTCIceServer> toRtc(List<IceServer> servers) {
@@ -108,7 +98,7 @@ final class WebRtcPeers implements AutoCloseable {
 
     /** Every captured frame; encoded only while a viewer is connected. */
     void onFrame(BrowserSession.CapturedFrame frame) {
-        feed.offer(frame);
+        video.onFrame(frame);
     }
 
     int connectedPeers() {
@@ -163,7 +153,7 @@ final class WebRtcPeers implements AutoCloseable {
                 LOG.log(Level.FINE, "stats of viewer " + p.viewerId + " not available", e);
             }
         }
-        Totals now = new Totals(frames, bytes, feed.framesSkipped(), rttCount == 0 ? 0 : rttSum / rttCount, System.nanoTime());
+        Totals now = new Totals(frames, bytes, video.framesSkipped(), rttCount == 0 ? 0 : rttSum / rttCount, System.nanoTime());
         double seconds = Math.max(0.001, (now.atNanos - lastTotals.atNanos) / 1e9);
         double fps = Math.max(0, (now.framesSent - lastTotals.framesSent) / seconds);
         double kbps = Math.max(0, (now.bytesSent - lastTotals.bytesSent) * 8 / 1000.0 / seconds);
@@ -180,13 +170,12 @@ final class WebRtcPeers implements AutoCloseable {
     }
 
     private void updateFeed() {
-        feed.setActive(connectedPeers() > 0);
+        video.setActive(connectedPeers() > 0);
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        feed.close();
+        video.close();
         for (Peer p : peers.values()) {
             p.close();
         }
@@ -309,9 +298,7 @@ final class WebRtcPeers implements AutoCloseable {
                 case CONNECTED -> {
                     connected = true;
                     updateFeed();
-                    for (int i = 0; i < REPEATS_AFTER_CONNECT; i++) {
-                        timer.schedule(feed::repeatLatest, i * REPEAT_EVERY_MS, TimeUnit.MILLISECONDS);
-                    }
+                    video.viewerJoined();
                     LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " connected ("
                             + connectedPeers() + " connected)");
                 }

@@ -85,7 +85,9 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
     @Override
     public void offer(OfferRequest request, StreamObserver<OfferAnswer> responses) {
         try {
-            registry.offer(request.getSessionId(), request.getSdp()).whenComplete((answer, failure) -> {
+            registry.offer(request.getSessionId(), request.getSdp()).whenComplete((answer, error) -> {
+                Throwable failure = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                        ? c.getCause() : error;
                 if (failure == null) {
                     responses.onNext(OfferAnswer.newBuilder().setSdp(answer.sdp()).setViewerId(answer.viewerId()).build());
                     responses.onCompleted();

@@ -41,6 +41,11 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         command.add(runnerJar.toString());
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().putAll(spec.environment());
+        Display display = null;
+        if ("desktop".equalsIgnoreCase(spec.environment().get("RUNNER_CAPTURE"))) {
+            display = startDisplay(spec);
+            builder.environment().put("DISPLAY", ":" + display.displayNumber());
+        }
         builder.environment().put("SESSION_ID", spec.sessionId());
         builder.environment().put("JOIN_TOKEN", spec.joinToken());
         builder.environment().put("CONTROL_PLANE_ADDR", spec.controlPlaneAddr());
@@ -48,13 +53,60 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         try {
             process = builder.start();
         } catch (IOException e) {
+            if (display != null) {
+                display.process().destroyForcibly();
+            }
             throw new LaunchException("cannot start the runner process (" + javaCommand + " -jar " + runnerJar
                     + "): " + e.getMessage(), e);
         }
         running.add(process);
-        process.onExit().thenRun(() -> running.remove(process));
+        Display ownDisplay = display;
+        process.onExit().thenRun(() -> {
+            running.remove(process);
+            if (ownDisplay != null) {
+                ownDisplay.process().destroy();
+            }
+        });
         LOG.fine(() -> "session " + spec.sessionId() + ": runner process " + process.pid() + " started");
         return new ProcessHandleImpl(process);
+    }
+
+    /** An X display of the runner's own (Xvfb), for headful Chromium captured by libwebrtc. */
+    private record Display(java.lang.Process process, int displayNumber) {
+    }
+
+    /** Starts Xvfb on a free display; -displayfd makes it pick one and say which once it accepts clients. */
+    private Display startDisplay(RunnerSpec spec) throws LaunchException {
+        String size = spec.environment().getOrDefault("VIEWPORT_WIDTH", "1280") + "x"
+                + spec.environment().getOrDefault("VIEWPORT_HEIGHT", "720") + "x24";
+        java.lang.Process xvfb;
+        try {
+            xvfb = new ProcessBuilder("Xvfb", "-displayfd", "1", "-screen", "0", size, "-nolisten", "tcp")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new LaunchException("RUNNER_CAPTURE=desktop needs Xvfb: install Debian's xvfb package ("
+                    + e.getMessage() + ")", e);
+        }
+        java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new java.io.BufferedReader(new java.io.InputStreamReader(xvfb.getInputStream())).readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            String number = line.get(10, TimeUnit.SECONDS);
+            if (number == null || !number.trim().matches("\\d+")) {
+                throw new IllegalStateException("Xvfb said " + number);
+            }
+            running.add(xvfb);
+            xvfb.onExit().thenRun(() -> running.remove(xvfb));
+            return new Display(xvfb, Integer.parseInt(number.trim()));
+        } catch (Exception e) {
+            xvfb.destroyForcibly();
+            throw new LaunchException("Xvfb did not start for session " + spec.sessionId() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -5,46 +5,70 @@ import dev.onvoid.webrtc.media.video.CustomVideoSource;
 import dev.onvoid.webrtc.media.video.NativeI420Buffer;
 import dev.onvoid.webrtc.media.video.VideoBufferConverter;
 import dev.onvoid.webrtc.media.video.VideoFrame;
+import dev.onvoid.webrtc.media.video.VideoTrackSource;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.imageio.ImageIO;
 
 /**
- * Feeds captured viewport images into the WebRTC video source, which libwebrtc encodes as VP8
- * for every connected viewer. Frames arrive only when the page changes; a frame is pushed again
- * only on request (when a viewer joins and needs a first key frame).
+ * The screencast path: captured viewport JPEGs, decoded into the WebRTC video source, which
+ * libwebrtc encodes as VP8 for every connected viewer. Frames arrive only when the page changes;
+ * a frame is pushed again only when a viewer joins and needs a first picture.
  */
-final class VideoFeed implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(VideoFeed.class.getName());
+final class ScreencastVideo implements ViewportVideo {
+    private static final Logger LOG = Logger.getLogger(ScreencastVideo.class.getName());
     static final int MAX_FPS = 30;
 
     private final CustomVideoSource source;
     private final FrameThrottle<BrowserSession.CapturedFrame> throttle;
 
-    VideoFeed(CustomVideoSource source) {
-        this.source = source;
+    /**
+     * After a viewer joins, the newest frame is pushed again every 100 ms for 2 s: libwebrtc drops
+     * the first frames of a stream while its bandwidth estimate ramps up, and a static page
+     * produces no new ones.
+     */
+    private static final long REPEAT_EVERY_MS = 100;
+    private static final int REPEATS_AFTER_JOIN = 20;
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("video-repeat").factory());
+
+    ScreencastVideo() {
+        this.source = new CustomVideoSource();
         this.throttle = new FrameThrottle<>(MAX_FPS, this::push);
     }
 
-    void offer(BrowserSession.CapturedFrame frame) {
+    @Override
+    public VideoTrackSource source() {
+        return source;
+    }
+
+    @Override
+    public void onFrame(BrowserSession.CapturedFrame frame) {
         throttle.offer(frame);
     }
 
-    /** Frames flow only while a viewer is connected. */
-    void setActive(boolean active) {
+    @Override
+    public void setActive(boolean active) {
         throttle.setEnabled(active);
     }
 
-    /** Pushes the newest frame once more, so a viewer that just joined gets a picture on a static page. */
-    void repeatLatest() {
-        throttle.resendLatest();
+    @Override
+    public void viewerJoined() {
+        for (int i = 0; i < REPEATS_AFTER_JOIN; i++) {
+            timer.schedule(throttle::resendLatest, i * REPEAT_EVERY_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
-    long framesSkipped() {
+    @Override
+    public long framesSkipped() {
         return throttle.dropped();
     }
 
@@ -75,6 +99,7 @@ final class VideoFeed implements AutoCloseable {
 
     @Override
     public void close() {
+        timer.shutdownNow();
         throttle.close();
     }
 }
