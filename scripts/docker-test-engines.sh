@@ -5,6 +5,7 @@
 #
 #   scripts/docker-test-engines.sh up     # install docker.io when missing, start both, make the images;
 #                                         # prints one line per engine: NAME DOCKER_HOST GATEWAY_IP
+#   scripts/docker-test-engines.sh images # build the runner image on a (after the Maven build), copy it to b
 #   scripts/docker-test-engines.sh down   # stop both; remove their bridges and firewall rules
 #
 # The data roots stay (under /var/lib/mbi-test-docker-*) so images and build layers are reused
@@ -138,6 +139,20 @@ clean_firewall() {
   fi
 }
 
+image_id() { DOCKER_HOST="unix://$(sock "$1")" docker image inspect --format '{{.Id}}' "$2" 2>/dev/null || true; }
+
+images() {
+  local image="mbi/runner:${MBI_IMAGE_TAG:-dev}"
+  DOCKER_HOST="unix://$(sock a)" scripts/docker-images.sh runner
+  if [ "$(image_id a "$image")" != "$(image_id b "$image")" ]; then
+    start=$SECONDS
+    DOCKER_HOST="unix://$(sock a)" docker save "$image" | DOCKER_HOST="unix://$(sock b)" docker load -q >/dev/null
+    log "copied $image to engine b in $((SECONDS - start)) s"
+  fi
+  # Old builds of the image pile up otherwise.
+  for e in "${ENGINES[@]}"; do DOCKER_HOST="unix://$(sock "$e")" docker image prune -f >/dev/null 2>&1 || true; done
+}
+
 down() {
   for e in "${ENGINES[@]}"; do stop_engine "$e"; done
   clean_firewall
@@ -145,6 +160,7 @@ down() {
 
 case "${1:-}" in
   up) up ;;
+  images) images ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up|images|down" >&2; exit 2 ;;
 esac

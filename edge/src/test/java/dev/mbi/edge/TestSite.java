@@ -36,8 +36,16 @@ final class TestSite implements AutoCloseable {
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
 
+    private final String host;
+
     TestSite() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this("127.0.0.1");
+    }
+
+    /** On another address of this machine, e.g. a Docker bridge's gateway, for runners in containers. */
+    TestSite(String host) throws IOException {
+        this.host = host;
+        server = HttpServer.create(new InetSocketAddress(host, 0), 0);
         server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
         server.createContext("/report", exchange -> {
             String query = exchange.getRequestURI().getRawQuery();
@@ -57,7 +65,7 @@ final class TestSite implements AutoCloseable {
     }
 
     String pageUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/page";
+        return "http://" + host + ":" + server.getAddress().getPort() + "/page";
     }
 
     /** Waits for the page to report this event, skipping others. */

@@ -70,7 +70,7 @@ final class RunnerContainer {
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges:true", "seccomp=" + seccompJson))
                 .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + fleet.tmpBytes() + ",mode=1777"))
+                .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,nodev,size=" + fleet.tmpBytes() + ",mode=1777"))
                 .withRestartPolicy(RestartPolicy.noRestart())
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
     }
