@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds the images mbi/runner, mbi/control-plane and mbi/edge (tag $MBI_IMAGE_TAG, default dev)
-# on the engine DOCKER_HOST names, from the jars of the Maven build (run `make build` first).
+# on the engine DOCKER_HOST names, from the jars of the Maven build (run `make build` first), and
+# mbi/coturn and mbi/prometheus from Debian's packages (for compose and k8s).
 # Java comes from a runtime made here with jlink; the base image is made locally
 # (scripts/docker-base-image.sh), so nothing is pulled from a registry.
 #
-#   scripts/docker-images.sh                 # all three
+#   scripts/docker-images.sh                 # all five
 #   scripts/docker-images.sh runner          # only the runner
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="${MBI_IMAGE_TAG:-dev}"
 images=("$@")
-[ ${#images[@]} -gt 0 ] || images=(runner control-plane edge)
+[ ${#images[@]} -gt 0 ] || images=(runner control-plane edge coturn prometheus)
 : "${JAVA_HOME:=$(scripts/java-home.sh)}"
 
 RUNNER_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.jfr,jdk.unsupported
@@ -33,7 +34,8 @@ for image in "${images[@]}"; do
     runner) jar=runner/target/runner.jar; jre runner "$RUNNER_MODULES" ;;
     control-plane) jar=control-plane/target/control-plane.jar; jre server "$SERVER_MODULES" ;;
     edge) jar=edge/target/edge.jar; jre server "$SERVER_MODULES" ;;
-    *) echo "unknown image '$image': use runner, control-plane or edge" >&2; exit 2 ;;
+    coturn | prometheus) jar=pom.xml ;;
+    *) echo "unknown image '$image': use runner, control-plane, edge, coturn or prometheus" >&2; exit 2 ;;
   esac
   [ -f "$jar" ] || { echo "$jar is missing: build first (make build)" >&2; exit 1; }
 done

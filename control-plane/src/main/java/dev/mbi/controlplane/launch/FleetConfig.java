@@ -34,9 +34,12 @@ public record FleetConfig(
         String namespace,
         String podSeccompProfile) {
 
-    /** One Docker engine of the fleet; {@code tlsDir} holds ca.pem, cert.pem and key.pem. */
+    /**
+     * One Docker engine of the fleet; {@code tlsDir} holds ca.pem, cert.pem and key.pem. The
+     * optional fields override RUNNER_HOST_CAPACITY, RUNNER_CONTROL_PLANE_ADDR and RUNNER_NETWORK there.
+     */
     public record DockerHost(String name, URI endpoint, Optional<Path> tlsDir, OptionalInt capacity,
-                             Optional<String> controlPlaneAddr) {
+                             Optional<String> controlPlaneAddr, Optional<String> network) {
     }
 
     /** Labels every runner container or pod carries; the launcher finds its own by them. */
@@ -91,7 +94,7 @@ public record FleetConfig(
 
     /**
      * DOCKER_HOSTS: engines separated by spaces or commas, each {@code name=endpoint} followed by
-     * optional {@code ;tls=DIR}, {@code ;capacity=N} and {@code ;controlPlaneAddr=HOST:PORT}, e.g.
+     * optional {@code ;tls=DIR}, {@code ;capacity=N}, {@code ;controlPlaneAddr=HOST:PORT} and {@code ;network=NAME}, e.g.
      * {@code local=unix:///var/run/docker.sock, gpu1=tcp://10.0.0.5:2376;tls=/etc/mbi/tls/gpu1;capacity=40}.
      * Unset: the one engine DOCKER_HOST names, or the local socket.
      */
@@ -127,6 +130,7 @@ public record FleetConfig(
             Optional<Path> tls = Optional.empty();
             OptionalInt capacity = OptionalInt.empty();
             Optional<String> dial = Optional.empty();
+            Optional<String> network = Optional.empty();
             boolean plainTcp = false;
             for (int i = 1; i < parts.length; i++) {
                 String[] kv = parts[i].split("=", 2);
@@ -158,15 +162,16 @@ public record FleetConfig(
                         }
                         dial = Optional.of(value);
                     }
+                    case "network" -> network = Optional.of(value);
                     default -> env.problem("DOCKER_HOSTS host " + name + ": unknown option '" + kv[0]
-                            + "' (known: tls, capacity, controlPlaneAddr)");
+                            + "' (known: tls, capacity, controlPlaneAddr, network)");
                 }
             }
             if (uri.getScheme().equals("tcp") && tls.isEmpty() && !plainTcp) {
                 env.problem("DOCKER_HOSTS host " + name + ": a tcp:// engine needs ;tls=DIR (ca.pem, cert.pem, key.pem),"
                         + " or ;tls=off on a network you trust");
             }
-            hosts.add(new DockerHost(name, uri, tls, capacity, dial));
+            hosts.add(new DockerHost(name, uri, tls, capacity, dial, network));
         }
         return hosts;
     }

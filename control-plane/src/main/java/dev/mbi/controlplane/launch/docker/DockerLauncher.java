@@ -137,6 +137,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
 
     private String create(DockerEngine engine, RunnerSpec spec) {
         String dial = engine.config.controlPlaneAddr().orElse(spec.controlPlaneAddr());
+        String network = engine.config.network().orElse(fleet.network());
         CreateContainerResponse created;
         try {
             created = engine.calls.createContainerCmd(fleet.image())
@@ -144,10 +145,10 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
                     .withLabels(RunnerContainer.labels(fleet, spec.sessionId(), engine.name()))
                     .withEnv(RunnerContainer.environment(spec, dial))
                     .withUser(fleet.user())
-                    .withHostConfig(RunnerContainer.hostConfig(fleet, seccompJson))
+                    .withHostConfig(RunnerContainer.hostConfig(fleet, network, seccompJson))
                     .exec();
         } catch (NotFoundException e) {
-            throw new NotFoundException("image " + fleet.image() + " or network " + fleet.network() + " is missing there ("
+            throw new NotFoundException("image " + fleet.image() + " or network " + network + " is missing there ("
                     + e.getMessage().strip() + "): build the image (make docker-images) or set RUNNER_IMAGE / RUNNER_NETWORK");
         }
         String id = created.getId();

@@ -59,9 +59,9 @@ final class RunnerContainer {
         return list;
     }
 
-    static HostConfig hostConfig(FleetConfig fleet, String seccompJson) {
+    static HostConfig hostConfig(FleetConfig fleet, String network, String seccompJson) {
         return HostConfig.newHostConfig()
-                .withNetworkMode(fleet.network())
+                .withNetworkMode(network)
                 .withMemory(fleet.memoryBytes())
                 .withMemorySwap(fleet.memoryBytes())
                 .withNanoCPUs(Math.round(fleet.cpus() * 1e9))

@@ -40,12 +40,14 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
 
     private final FleetConfig fleet;
     private final KubernetesClient client;
+    private final boolean ownsClient;
     private final Map<String, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private final SharedIndexInformer<Pod> informer;
 
-    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client) {
+    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient) {
         this.fleet = fleet;
         this.client = client;
+        this.ownsClient = ownsClient;
         removeOrphans();
         this.informer = pods().withLabels(ownerLabels()).inform(new ResourceEventHandler<>() {
             @Override
@@ -70,11 +72,12 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
 
     /** Uses the cluster the pod runs in (its service account), or the local kubeconfig. */
     public static KubernetesLauncher start(FleetConfig fleet) {
-        return start(fleet, new KubernetesClientBuilder().build());
+        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true);
     }
 
+    /** With a client the caller owns (and closes). */
     public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client) {
-        return new KubernetesLauncher(fleet, client);
+        return new KubernetesLauncher(fleet, client, false);
     }
 
     private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Pod, io.fabric8.kubernetes.api.model.PodList,
@@ -255,6 +258,8 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         for (String name : List.copyOf(exits.keySet())) {
             delete(name);
         }
-        client.close();
+        if (ownsClient) {
+            client.close();
+        }
     }
 }
