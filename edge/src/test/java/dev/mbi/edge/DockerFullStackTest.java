@@ -117,6 +117,8 @@ class DockerFullStackTest {
         assertTrue(containerEnv.contains("SESSION_ID=" + id), containerEnv.toString());
         assertTrue(containerEnv.contains("CONTROL_PLANE_ADDR=" + env.get("RUNNER_CONTROL_PLANE_ADDR")), containerEnv.toString());
 
+        String tasks = DockerTestEngines.exec(docker, container.getId(), "sh", "-c", "ls -d /proc/[0-9]*/task/[0-9]* | wc -l").trim();
+        System.out.println("session " + id + ": " + tasks + " threads in the runner container (RUNNER_PIDS " + env.get("RUNNER_PIDS") + ")");
         String status = DockerTestEngines.exec(docker, container.getId(), "cat", "/proc/1/status");
         assertTrue(status.matches("(?s).*\\nCapEff:\\s+0000000000000000\\n.*"), status);
         assertTrue(status.matches("(?s).*\\nCapBnd:\\s+0000000000000000\\n.*"), status);

@@ -61,6 +61,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
     private volatile boolean framesEnabled;
+    /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
+    private final Object framesLock = new Object();
 
     Runner(RunnerConfig config, BrowserSession.Factory browsers) {
         this.config = config;
@@ -115,8 +117,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             return o.exitCode();
         }
         link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
-        throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
-        throttle.setEnabled(framesEnabled);
+        // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
+        synchronized (framesLock) {
+            throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
+            throttle.setEnabled(framesEnabled);
+        }
         LOG.info("session " + id + ": registered; opening " + w.getUrl() + " at " + w.getViewportWidth() + "x"
                 + w.getViewportHeight() + ", up to " + w.getMaxFps() + " fps");
 
@@ -164,10 +169,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             case WELCOME -> welcome.complete(message.getWelcome());
             case INPUT -> inputExecutor.execute(() -> inject(message.getInput()));
             case STREAM_CONTROL -> {
-                framesEnabled = message.getStreamControl().getFramesEnabled();
-                FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
-                if (t != null) {
-                    t.setEnabled(framesEnabled);
+                synchronized (framesLock) {
+                    framesEnabled = message.getStreamControl().getFramesEnabled();
+                    if (throttle != null) {
+                        throttle.setEnabled(framesEnabled);
+                    }
                 }
             }
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +39,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private final List<DockerEngine> engines;
     private final String seccompJson;
     private final ScheduledExecutorService health;
+    private volatile boolean closing;
 
     private DockerLauncher(FleetConfig fleet, List<DockerEngine> engines) {
         this.fleet = fleet;
@@ -194,12 +194,15 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         }
     }
 
-    private static void remove(DockerEngine engine, String containerId) {
+    private void remove(DockerEngine engine, String containerId) {
         try {
             engine.calls.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException | ConflictException e) {
             // already gone, or its removal is under way
         } catch (RuntimeException e) {
+            if (closing) {
+                return; // close() removes what is left
+            }
             LOG.warning("cannot remove runner container " + shortId(containerId) + " on " + engine.name() + ": "
                     + describe(e) + " (it is removed when the control plane starts again)");
         }
@@ -225,7 +228,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
                 } catch (RuntimeException e) {
                     LOG.fine(() -> "session " + sessionId + ": stopping container failed: " + e);
                 }
-                remove(engine, containerId);
+                launcher.remove(engine, containerId);
             });
         }
 
@@ -263,6 +266,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     /** Stops health checks and removes every runner container it started. */
     @Override
     public void close() {
+        closing = true;
         health.shutdownNow();
         for (DockerEngine engine : engines) {
             try {
@@ -286,10 +290,5 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private static String describe(RuntimeException e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip();
-    }
-
-    /** For tests and operators: the labels that mark this control plane's runners. */
-    public Map<String, String> ownerLabels() {
-        return RunnerContainer.ownerLabels(fleet);
     }
 }
