@@ -85,7 +85,12 @@ class DockerFullStackTest {
         try (ViewerClient viewer = viewer(id)) {
             JsonNode ready = stack.awaitStatus(id, "ready", Duration.ofSeconds(60));
             assertEquals(engine.name(), ready.get("runnerHost").asText(), ready.toString());
-            viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+            try {
+                viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nsession: " + stack.session(id) + "\nrunner log:\n"
+                        + DockerTestEngines.logs(docker, containerOf(id).getId()), e);
+            }
             viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
             viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
             site.awaitReport("click", 10_000);

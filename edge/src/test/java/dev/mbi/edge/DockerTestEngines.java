@@ -81,6 +81,18 @@ final class DockerTestEngines {
                 .withLabelFilter(Map.of("dev.mbi.session", sessionId)).exec();
     }
 
+    /** The last lines a container printed, for failure messages. */
+    static String logs(DockerClient docker, String containerId) throws InterruptedException {
+        StringBuilder out = new StringBuilder();
+        docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(60).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame frame) {
+                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+            }
+        }).awaitCompletion(10, TimeUnit.SECONDS);
+        return out.toString();
+    }
+
     /** Runs a command in a container and returns what it printed (stdout and stderr). */
     static String exec(DockerClient docker, String containerId, String... command) throws InterruptedException {
         String execId = docker.execCreateCmd(containerId).withCmd(command).withAttachStdout(true).withAttachStderr(true)
