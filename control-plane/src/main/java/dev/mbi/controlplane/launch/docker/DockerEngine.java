@@ -67,6 +67,10 @@ final class DockerEngine implements AutoCloseable {
             calls.pingCmd().exec();
         } catch (RuntimeException e) {
             failure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (failure.contains("Permission denied") && "unix".equals(config.endpoint().getScheme())) {
+                failure = "permission denied on " + config.endpoint().getPath()
+                        + ": run the control plane as root or in the socket's group (compose: DOCKER_GID)";
+            }
         }
         synchronized (this) {
             boolean was = healthy;
