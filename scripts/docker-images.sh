@@ -41,9 +41,16 @@ for image in "${images[@]}"; do
 done
 
 scripts/docker-base-image.sh
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 for image in "${images[@]}"; do
   start=$SECONDS
-  # The classic builder works with any engine and uses only local images.
-  DOCKER_BUILDKIT=0 docker build -q -f "docker/$image.Dockerfile" -t "mbi/$image:$tag" . >/dev/null
+  # The classic builder works with any engine and uses only local images (newer clients warn that it
+  # is deprecated: its output is shown only when the build fails).
+  if ! DOCKER_BUILDKIT=0 docker build -q -f "docker/$image.Dockerfile" -t "mbi/$image:$tag" . >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "building mbi/$image:$tag failed" >&2
+    exit 1
+  fi
   echo "built mbi/$image:$tag in $((SECONDS - start)) s" >&2
 done
