@@ -1,11 +1,13 @@
 package dev.mbi.controlplane;
 
 import dev.mbi.controlplane.core.SessionRegistry;
+import dev.mbi.controlplane.fleet.RunnerFleet;
+import dev.mbi.controlplane.grpc.AdminApiService;
 import dev.mbi.controlplane.grpc.RunnerStreamService;
 import dev.mbi.controlplane.grpc.SessionApiService;
 import dev.mbi.controlplane.grpc.StreamLiveness;
-import dev.mbi.controlplane.launch.ProcessRunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.controlplane.launch.RunnerLaunchers;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcRouting;
 import java.time.Clock;
@@ -36,7 +38,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config) {
-        return start(config, new ProcessRunnerLauncher(config.runnerJar()));
+        return start(config, RunnerLaunchers.create(config));
     }
 
     public static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher) {
@@ -64,7 +66,8 @@ public final class ControlPlane implements AutoCloseable {
                 .port(config.grpcPort())
                 .addRouting(GrpcRouting.builder()
                         .service(new RunnerStreamService(registry, liveness))
-                        .service(new SessionApiService(registry, liveness)))
+                        .service(new SessionApiService(registry, liveness))
+                        .service(new AdminApiService(launcher instanceof RunnerFleet fleet ? fleet : null)))
                 .build()
                 .start();
         boundPort.set(server.port());

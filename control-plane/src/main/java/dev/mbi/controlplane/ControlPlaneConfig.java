@@ -3,6 +3,7 @@ package dev.mbi.controlplane;
 import dev.mbi.config.Env;
 import dev.mbi.config.ServiceMain;
 import dev.mbi.controlplane.core.IceSettings;
+import dev.mbi.controlplane.launch.FleetConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,9 +27,10 @@ public record ControlPlaneConfig(
         int viewportHeight,
         IceSettings ice,
         Duration offerTimeout,
-        String logLevel) implements ServiceMain.Config {
+        String logLevel,
+        FleetConfig fleet) implements ServiceMain.Config {
 
-    public enum LauncherKind { PROCESS }
+    public enum LauncherKind { PROCESS, DOCKER, KUBERNETES }
 
     /** The address runners dial: RUNNER_CONTROL_PLANE_ADDR, or this host's loopback on the bound port. */
     public String runnerDialAddress(int boundPort) {
@@ -49,6 +51,14 @@ public record ControlPlaneConfig(
             env.problem("RUNNER_JAR=" + runnerJar.toAbsolutePath()
                     + " does not exist: build it with 'make build' or point RUNNER_JAR at runner.jar");
         }
+        // Runners in containers or pods: their settings, and an address they can reach.
+        FleetConfig fleet = FleetConfig.from(env, launcher == LauncherKind.DOCKER);
+        boolean everyHostHasItsOwn = launcher == LauncherKind.DOCKER && !fleet.dockerHosts().isEmpty()
+                && fleet.dockerHosts().stream().allMatch(h -> h.controlPlaneAddr().isPresent());
+        if (launcher != LauncherKind.PROCESS && env.string("RUNNER_CONTROL_PLANE_ADDR", "").isEmpty() && !everyHostHasItsOwn) {
+            env.problem("RUNNER_CONTROL_PLANE_ADDR is not set: runners in containers cannot dial localhost; give the control"
+                    + " plane's address as seen from the runner hosts (e.g. 172.17.0.1:50051 or control-plane.mbi:50051)");
+        }
         ControlPlaneConfig config = new ControlPlaneConfig(
                 grpcPort,
                 env.integer("MAX_SESSIONS", 10, 1, 100_000),
@@ -67,7 +77,8 @@ public record ControlPlaneConfig(
                 env.integer("VIEWPORT_HEIGHT", 720, 240, 2160),
                 ice(env),
                 env.duration("OFFER_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(500)),
-                env.string("LOG_LEVEL", "info"));
+                env.string("LOG_LEVEL", "info"),
+                fleet);
         env.requireValid("control plane");
         return config;
     }

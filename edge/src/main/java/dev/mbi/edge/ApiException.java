@@ -25,7 +25,7 @@ final class ApiException extends Exception {
         Status s = e.getStatus();
         String description = s.getDescription() == null ? "" : s.getDescription();
         return switch (s.getCode()) {
-            case NOT_FOUND -> new ApiException(404, "session not found");
+            case NOT_FOUND -> new ApiException(404, description.isEmpty() ? "session not found" : description);
             case INVALID_ARGUMENT -> new ApiException(400, description);
             case RESOURCE_EXHAUSTED -> new ApiException(503, "max concurrent sessions reached");
             case FAILED_PRECONDITION -> new ApiException(409, description);

@@ -1,6 +1,10 @@
 package dev.mbi.edge;
 
+import dev.mbi.proto.v1.AdminServiceGrpc;
 import dev.mbi.proto.v1.CreateSessionRequest;
+import dev.mbi.proto.v1.DrainHostRequest;
+import dev.mbi.proto.v1.ListHostsRequest;
+import dev.mbi.proto.v1.RunnerHost;
 import dev.mbi.proto.v1.DeleteSessionRequest;
 import dev.mbi.proto.v1.GetIceConfigRequest;
 import dev.mbi.proto.v1.GetSessionRequest;
@@ -90,6 +94,26 @@ final class ControlPlaneClient implements AutoCloseable {
 
     Session delete(String id) throws ApiException {
         return call(stub -> stub.deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build()));
+    }
+
+    // ---- runner fleet (AdminService)
+
+    List<RunnerHost> hosts() throws ApiException {
+        try {
+            return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .listHosts(ListHostsRequest.getDefaultInstance()).getHostsList();
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
+    }
+
+    RunnerHost drainHost(String name, boolean undrain) throws ApiException {
+        try {
+            return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .drainHost(DrainHostRequest.newBuilder().setName(name).setUndrain(undrain).build());
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        }
     }
 
     /** Opens one viewer's stream; the caller sends attach first. */

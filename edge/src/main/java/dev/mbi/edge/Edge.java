@@ -36,6 +36,7 @@ public final class Edge implements AutoCloseable {
                 .addFeature(ObserveFeature.builder().endpoint("/").addObserver(MetricsObserver.create()).build())
                 .routing(routing -> routing
                         .register(new SessionRoutes(controlPlane, metrics))
+                        .register(new AdminRoutes(controlPlane, metrics))
                         .register("/", ui))
                 .addRouting(WsRouting.builder()
                         .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets)))

@@ -180,6 +180,11 @@ final class SessionRoutes implements HttpService {
     }
 
     private io.helidon.webserver.http.Handler timed(String method, String route, ApiHandler handler) {
+        return timed(metrics, method, route, handler);
+    }
+
+    /** Every API route: failures become the one JSON error shape, and each request is timed. */
+    static io.helidon.webserver.http.Handler timed(EdgeMetrics metrics, String method, String route, ApiHandler handler) {
         return (req, res) -> {
             long start = System.nanoTime();
             try {

@@ -62,8 +62,16 @@ final class TestSite implements AutoCloseable {
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
 
+    private final String host;
+
     TestSite() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this("127.0.0.1");
+    }
+
+    /** On another address of this machine, e.g. a Docker bridge's gateway, for runners in containers. */
+    TestSite(String host) throws IOException {
+        this.host = host;
+        server = HttpServer.create(new InetSocketAddress(host, 0), 0);
         server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
         server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
@@ -89,7 +97,7 @@ final class TestSite implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return "http://" + host + ":" + server.getAddress().getPort() + path;
     }
 
     /** Waits for the page to report this event, skipping others. */

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class Env {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)([kmg]?)(?:i?b)?");
 
     private final Map<String, String> values;
     private final List<String> problems = new ArrayList<>();
@@ -97,6 +98,50 @@ public final class Env {
         }
         problems.add(name + "=" + v + ": use one of " + String.join(", ", names));
         return defaultValue;
+    }
+
+    /** A size in bytes such as "512m", "1g", "64k" or a plain number of bytes. */
+    public long bytes(String name, long defaultValue, long min) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        Matcher m = SIZE.matcher(v.trim().toLowerCase());
+        if (!m.matches()) {
+            problems.add(name + "=" + v + ": not a size (examples: 512m, 1g, 64k, or bytes as a number)");
+            return defaultValue;
+        }
+        long unit = switch (m.group(2)) {
+            case "k" -> 1L << 10;
+            case "m" -> 1L << 20;
+            case "g" -> 1L << 30;
+            default -> 1;
+        };
+        long parsed = (long) (Double.parseDouble(m.group(1)) * unit);
+        if (parsed < min) {
+            problems.add(name + "=" + v + ": must be at least " + min + " bytes");
+            return defaultValue;
+        }
+        return parsed;
+    }
+
+    /** A decimal number such as "1.5". */
+    public double decimal(String name, double defaultValue, double min, double max) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            double parsed = Double.parseDouble(v.trim());
+            if (!(parsed >= min && parsed <= max)) {
+                problems.add(name + "=" + v + ": must be between " + min + " and " + max);
+                return defaultValue;
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            problems.add(name + "=" + v + ": not a number");
+            return defaultValue;
+        }
     }
 
     /** Records a problem found by a check that spans several variables. */

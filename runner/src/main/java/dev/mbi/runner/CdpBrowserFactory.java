@@ -100,6 +100,12 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             Files.writeString(wrapper, "#!/bin/sh\nexec " + SETPRIV + " --pdeathsig KILL -- '"
                     + config.chromiumPath().replace("'", "'\\''") + "' \"$@\"\n");
             Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+            if (!Files.isExecutable(wrapper)) {
+                // A noexec work folder (the tmpfs of a runner container): there, the container ends with the runner.
+                LOG.fine(() -> "session " + config.sessionId() + ": " + workDir + " is mounted noexec; starting Chromium directly");
+                Files.delete(wrapper);
+                return Path.of(config.chromiumPath());
+            }
             return wrapper;
         } catch (IOException e) {
             LOG.warning("session " + config.sessionId() + ": cannot write the Chromium wrapper: " + e.getMessage());

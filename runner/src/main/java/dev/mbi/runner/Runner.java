@@ -66,6 +66,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final CompletableFuture<WebRtcPeers> webrtc = new CompletableFuture<>();
     /** The newest frame, for consumers that start later (WebRTC) on a page that may never paint again. */
     private volatile BrowserSession.CapturedFrame lastCaptured;
+    /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
+    private final Object framesLock = new Object();
 
     Runner(RunnerConfig config, BrowserSession.Factory browsers) {
         this.config = config;
@@ -121,8 +123,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             return o.exitCode();
         }
         link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
-        throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
-        throttle.setEnabled(framesEnabled);
+        // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
+        synchronized (framesLock) {
+            throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
+            throttle.setEnabled(framesEnabled);
+        }
         LOG.info("session " + id + ": registered; opening " + w.getUrl() + " at " + w.getViewportWidth() + "x"
                 + w.getViewportHeight() + ", up to " + w.getMaxFps() + " fps");
 
@@ -173,10 +178,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             case WELCOME -> welcome.complete(message.getWelcome());
             case INPUT -> inputExecutor.execute(() -> inject(message.getInput()));
             case STREAM_CONTROL -> {
-                framesEnabled = message.getStreamControl().getFramesEnabled();
-                FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
-                if (t != null) {
-                    t.setEnabled(framesEnabled);
+                synchronized (framesLock) {
+                    framesEnabled = message.getStreamControl().getFramesEnabled();
+                    if (throttle != null) {
+                        throttle.setEnabled(framesEnabled);
+                    }
                 }
             }
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));

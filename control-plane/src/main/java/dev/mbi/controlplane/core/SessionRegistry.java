@@ -158,13 +158,14 @@ public final class SessionRegistry implements AutoCloseable {
             latest = s.lastFrame;
             runner = s.runner;
             snapshot = s.snapshot();
+            // Stream controls are sent under the session's lock, so the runner gets them in the order of the changes.
+            if (first && runner != null) {
+                runner.send(streamControl(true));
+            }
         }
         viewer.status(snapshot);
         if (latest != null) {
             viewer.frame(latest);
-        }
-        if (first && runner != null) {
-            runner.send(streamControl(true));
         }
         LOG.fine(() -> "session " + id + ": viewer attached (" + snapshot.viewerCount() + " watching)");
         return new Attachment(this, s, viewer);
@@ -211,20 +212,16 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     private void detach(Session s, Viewer viewer) {
-        RunnerChannel runner = null;
         synchronized (s) {
             if (!s.viewers.remove(viewer)) {
                 return;
             }
             s.lastActivityNanos = nanoTime.getAsLong();
-            if (s.viewers.isEmpty() && !s.status.ended()) {
-                runner = s.runner;
+            if (s.viewers.isEmpty() && !s.status.ended() && s.runner != null) {
+                s.runner.send(streamControl(false));
             }
         }
         viewer.end();
-        if (runner != null) {
-            runner.send(streamControl(false));
-        }
     }
 
     // ------------------------------------------------------------------ runner side
@@ -236,7 +233,6 @@ public final class SessionRegistry implements AutoCloseable {
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
         }
-        boolean watched;
         synchronized (s) {
             if (s.tokenUsed || !MessageDigest.isEqual(s.joinToken.getBytes(), joinToken.getBytes())) {
                 throw new SessionException(SessionException.Reason.REJECTED,
@@ -248,7 +244,6 @@ public final class SessionRegistry implements AutoCloseable {
             s.tokenUsed = true;
             s.runner = channel;
             s.capabilities = Set.copyOf(capabilities);
-            watched = !s.viewers.isEmpty();
         }
         LOG.info("session " + id + ": runner registered from " + hostname);
         Welcome welcome = Welcome.newBuilder()
@@ -262,7 +257,10 @@ public final class SessionRegistry implements AutoCloseable {
                         ? IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY : IceTransportPolicy.ICE_TRANSPORT_POLICY_ALL)
                 .build();
         channel.send(ControlMessage.newBuilder().setWelcome(welcome).build());
-        channel.send(streamControl(watched));
+        synchronized (s) {
+            // Whether anyone watches now: a viewer may have attached (and been announced) since registration.
+            channel.send(streamControl(!s.viewers.isEmpty()));
+        }
         return welcome;
     }
 

@@ -1,0 +1,294 @@
+package dev.mbi.controlplane.launch.docker;
+
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import dev.mbi.controlplane.core.SessionException;
+import dev.mbi.controlplane.fleet.Placement;
+import dev.mbi.controlplane.fleet.RunnerFleet;
+import dev.mbi.controlplane.fleet.RunnerHost;
+import dev.mbi.controlplane.launch.FleetConfig;
+import dev.mbi.controlplane.launch.RunnerLauncher;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.logging.Logger;
+
+/**
+ * Runs each runner in its own hardened container on one of several Docker engines (DOCKER_HOSTS),
+ * placed on the healthy, undrained engine with the most free places. A container is removed when
+ * its session ends or when it exits; containers left by an earlier control plane with the same
+ * CONTROL_PLANE_ID are removed, since sessions live in the control plane's memory and their
+ * runners can never rejoin.
+ */
+public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
+    private static final Logger LOG = Logger.getLogger(DockerLauncher.class.getName());
+    /** A runner told to shut down gets this long to close Chromium before it is killed. */
+    private static final int STOP_GRACE_SECONDS = 2;
+
+    private final FleetConfig fleet;
+    private final List<DockerEngine> engines;
+    private final String seccompJson;
+    private final ScheduledExecutorService health;
+    private volatile boolean closing;
+
+    private DockerLauncher(FleetConfig fleet, List<DockerEngine> engines) {
+        this.fleet = fleet;
+        this.engines = engines;
+        this.seccompJson = RunnerContainer.seccompProfile(fleet);
+        this.health = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("docker-health").factory());
+    }
+
+    /** Connects to every engine, removes orphaned runners on those that answer, and starts health checks. */
+    public static DockerLauncher start(FleetConfig fleet) {
+        List<DockerEngine> engines = new ArrayList<>();
+        for (FleetConfig.DockerHost host : fleet.dockerHosts()) {
+            engines.add(new DockerEngine(host, fleet.hostCapacity()));
+        }
+        DockerLauncher launcher = new DockerLauncher(fleet, List.copyOf(engines));
+        launcher.checkHealth();
+        long every = fleet.healthInterval().toMillis();
+        launcher.health.scheduleWithFixedDelay(launcher::checkHealth, every, every, TimeUnit.MILLISECONDS);
+        return launcher;
+    }
+
+    private void checkHealth() {
+        for (DockerEngine engine : engines) {
+            boolean wasHealthy = engine.status().healthy();
+            try {
+                if (engine.check()) {
+                    LOG.info("runner host " + engine.name() + " (" + engine.config.endpoint() + ") is healthy");
+                    removeOrphans(engine);
+                }
+            } catch (RuntimeException e) {
+                engine.markUnhealthy(String.valueOf(e.getMessage()));
+            }
+            RunnerHost now = engine.status();
+            if (wasHealthy && !now.healthy()) {
+                LOG.warning("runner host " + engine.name() + " (" + engine.config.endpoint() + ") fails its health check: "
+                        + now.problem() + "; no new runners go there until it answers again");
+            }
+        }
+    }
+
+    /** Removes runner containers of this control plane that it does not know: their sessions are gone. */
+    private void removeOrphans(DockerEngine engine) {
+        List<Container> found = engine.calls.listContainersCmd().withShowAll(true)
+                .withLabelFilter(RunnerContainer.ownerLabels(fleet)).exec();
+        for (Container c : found) {
+            if (engine.knows(c.getId())) {
+                continue;
+            }
+            String session = c.getLabels() == null ? "?" : c.getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
+            LOG.info("session " + session + ": removing its runner container " + shortId(c.getId()) + " on "
+                    + engine.name() + ", left by an earlier control plane (the session cannot resume)");
+            remove(engine, c.getId());
+        }
+    }
+
+    @Override
+    public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
+        List<String> failures = new ArrayList<>();
+        Set<String> tried = new HashSet<>();
+        DockerEngine engine;
+        while ((engine = reserveBest(tried)) != null) {
+            tried.add(engine.name());
+            String containerId;
+            try {
+                containerId = create(engine, spec);
+            } catch (RuntimeException e) {
+                engine.placed(null);
+                String why = describe(e);
+                failures.add(engine.name() + ": " + why);
+                LOG.warning("session " + spec.sessionId() + ": cannot start a runner on " + engine.name() + ": " + why);
+                if (!(e instanceof NotFoundException)) {
+                    engine.check();
+                }
+                continue;
+            }
+            engine.placed(containerId);
+            return watch(engine, containerId, spec.sessionId());
+        }
+        if (failures.isEmpty()) {
+            throw new LaunchException(Placement.whyNone(hosts()), null);
+        }
+        throw new LaunchException("no runner host could start the runner: " + String.join("; ", failures), null);
+    }
+
+    /** Holds a place on the best host not tried yet; one decision at a time, so concurrent launches spread. */
+    private synchronized DockerEngine reserveBest(Set<String> tried) {
+        for (RunnerHost candidate : Placement.rank(hosts())) {
+            DockerEngine e = engine(candidate.name());
+            if (!tried.contains(candidate.name()) && e.reserve()) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private String create(DockerEngine engine, RunnerSpec spec) {
+        String dial = engine.config.controlPlaneAddr().orElse(spec.controlPlaneAddr());
+        String network = engine.config.network().orElse(fleet.network());
+        CreateContainerResponse created;
+        try {
+            created = engine.calls.createContainerCmd(fleet.image())
+                    .withName(RunnerContainer.name(spec.sessionId()))
+                    .withLabels(RunnerContainer.labels(fleet, spec.sessionId(), engine.name()))
+                    .withEnv(RunnerContainer.environment(spec, dial))
+                    .withUser(fleet.user())
+                    .withHostConfig(RunnerContainer.hostConfig(fleet, network, seccompJson))
+                    .exec();
+        } catch (NotFoundException e) {
+            throw new NotFoundException("image " + fleet.image() + " or network " + network + " is missing there ("
+                    + e.getMessage().strip() + "): build the image (make docker-images) or set RUNNER_IMAGE / RUNNER_NETWORK");
+        }
+        String id = created.getId();
+        try {
+            engine.calls.startContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            remove(engine, id);
+            throw e;
+        }
+        LOG.info("session " + spec.sessionId() + ": runner container " + shortId(id) + " started on " + engine.name());
+        return id;
+    }
+
+    /** Follows the container until it exits, then reports the exit code and removes it. */
+    private RunnerHandle watch(DockerEngine engine, String containerId, String sessionId) {
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread.ofVirtual().name("wait-" + sessionId).start(() -> {
+            int code = awaitExit(engine, containerId, sessionId);
+            engine.gone(containerId);
+            remove(engine, containerId);
+            exit.complete(code);
+        });
+        return new ContainerHandle(this, engine, containerId, sessionId, exit);
+    }
+
+    private int awaitExit(DockerEngine engine, String containerId, String sessionId) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Integer code = engine.waits.waitContainerCmd(containerId).exec(new WaitContainerResultCallback())
+                        .awaitStatusCode();
+                return code == null ? -1 : code;
+            } catch (NotFoundException e) {
+                return -1; // removed by someone else
+            } catch (RuntimeException e) {
+                // The engine went away for a while: its runner's stream tells the session's fate meanwhile.
+                LOG.fine(() -> "session " + sessionId + ": waiting for container " + shortId(containerId) + " failed: " + e);
+                try {
+                    Thread.sleep(Math.min(5_000, 250L << Math.min(attempt, 4)));
+                } catch (InterruptedException ie) {
+                    return -1;
+                }
+            }
+        }
+    }
+
+    private void remove(DockerEngine engine, String containerId) {
+        try {
+            engine.calls.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException | ConflictException e) {
+            // already gone, or its removal is under way
+        } catch (RuntimeException e) {
+            if (closing) {
+                return; // close() removes what is left
+            }
+            LOG.warning("cannot remove runner container " + shortId(containerId) + " on " + engine.name() + ": "
+                    + describe(e) + " (it is removed when the control plane starts again)");
+        }
+    }
+
+    private record ContainerHandle(DockerLauncher launcher, DockerEngine engine, String containerId, String sessionId,
+                                   CompletableFuture<Integer> exit) implements RunnerHandle {
+        @Override
+        public String host() {
+            return engine.name();
+        }
+
+        @Override
+        public void stop() {
+            if (exit.isDone()) {
+                return;
+            }
+            Thread.ofVirtual().name("stop-" + sessionId).start(() -> {
+                try {
+                    engine.calls.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
+                } catch (NotFoundException | NotModifiedException e) {
+                    // gone or stopped already
+                } catch (RuntimeException e) {
+                    LOG.fine(() -> "session " + sessionId + ": stopping container failed: " + e);
+                }
+                launcher.remove(engine, containerId);
+            });
+        }
+
+        @Override
+        public void onExit(IntConsumer exitCode) {
+            exit.thenAccept(exitCode::accept);
+        }
+    }
+
+    @Override
+    public List<RunnerHost> hosts() {
+        return engines.stream().map(DockerEngine::status).toList();
+    }
+
+    @Override
+    public RunnerHost setDrained(String name, boolean drained) throws SessionException {
+        DockerEngine engine = engine(name);
+        if (engine == null) {
+            throw new SessionException(SessionException.Reason.NOT_FOUND, "runner host " + name + " not found");
+        }
+        engine.setDrained(drained);
+        LOG.info("runner host " + name + (drained ? " drained: no new runners go there" : " undrained: takes new runners again"));
+        return engine.status();
+    }
+
+    private DockerEngine engine(String name) {
+        for (DockerEngine e : engines) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Stops health checks and removes every runner container it started. */
+    @Override
+    public void close() {
+        closing = true;
+        health.shutdownNow();
+        for (DockerEngine engine : engines) {
+            try {
+                for (Container c : engine.calls.listContainersCmd().withShowAll(true)
+                        .withLabelFilter(RunnerContainer.ownerLabels(fleet)).exec()) {
+                    if (engine.knows(c.getId())) {
+                        remove(engine, c.getId());
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("cannot remove the runners on " + engine.name() + ": " + describe(e));
+            }
+            engine.close();
+        }
+    }
+
+    static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    private static String describe(RuntimeException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip();
+    }
+}

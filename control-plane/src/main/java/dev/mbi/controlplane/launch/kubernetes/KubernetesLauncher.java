@@ -1,0 +1,265 @@
+package dev.mbi.controlplane.launch.kubernetes;
+
+import dev.mbi.controlplane.core.SessionException;
+import dev.mbi.controlplane.fleet.RunnerFleet;
+import dev.mbi.controlplane.fleet.RunnerHost;
+import dev.mbi.controlplane.launch.FleetConfig;
+import dev.mbi.controlplane.launch.RunnerLauncher;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SeccompProfile;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+import java.util.logging.Logger;
+
+/**
+ * Runs each runner in its own Pod in RUNNER_NAMESPACE: same environment as the other launchers,
+ * resource limits, a non-root read-only container without capabilities or privilege gain, the
+ * runtime's seccomp profile (or the shipped one as a Localhost profile), and labels naming the
+ * session and this control plane. Pods are deleted when their session ends; an informer reports
+ * their exit; pods left by an earlier control plane are deleted at start.
+ */
+public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
+    private static final Logger LOG = Logger.getLogger(KubernetesLauncher.class.getName());
+    private static final long STOP_GRACE_SECONDS = 2;
+
+    private final FleetConfig fleet;
+    private final KubernetesClient client;
+    private final boolean ownsClient;
+    private final Map<String, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
+    private final SharedIndexInformer<Pod> informer;
+
+    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient) {
+        this.fleet = fleet;
+        this.client = client;
+        this.ownsClient = ownsClient;
+        removeOrphans();
+        this.informer = pods().withLabels(ownerLabels()).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                seen(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod pod) {
+                seen(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                CompletableFuture<Integer> exit = exits.remove(pod.getMetadata().getName());
+                if (exit != null) {
+                    exit.complete(exitCode(pod).orElse(-1));
+                }
+            }
+        }, 0);
+    }
+
+    /** Uses the cluster the pod runs in (its service account), or the local kubeconfig. */
+    public static KubernetesLauncher start(FleetConfig fleet) {
+        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true);
+    }
+
+    /** With a client the caller owns (and closes). */
+    public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client) {
+        return new KubernetesLauncher(fleet, client, false);
+    }
+
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Pod, io.fabric8.kubernetes.api.model.PodList,
+            io.fabric8.kubernetes.client.dsl.PodResource> pods() {
+        return client.pods().inNamespace(fleet.namespace());
+    }
+
+    private Map<String, String> ownerLabels() {
+        return Map.of(FleetConfig.LABEL_ROLE, FleetConfig.ROLE_RUNNER, FleetConfig.LABEL_CONTROL_PLANE, fleet.controlPlaneId());
+    }
+
+    private void removeOrphans() {
+        for (Pod pod : pods().withLabels(ownerLabels()).list().getItems()) {
+            String session = pod.getMetadata().getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
+            LOG.info("session " + session + ": deleting its runner pod " + pod.getMetadata().getName()
+                    + ", left by an earlier control plane (the session cannot resume)");
+            pods().withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+        }
+    }
+
+    /** A pod whose runner has ended (Succeeded or Failed) completes its exit with the container's code. */
+    private void seen(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+            CompletableFuture<Integer> exit = exits.remove(pod.getMetadata().getName());
+            if (exit != null) {
+                exit.complete(exitCode(pod).orElse("Succeeded".equals(phase) ? 0 : -1));
+                Thread.ofVirtual().start(() -> delete(pod.getMetadata().getName()));
+            }
+        }
+    }
+
+    private static java.util.Optional<Integer> exitCode(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return java.util.Optional.empty();
+        }
+        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+            ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
+            if (t != null && t.getExitCode() != null) {
+                return java.util.Optional.of(t.getExitCode());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    static String podName(String sessionId) {
+        return "mbi-runner-" + sessionId;
+    }
+
+    /** The pod of one runner: what a reviewer checks for limits and hardening. */
+    Pod pod(RunnerSpec spec) {
+        Map<String, String> labels = new LinkedHashMap<>(ownerLabels());
+        labels.put(FleetConfig.LABEL_SESSION, spec.sessionId());
+        Map<String, String> env = new TreeMap<>(spec.environment());
+        env.put("SESSION_ID", spec.sessionId());
+        env.put("JOIN_TOKEN", spec.joinToken());
+        env.put("CONTROL_PLANE_ADDR", spec.controlPlaneAddr());
+        env.put("RUNNER_WORK_DIR", "/tmp");
+        env.put("HOME", "/tmp");
+        List<EnvVar> envVars = new ArrayList<>();
+        env.forEach((k, v) -> envVars.add(new EnvVar(k, v, null)));
+        String[] user = fleet.user().split(":");
+        long uid = Long.parseLong(user[0]);
+        long gid = user.length > 1 ? Long.parseLong(user[1]) : uid;
+        SeccompProfile seccomp = fleet.podSeccompProfile().startsWith("localhost/")
+                ? new SeccompProfile(fleet.podSeccompProfile().substring("localhost/".length()), "Localhost")
+                : new SeccompProfile(null, "RuntimeDefault");
+        Quantity memory = new Quantity(Long.toString(fleet.memoryBytes()));
+        Quantity cpu = new Quantity(Math.round(fleet.cpus() * 1000) + "m");
+        return new PodBuilder()
+                .withNewMetadata()
+                    .withName(podName(spec.sessionId()))
+                    .withNamespace(fleet.namespace())
+                    .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .withAutomountServiceAccountToken(false)
+                    .withEnableServiceLinks(false)
+                    .withTerminationGracePeriodSeconds(STOP_GRACE_SECONDS)
+                    .withNewSecurityContext()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(uid)
+                        .withRunAsGroup(gid)
+                        .withSeccompProfile(seccomp)
+                    .endSecurityContext()
+                    .addNewContainer()
+                        .withName("runner")
+                        .withImage(fleet.image())
+                        .withImagePullPolicy("IfNotPresent")
+                        .withEnv(envVars)
+                        .withNewResources()
+                            .addToLimits("memory", memory)
+                            .addToLimits("cpu", cpu)
+                            .addToRequests("memory", memory)
+                            .addToRequests("cpu", cpu)
+                        .endResources()
+                        .withNewSecurityContext()
+                            .withAllowPrivilegeEscalation(false)
+                            .withReadOnlyRootFilesystem(true)
+                            .withRunAsNonRoot(true)
+                            .withPrivileged(false)
+                            .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .endSecurityContext()
+                        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                        .addNewVolumeMount().withName("shm").withMountPath("/dev/shm").endVolumeMount()
+                    .endContainer()
+                    .addNewVolume().withName("tmp")
+                        .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity(Long.toString(fleet.tmpBytes()))).endEmptyDir()
+                    .endVolume()
+                    .addNewVolume().withName("shm")
+                        .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity(Long.toString(fleet.shmBytes()))).endEmptyDir()
+                    .endVolume()
+                .endSpec()
+                .build();
+    }
+
+    @Override
+    public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
+        Pod pod = pod(spec);
+        String name = pod.getMetadata().getName();
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        exits.put(name, exit);
+        try {
+            pods().resource(pod).create();
+        } catch (KubernetesClientException e) {
+            exits.remove(name);
+            throw new LaunchException("cannot create the runner pod " + name + " in namespace " + fleet.namespace() + ": "
+                    + e.getMessage() + " (check the control plane's RBAC: create/delete/list/watch pods there)", e);
+        }
+        LOG.info("session " + spec.sessionId() + ": runner pod " + name + " created in " + fleet.namespace());
+        return new PodHandle(this, name, spec.sessionId(), exit);
+    }
+
+    private void delete(String name) {
+        try {
+            pods().withName(name).withGracePeriod(STOP_GRACE_SECONDS).delete();
+        } catch (KubernetesClientException e) {
+            LOG.warning("cannot delete runner pod " + name + ": " + e.getMessage() + " (it is deleted when the control plane starts again)");
+        }
+    }
+
+    private record PodHandle(KubernetesLauncher launcher, String name, String sessionId, CompletableFuture<Integer> exit)
+            implements RunnerHandle {
+        @Override
+        public String host() {
+            return "kubernetes/" + launcher.fleet.namespace();
+        }
+
+        @Override
+        public void stop() {
+            Thread.ofVirtual().name("stop-" + sessionId).start(() -> launcher.delete(name));
+        }
+
+        @Override
+        public void onExit(IntConsumer exitCode) {
+            exit.thenAccept(exitCode::accept);
+        }
+    }
+
+    /** The cluster is one host: Kubernetes does the placement. */
+    @Override
+    public List<RunnerHost> hosts() {
+        boolean watching = informer.isWatching();
+        return List.of(new RunnerHost("kubernetes/" + fleet.namespace(), client.getMasterUrl().toString(), 0,
+                exits.size(), watching, false, watching ? "" : "not watching pods in " + fleet.namespace()));
+    }
+
+    @Override
+    public RunnerHost setDrained(String name, boolean drained) throws SessionException {
+        throw new SessionException(SessionException.Reason.NOT_READY,
+                "on Kubernetes, drain nodes with kubectl cordon / kubectl drain; the scheduler places runner pods");
+    }
+
+    @Override
+    public void close() {
+        informer.close();
+        for (String name : List.copyOf(exits.keySet())) {
+            delete(name);
+        }
+        if (ownsClient) {
+            client.close();
+        }
+    }
+}

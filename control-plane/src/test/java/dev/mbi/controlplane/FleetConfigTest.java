@@ -1,0 +1,89 @@
+package dev.mbi.controlplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mbi.config.Env;
+import dev.mbi.controlplane.launch.FleetConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The container launchers' settings: defaults, DOCKER_HOSTS, and one message per bad value. */
+class FleetConfigTest {
+    private static ControlPlaneConfig read(Map<String, String> values) {
+        Map<String, String> env = new HashMap<>(values);
+        env.putIfAbsent("RUNNER_JAR", "pom.xml");
+        return ControlPlaneConfig.from(new Env(env));
+    }
+
+    @Test
+    void dockerDefaultsAreHardenedAndUseTheLocalEngine() {
+        ControlPlaneConfig config = read(Map.of("RUNNER_LAUNCHER", "docker", "RUNNER_CONTROL_PLANE_ADDR", "172.17.0.1:50051"));
+        FleetConfig fleet = config.fleet();
+        assertEquals(ControlPlaneConfig.LauncherKind.DOCKER, config.launcher());
+        assertEquals("mbi/runner:dev", fleet.image());
+        assertEquals(1L << 30, fleet.memoryBytes());
+        assertEquals(256L << 20, fleet.shmBytes());
+        assertEquals("10001:10001", fleet.user());
+        assertEquals(1, fleet.dockerHosts().size());
+        assertEquals("local", fleet.dockerHosts().getFirst().name());
+        assertEquals("unix:///var/run/docker.sock", fleet.dockerHosts().getFirst().endpoint().toString());
+    }
+
+    @Test
+    void dockerHostsCarryTheirOwnTlsCapacityAddressAndNetwork(@TempDir Path tls) throws Exception {
+        for (String f : new String[] {"ca.pem", "cert.pem", "key.pem"}) {
+            Files.writeString(tls.resolve(f), "x");
+        }
+        FleetConfig fleet = read(Map.of("RUNNER_LAUNCHER", "docker",
+                "DOCKER_HOSTS", "a=unix:///run/a.sock, b=tcp://10.0.0.5:2376;tls=" + tls + ";capacity=40;controlPlaneAddr=10.0.0.1:50051;network=bridge",
+                "RUNNER_CONTROL_PLANE_ADDR", "10.213.1.1:50051",
+                "RUNNER_MEMORY", "1.5g", "RUNNER_CPUS", "0.5", "RUNNER_HOST_CAPACITY", "3")).fleet();
+        assertEquals(2, fleet.dockerHosts().size());
+        FleetConfig.DockerHost b = fleet.dockerHosts().get(1);
+        assertEquals(Optional.of(tls), b.tlsDir());
+        assertEquals(40, b.capacity().getAsInt());
+        assertEquals(Optional.of("10.0.0.1:50051"), b.controlPlaneAddr());
+        assertEquals(Optional.of("bridge"), b.network());
+        assertTrue(fleet.dockerHosts().getFirst().capacity().isEmpty());
+        assertEquals(3, fleet.hostCapacity());
+        assertEquals((long) (1.5 * (1L << 30)), fleet.memoryBytes());
+        assertEquals(0.5, fleet.cpus());
+    }
+
+    @Test
+    void everyBadValueIsNamedWithWhatToDo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(Map.of(
+                "RUNNER_LAUNCHER", "docker",
+                "DOCKER_HOSTS", "a=unix:///a.sock, a=unix:///b.sock, plain=tcp://h:2375, bad, x=http://h;capacity=-1",
+                "RUNNER_MEMORY", "lots",
+                "RUNNER_CPUS", "0",
+                "RUNNER_USER", "0",
+                "RUNNER_SECCOMP_PROFILE", "unconfined")));
+        String m = e.getMessage();
+        for (String expected : new String[] {
+            "RUNNER_CONTROL_PLANE_ADDR is not set", "host names must be unique", "needs ;tls=DIR", "write name=endpoint",
+            "must be unix:///path or tcp://host:port", "RUNNER_MEMORY=lots: not a size", "RUNNER_CPUS=0: must be between",
+            "RUNNER_USER=0: give a numeric non-root uid", "RUNNER_SECCOMP_PROFILE=unconfined is refused"}) {
+            assertTrue(m.contains(expected), "missing '" + expected + "' in:\n" + m);
+        }
+    }
+
+    @Test
+    void kubernetesNeedsAnAddressTheRunnerPodsCanReach() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> read(Map.of("RUNNER_LAUNCHER", "kubernetes", "RUNNER_POD_SECCOMP", "unconfined")));
+        assertTrue(e.getMessage().contains("RUNNER_CONTROL_PLANE_ADDR is not set"), e.getMessage());
+        assertTrue(e.getMessage().contains("RUNNER_POD_SECCOMP=unconfined"), e.getMessage());
+        FleetConfig fleet = read(Map.of("RUNNER_LAUNCHER", "kubernetes",
+                "RUNNER_CONTROL_PLANE_ADDR", "control-plane.mbi:50051", "RUNNER_NAMESPACE", "browsers")).fleet();
+        assertEquals("browsers", fleet.namespace());
+        assertEquals("runtime/default", fleet.podSeccompProfile());
+    }
+}

@@ -1,0 +1,138 @@
+package dev.mbi.controlplane.launch.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mbi.config.Env;
+import dev.mbi.controlplane.ControlPlaneConfig;
+import dev.mbi.controlplane.core.SessionException;
+import dev.mbi.controlplane.launch.FleetConfig;
+import dev.mbi.controlplane.launch.RunnerLauncher;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The Kubernetes launcher against fabric8's mock API server in CRUD mode (there is no cluster here). */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesLauncherTest {
+    static KubernetesClient client;
+
+    private static final String NS = "mbi-runners";
+
+    private static FleetConfig fleet(String id) {
+        return ControlPlaneConfig.from(new Env(Map.of(
+                "RUNNER_LAUNCHER", "kubernetes",
+                "RUNNER_NAMESPACE", NS,
+                "RUNNER_CONTROL_PLANE_ADDR", "control-plane.mbi.svc.cluster.local:50051",
+                "CONTROL_PLANE_ID", id,
+                "RUNNER_MEMORY", "768m",
+                "RUNNER_CPUS", "1.5",
+                "RUNNER_POD_SECCOMP", "localhost/mbi/runner-chromium.json"))).fleet();
+    }
+
+    private static RunnerLauncher.RunnerSpec spec(String session) {
+        return new RunnerLauncher.RunnerSpec(session, "token-" + session, "control-plane.mbi.svc.cluster.local:50051",
+                Map.of("CHROMIUM_PATH", "/usr/bin/chromium", "LOG_LEVEL", "info"));
+    }
+
+    private static Pod pod(String name) {
+        return client.pods().inNamespace(NS).withName(name).get();
+    }
+
+    @Test
+    void aSessionGetsAHardenedPodWithItsEnvironmentAndLimitsAndLosesItOnStop() throws Exception {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client)) {
+            RunnerLauncher.RunnerHandle handle = launcher.launch(spec("s1"));
+            assertEquals("kubernetes/" + NS, handle.host());
+            Pod pod = pod("mbi-runner-s1");
+            assertNotNull(pod, "the pod exists");
+            assertEquals(Map.of("dev.mbi.role", "runner", "dev.mbi.control-plane", "cp-one", "dev.mbi.session", "s1"),
+                    pod.getMetadata().getLabels());
+            assertEquals("Never", pod.getSpec().getRestartPolicy());
+            assertFalse(pod.getSpec().getAutomountServiceAccountToken());
+            assertTrue(pod.getSpec().getSecurityContext().getRunAsNonRoot());
+            assertEquals(10001L, pod.getSpec().getSecurityContext().getRunAsUser());
+            assertEquals("Localhost", pod.getSpec().getSecurityContext().getSeccompProfile().getType());
+            assertEquals("mbi/runner-chromium.json", pod.getSpec().getSecurityContext().getSeccompProfile().getLocalhostProfile());
+
+            Container c = pod.getSpec().getContainers().getFirst();
+            assertEquals("mbi/runner:dev", c.getImage());
+            assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
+            assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
+            assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+            List<String> added = c.getSecurityContext().getCapabilities().getAdd();
+            assertTrue(added == null || added.isEmpty(), String.valueOf(added));
+            assertEquals(768L << 20, c.getResources().getLimits().get("memory").getNumericalAmount().longValueExact());
+            assertEquals("1500m", c.getResources().getLimits().get("cpu").toString());
+            Map<String, String> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+            assertEquals("s1", env.get("SESSION_ID"));
+            assertEquals("token-s1", env.get("JOIN_TOKEN"));
+            assertEquals("control-plane.mbi.svc.cluster.local:50051", env.get("CONTROL_PLANE_ADDR"));
+            assertEquals("/usr/bin/chromium", env.get("CHROMIUM_PATH"));
+            assertEquals("/tmp", env.get("RUNNER_WORK_DIR"));
+            assertEquals(List.of("/tmp", "/dev/shm"), c.getVolumeMounts().stream().map(m -> m.getMountPath()).toList());
+            assertEquals("Memory", pod.getSpec().getVolumes().getFirst().getEmptyDir().getMedium());
+
+            assertEquals(1, launcher.hosts().getFirst().sessions());
+            SessionException drain = assertThrows(SessionException.class, () -> launcher.setDrained("kubernetes/" + NS, true));
+            assertEquals(SessionException.Reason.NOT_READY, drain.reason());
+
+            handle.stop();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pod("mbi-runner-s1") != null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertNull(pod("mbi-runner-s1"), "the pod is deleted when its session ends");
+        }
+    }
+
+    @Test
+    void aRunnerPodThatFailsReportsItsExitCode() throws Exception {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-two"), client)) {
+            RunnerLauncher.RunnerHandle handle = launcher.launch(spec("s2"));
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            handle.onExit(exit::complete);
+            Pod failed = new PodBuilder(pod("mbi-runner-s2")).withStatus(new PodStatusBuilder()
+                    .withPhase("Failed")
+                    .withContainerStatuses(new ContainerStatusBuilder().withName("runner")
+                            .withNewState().withNewTerminated().withExitCode(137).withReason("OOMKilled").endTerminated().endState()
+                            .build())
+                    .build()).build();
+            client.pods().inNamespace(NS).resource(failed).updateStatus();
+            assertEquals(137, exit.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void onStartItDeletesItsOwnLeftoverPodsOnly() throws Exception {
+        Map<String, String> mine = new HashMap<>(Map.of("dev.mbi.role", "runner", "dev.mbi.control-plane", "cp-three", "dev.mbi.session", "old"));
+        Map<String, String> theirs = new HashMap<>(mine);
+        theirs.put("dev.mbi.control-plane", "someone-else");
+        for (var e : Map.of("mbi-runner-old", mine, "mbi-runner-other", theirs).entrySet()) {
+            client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(e.getKey()).withLabels(e.getValue())
+                    .endMetadata().withNewSpec().addNewContainer().withName("runner").withImage("mbi/runner:dev").endContainer()
+                    .endSpec().build()).create();
+        }
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-three"), client)) {
+            assertNull(pod("mbi-runner-old"), "a pod left by an earlier control plane is deleted");
+            assertNotNull(pod("mbi-runner-other"), "another control plane's pod is left alone");
+            assertEquals(0, launcher.hosts().getFirst().sessions());
+        }
+    }
+}

@@ -1,0 +1,24 @@
+# The runner: Debian's Chromium, a small Java runtime made with jlink, and runner.jar; runs as an
+# unprivileged user. Built from the repository root by scripts/docker-images.sh (after the Maven
+# build), FROM a base image made locally by scripts/docker-base-image.sh: no registry is needed.
+ARG BASE_IMAGE=mbi/debian-base:bookworm
+FROM ${BASE_IMAGE}
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+RUN groupadd --gid 10001 runner \
+ && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin runner
+
+COPY target/docker/jre-runner /opt/java
+COPY runner/target/lib /opt/mbi/lib
+COPY runner/target/runner.jar /opt/mbi/runner.jar
+
+# The root file system is read-only at run time: everything Chromium and the JVM write goes to
+# /tmp, which the launcher mounts as a tmpfs.
+ENV HOME=/tmp RUNNER_WORK_DIR=/tmp CHROMIUM_PATH=/usr/bin/chromium \
+    XDG_CONFIG_HOME=/tmp/.config XDG_CACHE_HOME=/tmp/.cache
+USER 10001:10001
+WORKDIR /tmp
+ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k", \
+            "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/mbi/runner.jar"]

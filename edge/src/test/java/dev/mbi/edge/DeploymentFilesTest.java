@@ -1,0 +1,312 @@
+package dev.mbi.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mbi.config.Env;
+import dev.mbi.controlplane.ControlPlaneConfig;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deployment files say what the code expects: every k8s/ manifest and compose/ file parses,
+ * and their references hold (selectors, service names and ports, RBAC, policies), and the
+ * environment they give the services passes the services' own configuration checks.
+ */
+class DeploymentFilesTest {
+    private static final Path K8S = Path.of("../k8s");
+    private static final Path COMPOSE = Path.of("../compose");
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final List<HasMetadata> resources = new ArrayList<>();
+
+    @BeforeAll
+    static void load() throws Exception {
+        try (KubernetesClient offline = new KubernetesClientBuilder().build();
+             Stream<Path> files = Files.list(K8S)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    List<HasMetadata> items = offline.load(in).items();
+                    assertFalse(items.isEmpty(), file + " holds no resources");
+                    resources.addAll(items);
+                }
+            }
+        }
+    }
+
+    private static <T extends HasMetadata> List<T> all(Class<T> type) {
+        return resources.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static <T extends HasMetadata> T one(Class<T> type, String namespace, String name) {
+        return all(type).stream().filter(r -> name.equals(r.getMetadata().getName())
+                        && java.util.Objects.equals(namespace, r.getMetadata().getNamespace())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + namespace + "/" + name + " in k8s/"));
+    }
+
+    private static Map<String, String> env(PodTemplateSpec template) {
+        return template.getSpec().getContainers().getFirst().getEnv().stream()
+                .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    }
+
+    /** A host:port address must name a Service of k8s/ (short or cluster name) and one of its ports. */
+    private static Service serviceFor(String addr, String fromNamespace) {
+        String host = addr.substring(0, addr.lastIndexOf(':'));
+        int port = Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+        String[] parts = host.split("\\.");
+        String namespace = parts.length > 1 ? parts[1] : fromNamespace;
+        Service service = one(Service.class, namespace, parts[0]);
+        assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == port), addr + ": no such port on the Service");
+        return service;
+    }
+
+    @Test
+    void everyResourceLivesInADeclaredNamespaceAndEveryServiceSelectsADeploymentPort() {
+        List<String> namespaces = all(Namespace.class).stream().map(n -> n.getMetadata().getName()).toList();
+        assertEquals(List.of("mbi", "mbi-runners"), namespaces);
+        for (HasMetadata r : resources) {
+            if (!(r instanceof Namespace)) {
+                assertTrue(namespaces.contains(r.getMetadata().getNamespace()), r.getKind() + " " + r.getMetadata().getName());
+            }
+        }
+        for (Service service : all(Service.class)) {
+            List<Deployment> selected = all(Deployment.class).stream()
+                    .filter(d -> d.getMetadata().getNamespace().equals(service.getMetadata().getNamespace()))
+                    .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                            .containsAll(service.getSpec().getSelector().entrySet()))
+                    .toList();
+            assertEquals(1, selected.size(), "Service " + service.getMetadata().getName() + " selects one Deployment");
+            Deployment d = selected.getFirst();
+            assertTrue(d.getSpec().getSelector().getMatchLabels().entrySet()
+                    .stream().allMatch(e -> e.getValue().equals(d.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))),
+                    "Deployment " + d.getMetadata().getName() + " selects its own pods");
+            for (var port : service.getSpec().getPorts()) {
+                String target = port.getTargetPort().getStrVal();
+                assertTrue(d.getSpec().getTemplate().getSpec().getContainers().stream()
+                                .flatMap(c -> c.getPorts().stream()).anyMatch(p -> target.equals(p.getName())),
+                        "Service " + service.getMetadata().getName() + " targets port " + target + " of its pods");
+            }
+        }
+    }
+
+    @Test
+    void theControlPlaneLaunchesRunnerPodsItMayManageAndTheyCanDialItBack() {
+        Deployment cp = one(Deployment.class, "mbi", "control-plane");
+        Map<String, String> env = env(cp.getSpec().getTemplate());
+        ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));
+        assertEquals(ControlPlaneConfig.LauncherKind.KUBERNETES, config.launcher());
+        assertEquals(1, cp.getSpec().getReplicas(), "sessions live in one control plane's memory");
+        Service service = serviceFor(config.runnerControlPlaneAddr(), "mbi");
+        assertEquals(config.grpcPort(), cp.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts().getFirst().getContainerPort());
+        assertEquals("control-plane", service.getMetadata().getName());
+
+        // RBAC: pods in the runner namespace, for the control plane's service account, and nothing else.
+        String runnerNamespace = config.fleet().namespace();
+        Role role = one(Role.class, runnerNamespace, "runner-pods");
+        assertEquals(1, role.getRules().size());
+        assertEquals(List.of("pods"), role.getRules().getFirst().getResources());
+        assertTrue(role.getRules().getFirst().getVerbs().containsAll(List.of("create", "delete", "list", "watch")));
+        RoleBinding binding = one(RoleBinding.class, runnerNamespace, "control-plane-runner-pods");
+        assertEquals("runner-pods", binding.getRoleRef().getName());
+        String account = cp.getSpec().getTemplate().getSpec().getServiceAccountName();
+        one(ServiceAccount.class, "mbi", account);
+        assertTrue(binding.getSubjects().stream().anyMatch(s -> s.getName().equals(account) && s.getNamespace().equals("mbi")));
+    }
+
+    @Test
+    void theEdgeFindsTheControlPlaneAndScalesOnCpu() {
+        Deployment edge = one(Deployment.class, "mbi", "edge");
+        Map<String, String> env = env(edge.getSpec().getTemplate());
+        EdgeConfig config = EdgeConfig.from(new Env(env));
+        assertEquals("control-plane", serviceFor(config.controlPlaneAddr(), "mbi").getMetadata().getName());
+        HorizontalPodAutoscaler hpa = one(HorizontalPodAutoscaler.class, "mbi", "edge");
+        assertEquals("edge", hpa.getSpec().getScaleTargetRef().getName());
+        assertEquals(70, hpa.getSpec().getMetrics().getFirst().getResource().getTarget().getAverageUtilization());
+    }
+
+    @Test
+    void runnerPodsReachTheControlPlaneAndTheInternetButNotTheClusterOrTheMetadataAddress() {
+        NetworkPolicy egress = one(NetworkPolicy.class, "mbi-runners", "runners-egress");
+        // The launcher's pods carry this label (KubernetesLauncher, FleetConfig.LABEL_ROLE).
+        assertEquals(Map.of("dev.mbi.role", "runner"), egress.getSpec().getPodSelector().getMatchLabels());
+        assertEquals(List.of("Egress"), egress.getSpec().getPolicyTypes());
+        Deployment cp = one(Deployment.class, "mbi", "control-plane");
+        boolean toControlPlane = false;
+        boolean toInternet = false;
+        for (NetworkPolicyEgressRule rule : egress.getSpec().getEgress()) {
+            for (var peer : rule.getTo()) {
+                if (peer.getPodSelector() != null && cp.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                        .containsAll(peer.getPodSelector().getMatchLabels().entrySet())) {
+                    toControlPlane = rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == 50051);
+                }
+                if (peer.getIpBlock() != null) {
+                    assertEquals("0.0.0.0/0", peer.getIpBlock().getCidr());
+                    List<String> except = peer.getIpBlock().getExcept();
+                    for (String blocked : List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")) {
+                        assertTrue(except.contains(blocked), "egress to " + blocked + " must be excluded: " + except);
+                    }
+                    toInternet = true;
+                }
+            }
+        }
+        assertTrue(toControlPlane, "runners may dial the control plane's gRPC port");
+        assertTrue(toInternet, "runners may open pages on the internet");
+        NetworkPolicy ingress = one(NetworkPolicy.class, "mbi-runners", "runners-deny-ingress");
+        assertTrue(ingress.getSpec().getIngress() == null || ingress.getSpec().getIngress().isEmpty(), "nothing connects to runners");
+        assertEquals("restricted", one(Namespace.class, null, "mbi-runners").getMetadata().getLabels()
+                .get("pod-security.kubernetes.io/enforce"));
+    }
+
+    @Test
+    void coturnUsesTheTurnRestSecretAndPrometheusScrapesTheEdge() throws Exception {
+        Deployment coturn = one(Deployment.class, "mbi", "coturn");
+        assertTrue(coturn.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs().stream()
+                .anyMatch(a -> a.startsWith("--static-auth-secret=")));
+        String turnConf = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("coturn")).findFirst().orElseThrow().getData().get("turnserver.conf");
+        assertTrue(turnConf.contains("use-auth-secret"), turnConf);
+        String prometheus = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("prometheus")).findFirst().orElseThrow().getData().get("prometheus.yml");
+        JsonNode scrape = YAML.readTree(prometheus).get("scrape_configs").get(0);
+        assertEquals("/metrics", scrape.get("metrics_path").asText());
+        assertTrue(scrape.toString().contains("\"regex\":\"edge\""), scrape.toString());
+    }
+
+    // ------------------------------------------------------------------ compose
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::[-?]([^}]*))?}");
+
+    /** Compose's ${VAR:-default} with the defaults, and the given values for the rest. */
+    private static String interpolate(String text, Map<String, String> values) {
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = values.getOrDefault(m.group(1), m.group(2) == null ? "" : m.group(2));
+            m.appendReplacement(out, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static JsonNode compose(String file, Map<String, String> values) throws Exception {
+        return YAML.readTree(interpolate(Files.readString(COMPOSE.resolve(file)), values));
+    }
+
+    private static Map<String, String> env(JsonNode service) {
+        Map<String, String> env = new HashMap<>();
+        service.get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        return env;
+    }
+
+    @Test
+    void theComposeStackWiresEdgeControlPlaneRunnersAndMonitoring() throws Exception {
+        JsonNode root = compose("docker-compose.yml", Map.of());
+        JsonNode services = root.get("services");
+        for (String name : List.of("edge", "control-plane", "coturn", "prometheus", "grafana")) {
+            assertNotNull(services.get(name), "compose service " + name);
+        }
+        JsonNode cp = services.get("control-plane");
+        ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env(cp)));
+        assertEquals(ControlPlaneConfig.LauncherKind.DOCKER, config.launcher());
+        // The engine the launcher talks to is the mounted socket.
+        String socket = config.fleet().dockerHosts().getFirst().endpoint().getPath();
+        assertTrue(cp.get("volumes").toString().contains(socket + ":" + socket), cp.get("volumes").toString());
+        // Runners join a network the control plane is on, by its fixed name, and dial it by service name.
+        String runnerNetwork = config.fleet().network();
+        List<String> cpNetworks = new ArrayList<>();
+        cp.get("networks").forEach(n -> cpNetworks.add(n.asText()));
+        String key = null;
+        for (var e : root.get("networks").properties()) {
+            if (e.getValue().has("name") && e.getValue().get("name").asText().equals(runnerNetwork)) {
+                key = e.getKey();
+            }
+        }
+        assertTrue(key != null && cpNetworks.contains(key), "control plane on the runners' network " + runnerNetwork);
+        assertEquals("control-plane:" + config.grpcPort(), config.runnerControlPlaneAddr());
+        assertTrue(cp.get("image").asText().startsWith("mbi/control-plane:"));
+        assertEquals("mbi/runner:dev", config.fleet().image());
+
+        EdgeConfig edge = EdgeConfig.from(new Env(env(services.get("edge"))));
+        assertEquals("control-plane:" + config.grpcPort(), edge.controlPlaneAddr());
+        assertTrue(services.get("edge").get("ports").get(0).asText().endsWith(":" + edge.port()));
+
+        // TURN REST secret: the same variable for coturn and the control plane.
+        assertTrue(services.get("coturn").get("command").toString().contains("--static-auth-secret=change-me"));
+        assertTrue(Files.readString(COMPOSE.resolve("coturn/turnserver.conf")).contains("use-auth-secret"));
+        assertEquals("change-me", env(cp).get("TURN_SECRET"));
+
+        // Prometheus scrapes the edge; Grafana reads Prometheus and shows the dashboard.
+        JsonNode scrape = YAML.readTree(COMPOSE.resolve("prometheus/prometheus.yml").toFile()).get("scrape_configs").get(0);
+        assertEquals("edge:" + edge.port(), scrape.get("static_configs").get(0).get("targets").get(0).asText());
+        JsonNode datasource = YAML.readTree(COMPOSE.resolve("grafana/provisioning/datasources/prometheus.yml").toFile())
+                .get("datasources").get(0);
+        assertEquals("http://prometheus:9090", datasource.get("url").asText());
+        JsonNode dashboard = SessionJson.MAPPER.readTree(COMPOSE.resolve("grafana/dashboards/mbi.json").toFile());
+        assertTrue(dashboard.get("panels").size() >= 5);
+        for (JsonNode panel : dashboard.get("panels")) {
+            assertEquals(datasource.get("uid").asText(), panel.get("datasource").get("uid").asText());
+            assertTrue(panel.get("targets").get(0).get("expr").asText().contains("browser_")
+                    || panel.get("targets").get(0).get("expr").asText().contains("up{"), panel.get("title").asText());
+        }
+        // Every file a service mounts from the repository exists.
+        for (var service : services.properties()) {
+            JsonNode volumes = service.getValue().get("volumes");
+            if (volumes != null) {
+                for (JsonNode v : volumes) {
+                    String source = v.asText().split(":")[0];
+                    if (source.startsWith("./")) {
+                        assertTrue(Files.exists(COMPOSE.resolve(source)), service.getKey() + " mounts " + source);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theRemoteRunnerHostOverrideAddsATlsEngineWhoseRunnersDialBack(@TempDir Path tls) throws Exception {
+        for (String f : new String[] {"ca.pem", "cert.pem", "key.pem"}) {
+            Files.writeString(tls.resolve(f), "x");
+        }
+        JsonNode override = compose("docker-compose.remote-host.yml",
+                Map.of("REMOTE_DOCKER_HOST", "10.0.0.5", "CONTROL_PLANE_PUBLIC_ADDR", "10.0.0.1:50051"));
+        Map<String, String> env = env(compose("docker-compose.yml", Map.of()).get("services").get("control-plane"));
+        env.putAll(env(override.get("services").get("control-plane")));
+        env.put("DOCKER_HOSTS", env.get("DOCKER_HOSTS").replace("/etc/mbi/docker-tls/remote", tls.toString()));
+        ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));
+        assertEquals(List.of("local", "remote"), config.fleet().dockerHosts().stream().map(h -> h.name()).toList());
+        var remote = config.fleet().dockerHosts().get(1);
+        assertEquals("tcp://10.0.0.5:2376", remote.endpoint().toString());
+        assertEquals("10.0.0.1:50051", remote.controlPlaneAddr().orElseThrow());
+        assertTrue(override.get("services").get("control-plane").get("volumes").get(0).asText()
+                .endsWith(":/etc/mbi/docker-tls/remote:ro"));
+    }
+}
