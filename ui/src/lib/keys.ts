@@ -139,3 +139,13 @@ export function pasteChunks(text: string, max = MAX_TYPE_TEXT): string[] {
   }
   return chunks;
 }
+
+/** Modifiers held during a mouse event, with the same Cmd-as-Ctrl rule as keys (Cmd+click on a Mac is Ctrl+click). */
+export function modifiersOf(
+  event: { ctrlKey: boolean; shiftKey: boolean; altKey: boolean; metaKey: boolean },
+  onMac: boolean,
+): Modifiers {
+  return onMac
+    ? { ctrl: event.ctrlKey || event.metaKey, shift: event.shiftKey, alt: event.altKey, meta: false }
+    : { ctrl: event.ctrlKey, shift: event.shiftKey, alt: event.altKey, meta: event.metaKey };
+}
