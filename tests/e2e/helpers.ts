@@ -35,6 +35,7 @@ export interface ApiSession {
   url: string;
   currentUrl: string;
   error: string;
+  viewers: number;
 }
 
 export async function listSessions(baseUrl: string): Promise<ApiSession[]> {

@@ -282,6 +282,11 @@ export class RemoteConnection {
       });
       void this.video.play().catch(() => undefined);
     };
+    pc.onconnectionstatechange = () => {
+      if (attempt === this.attempt && pc.connectionState === 'failed') {
+        this.dispatch({ type: 'ice-failed', detail: 'connection failed' });
+      }
+    };
     pc.oniceconnectionstatechange = () => {
       if (attempt !== this.attempt) {
         return;
