@@ -78,6 +78,14 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
     });
   }, [send, connection, socketFrameSize]);
 
+  // Once there is something to see, the keyboard goes to the remote page unless the user is elsewhere.
+  const pictureShown = status === 'ready' && remote.hasPicture;
+  useEffect(() => {
+    if (pictureShown && (document.activeElement === document.body || document.activeElement === null)) {
+      viewRef.current?.focus({ preventScroll: true });
+    }
+  }, [pictureShown]);
+
   const endSession = async () => {
     setEnding(true);
     setEndError(null);
