@@ -156,3 +156,24 @@ export async function transportOf(page: Page): Promise<string | null> {
 export async function statValue(page: Page, name: string): Promise<string> {
   return (await page.locator(`[data-stat="${name}"] dd`).textContent()) ?? '';
 }
+
+/** What the view shows and what the server says about the session, in a line, for failure messages. */
+export async function viewState(page: Page): Promise<string> {
+  const id = /#\/sessions\/([^/?#]+)/.exec(page.url())?.[1];
+  const server = id
+    ? await page.evaluate(async (sid) => JSON.stringify((await (await fetch(`/api/sessions/${sid}`)).json()).metrics), id)
+    : 'no session';
+  const view = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="remote-canvas"]');
+    const video = document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]');
+    const transport = document.querySelector<HTMLElement>('[data-testid="transport"]');
+    const banners = [...document.querySelectorAll('.banner, .toast, .overlay, .stats')].map((e) => e.textContent).join(' | ');
+    return (
+      `transport=${transport?.dataset.transport} phase=${transport?.dataset.phase} (${transport?.title}); ` +
+      `canvas ${canvas?.width}x${canvas?.height} frame #${canvas?.dataset.frameSeq ?? '-'}; ` +
+      `video ${video?.videoWidth}x${video?.videoHeight} t=${video?.currentTime}; status=` +
+      `${document.querySelector<HTMLElement>('[data-testid="session-status"]')?.dataset.status}; ${banners}`
+    );
+  });
+  return `${view}; server metrics ${server}`;
+}

@@ -19,6 +19,7 @@ import {
   startSession,
   statValue,
   transportOf,
+  viewState,
 } from './helpers';
 import { PEER_VIDEO, StandInPeer } from './peer';
 import { GREEN, LAYOUT, TestSite } from './site';
@@ -67,7 +68,11 @@ const sessionOf = (route: Route) => /\/api\/sessions\/([^/]+)\/offer$/.exec(new 
 /** Proves the WebSocket view works: the picture is the live page and a click reaches it. */
 async function webSocketViewWorks(): Promise<void> {
   expect(await transportOf(page)).toBe('websocket');
-  await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+  try {
+    await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+  } catch (e) {
+    throw new Error(`no live page picture after the fallback: ${await viewState(page)}`, { cause: e });
+  }
   expect(await coloursSeen(page, centre(LAYOUT.blinker), 2000)).toEqual(expect.arrayContaining(['001', '110']));
   site.skipPending();
   await clickRemote(page, centre(LAYOUT.button));

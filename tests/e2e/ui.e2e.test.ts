@@ -22,6 +22,7 @@ import {
   startSession,
   statValue,
   transportOf,
+  viewState,
 } from './helpers';
 import { GREEN, LAYOUT, RED, TestSite } from './site';
 import { ARTIFACTS } from './stack';
@@ -78,7 +79,11 @@ describe('web UI on the real stack', () => {
     // A live picture of the page: its green background, and the corner square blinking.
     const transport = await settledTransport(page);
     expect(['webrtc', 'websocket']).toContain(transport);
-    await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+    try {
+      await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+    } catch (e) {
+      throw new Error(`no live page picture: ${await viewState(page)}`, { cause: e });
+    }
     const blinks = await coloursSeen(page, centre(LAYOUT.blinker), 2500);
     expect(blinks, 'the corner square should be seen blue and yellow').toEqual(expect.arrayContaining(['001', '110']));
 
@@ -203,7 +208,11 @@ describe('web UI on the real stack', () => {
     await page.goto(`${baseUrl}/`);
     const id = await startSession(page, site.url('/page'));
     await settledTransport(page);
-    await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+    try {
+      await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+    } catch (e) {
+      throw new Error(`no live page picture: ${await viewState(page)}`, { cause: e });
+    }
     await expect.poll(async () => parseFloat(await statValue(page, 'Frame rate')), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'session-laptop.png') });
 
@@ -228,14 +237,14 @@ describe('web UI on the real stack', () => {
     await page.getByRole('button', { name: 'All sessions (this one keeps running)' }).click();
     const row = page.locator(`[data-session-id="${id}"]`);
     await row.waitFor();
-    expect(await row.getByTestId('session-status').getAttribute('data-status')).toBe('ready');
+    expect(await row.getByTestId('list-item-status').getAttribute('data-status')).toBe('ready');
     await page.screenshot({ path: join(ARTIFACTS, 'start-laptop.png') });
     await row.getByRole('button', { name: 'Rejoin' }).click();
     await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status')).toBe('ready');
     await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, RED));
     await page.getByRole('button', { name: 'All sessions (this one keeps running)' }).click();
     await row.getByRole('button', { name: /^End session/ }).click();
-    await expect.poll(() => row.getByTestId('session-status').getAttribute('data-status'), { timeout: 10_000 }).toBe('terminated');
+    await expect.poll(() => row.getByTestId('list-item-status').getAttribute('data-status'), { timeout: 10_000 }).toBe('terminated');
     expect(await row.getByRole('button', { name: 'Rejoin' }).count()).toBe(0);
     expect((await getSession(baseUrl, id)).status).toBe('terminated');
     await laptop.close();

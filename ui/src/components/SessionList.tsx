@@ -61,7 +61,7 @@ export function SessionList({ onOpen }: { onOpen: (sessionId: string) => void })
         <ul className="session-list" data-testid="session-list">
           {sessions.map((s) => (
             <li key={s.sessionId} className={isLive(s) ? 'session-item' : 'session-item ended'} data-session-id={s.sessionId}>
-              <StatusBadge status={s.status} />
+              <StatusBadge status={s.status} testId="list-item-status" />
               <div className="session-text">
                 <span className="session-title">{s.title || s.currentUrl || s.url}</span>
                 <span className="session-meta">

@@ -8,9 +8,9 @@ const LABELS: Record<SessionStatus, string> = {
 };
 
 /** A session's status as a coloured pill showing the status word itself. */
-export function StatusBadge({ status }: { status: SessionStatus }) {
+export function StatusBadge({ status, testId = 'session-status' }: { status: SessionStatus; testId?: string }) {
   return (
-    <span className={`badge status-${status}`} data-testid="session-status" data-status={status} title={LABELS[status]}>
+    <span className={`badge status-${status}`} data-testid={testId} data-status={status} title={LABELS[status]}>
       <span className="dot" aria-hidden="true" />
       <span className="sr-only">status: </span>
       {status}

@@ -42,6 +42,8 @@ export class FrameCanvas {
         }
         this.canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
         this.drawn++;
+        // Which frame is on screen, for anyone inspecting the page (and the end-to-end tests).
+        this.canvas.dataset.frameSeq = String(frame.seq);
         this.onDrawn(frame);
       }
       bitmap.close();
