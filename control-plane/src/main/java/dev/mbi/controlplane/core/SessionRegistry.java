@@ -303,14 +303,25 @@ public final class SessionRegistry implements AutoCloseable {
         }
     }
 
+    /** The page's address or title changed: viewers get a status message with it (their address bar follows). */
     public void runnerNavigated(String id, String url, String title) {
         Session s = sessions.get(id);
-        if (s != null) {
-            synchronized (s) {
-                s.currentUrl = url;
-                s.title = title;
-            }
+        if (s == null) {
+            return;
         }
+        SessionSnapshot snapshot;
+        synchronized (s) {
+            if (url.equals(s.currentUrl) && title.equals(s.title)) {
+                return;
+            }
+            s.currentUrl = url;
+            s.title = title;
+            if (s.status.ended()) {
+                return;
+            }
+            snapshot = s.snapshot();
+        }
+        s.viewersCopy().forEach(v -> v.status(snapshot));
     }
 
     public void runnerMetrics(String id, SessionMetrics metrics) {

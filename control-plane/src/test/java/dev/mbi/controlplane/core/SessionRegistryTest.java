@@ -183,6 +183,33 @@ class SessionRegistryTest {
     }
 
     @Test
+    void viewersSeeTheNewAddressWhenThePageNavigates() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", new RecordingChannel());
+        registry.runnerReady(s.id(), 1);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        registry.attach(s.id(), new Viewer() {
+            @Override
+            public void frame(Frame frame) {
+            }
+
+            @Override
+            public void status(SessionSnapshot session) {
+                seen.add(session.status() + " " + session.currentUrl() + " " + session.title());
+            }
+
+            @Override
+            public void end() {
+            }
+        });
+        registry.runnerNavigated(s.id(), "https://example.org/", "Example");
+        registry.runnerNavigated(s.id(), "https://example.org/", "Example"); // unchanged: no message
+        assertEquals(List.of("READY https://example.com/ ", "READY https://example.org/ Example"), seen);
+        assertEquals("https://example.org/", registry.get(s.id()).orElseThrow().currentUrl());
+    }
+
+    @Test
     void theIdleReaperEndsUnwatchedSessionsOnly() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofSeconds(10));
         SessionSnapshot watched = registry.create("https://example.com/");

@@ -1,0 +1,160 @@
+/**
+ * The whole stack for the end-to-end tests, started from the built jars on free ports: a control
+ * plane (which launches a runner and a Chromium per session) and an edge serving ui/dist.
+ * Vitest's global setup: starts it once, hands its address to the tests, stops it afterwards.
+ */
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    maxSessions: number;
+  }
+}
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+/** One live session at a time: enough for every test, and it lets a test hit the limit cheaply. */
+const MAX_SESSIONS = 1;
+
+const JARS = {
+  controlPlane: join(REPO, 'control-plane/target/control-plane.jar'),
+  edge: join(REPO, 'edge/target/edge.jar'),
+  runner: join(REPO, 'runner/target/runner.jar'),
+};
+const UI_DIR = join(REPO, 'ui/dist');
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  for (const [name, jar] of Object.entries(JARS)) {
+    if (!existsSync(jar)) {
+      throw new Error(`${name} jar missing at ${jar}: build first (make build)`);
+    }
+  }
+  if (!existsSync(join(UI_DIR, 'index.html'))) {
+    throw new Error(`the UI is not built (${UI_DIR}/index.html missing): run make ui`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const java = join(javaHome(), 'bin/java');
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  const logPath = join(ARTIFACTS, 'stack.log');
+  const log = createWriteStream(logPath);
+
+  const processes: ChildProcess[] = [];
+  const start = (name: string, jar: string, env: Record<string, string>) => {
+    const child = spawn(java, ['--enable-native-access=ALL-UNNAMED', '-jar', jar], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.on('exit', (code, signal) => log.write(`--- ${name} exited (${signal ?? code})\n`));
+    processes.push(child);
+    return child;
+  };
+  // If the test run dies without teardown, the services must not outlive it.
+  const killAll = () => processes.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
+  process.on('exit', killAll);
+
+  start('control plane', JARS.controlPlane, {
+    GRPC_PORT: String(grpcPort),
+    RUNNER_JAR: JARS.runner,
+    MAX_SESSIONS: String(MAX_SESSIONS),
+    FALLBACK_FPS: '10',
+  });
+  start('edge', JARS.edge, {
+    PORT: String(httpPort),
+    CONTROL_PLANE_ADDR: `localhost:${grpcPort}`,
+    UI_DIR,
+  });
+
+  const baseUrl = `http://localhost:${httpPort}`;
+  try {
+    await waitUntilReady(baseUrl, processes, 60_000);
+  } catch (e) {
+    await stop(processes);
+    throw new Error(`${(e as Error).message}\n--- stack log (${logPath}):\n${tail(logPath)}`);
+  }
+  project.provide('baseUrl', baseUrl);
+  project.provide('maxSessions', MAX_SESSIONS);
+
+  return async () => {
+    await stop(processes);
+    process.off('exit', killAll);
+    log.end();
+  };
+}
+
+function javaHome(): string {
+  try {
+    return execFileSync(join(REPO, 'scripts/java-home.sh'), { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('no JDK 21+ found (scripts/java-home.sh): install one or set JAVA_HOME');
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitUntilReady(baseUrl: string, processes: ChildProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = processes.find((p) => p.exitCode !== null);
+    if (dead) {
+      throw new Error(`a service exited during start-up (${dead.spawnargs.at(-1)})`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/readyz`);
+      if (res.ok) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the stack was not ready within ${timeoutMs} ms`);
+}
+
+/** SIGTERM (the control plane then ends its runners and their Chromium), SIGKILL after 15 s. */
+async function stop(processes: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    [...processes].reverse().map(
+      (p) =>
+        new Promise<void>((done) => {
+          if (p.exitCode !== null || p.signalCode !== null) {
+            done();
+            return;
+          }
+          const force = setTimeout(() => p.kill('SIGKILL'), 15_000);
+          p.once('exit', () => {
+            clearTimeout(force);
+            done();
+          });
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-40).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

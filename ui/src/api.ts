@@ -1,0 +1,115 @@
+/** The edge's REST API (see the README), typed. Every failure is an ApiError with the server's words. */
+
+export type SessionStatus = 'pending' | 'ready' | 'terminated' | 'error';
+
+export interface SessionMetrics {
+  uptimeSec: number;
+  cpuPercent: number;
+  memMB: number;
+  fps: number;
+  framesSent: number;
+  framesDropped: number;
+  bytesSent: number;
+  transport: string;
+  inputToFrameMs: number | null;
+}
+
+export interface Session {
+  sessionId: string;
+  status: SessionStatus;
+  createdAt: string;
+  url: string;
+  error: string;
+  currentUrl: string;
+  title: string;
+  viewers: number;
+  endedAt?: string;
+  metrics: SessionMetrics;
+}
+
+export interface IceConfig {
+  iceServers: RTCIceServer[];
+  webrtcTimeoutSec: number;
+}
+
+export type FallbackReason = 'timeout' | 'ice-failed' | 'offer-failed';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** status 0 means the request never got an answer. */
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted) {
+      throw e;
+    }
+    throw new ApiError(0, 'the server did not answer (network error)');
+  }
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!res.ok) {
+    const message =
+      json && typeof json === 'object' && 'error' in json && typeof json.error === 'string'
+        ? json.error
+        : `${res.status} ${res.statusText}`.trim();
+    throw new ApiError(res.status, message);
+  }
+  return json as T;
+}
+
+const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+
+export const api = {
+  createSession: (url: string) =>
+    call<{ sessionId: string; status: SessionStatus; createdAt: string }>('POST', '/api/sessions', { url }),
+  getSession: (id: string) => call<Session>('GET', sessionPath(id)),
+  listSessions: () => call<{ sessions: Session[] }>('GET', '/api/sessions').then((r) => r.sessions),
+  deleteSession: (id: string) => call<void>('DELETE', sessionPath(id)),
+  iceConfig: (id: string, signal?: AbortSignal) => call<IceConfig>('GET', `${sessionPath(id)}/ice`, undefined, signal),
+  offer: (id: string, sdp: string, signal?: AbortSignal) =>
+    call<{ type: 'answer'; sdp: string }>('POST', `${sessionPath(id)}/offer`, { type: 'offer', sdp }, signal),
+  /** Tells the server the client fell back; its answer does not matter. */
+  reportFallback: (id: string, reason: FallbackReason) =>
+    call<void>('POST', `${sessionPath(id)}/fallback`, { reason }).catch(() => undefined),
+};
+
+/** A failed session start, in words for the start screen. */
+export function describeStartError(error: unknown): string {
+  if (!(error instanceof ApiError)) {
+    return 'Could not start the session: something unexpected went wrong.';
+  }
+  switch (error.status) {
+    case 0:
+      return 'Cannot reach the server. Check your connection and try again.';
+    case 400:
+      return `That address cannot be opened: ${error.message}.`;
+    case 503:
+      return error.message.startsWith('max')
+        ? 'All session slots are in use (limit reached). End a session below or try again later.'
+        : `The service is unavailable right now (${error.message}). Try again in a moment.`;
+    default:
+      return `Could not start the session: ${error.message} (HTTP ${error.status}).`;
+  }
+}

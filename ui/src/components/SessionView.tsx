@@ -1,0 +1,263 @@
+import { useEffect, useRef, useState } from 'react';
+import { api, ApiError, type Session, type SessionStatus } from '../api';
+import type { Size } from '../lib/coordinates';
+import { isMacPlatform } from '../lib/keys';
+import { isTryingWebrtc, liveTransport, type TransportState } from '../lib/transport';
+import { useRemoteSession } from '../remote/useRemoteSession';
+import { attachViewInput } from '../remote/viewInput';
+import { ListIcon, StatsIcon, StopIcon } from './icons';
+import { NavBar } from './NavBar';
+import { StatsOverlay } from './StatsOverlay';
+import { StatusBadge } from './StatusBadge';
+
+const DETAILS_REFRESH_MS = 2000;
+const onMac = isMacPlatform(navigator.platform || navigator.userAgent);
+
+interface SessionViewProps {
+  sessionId: string;
+  /** Back to the start screen. */
+  onLeave(): void;
+}
+
+export function SessionView({ sessionId, onLeave }: SessionViewProps) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const viewRef = useRef<HTMLDivElement>(null);
+  const addressRef = useRef<HTMLDivElement>(null);
+  const remote = useRemoteSession(sessionId, videoRef, canvasRef);
+  const details = useSessionDetails(sessionId);
+  const [showStats, setShowStats] = useState(() => window.innerWidth >= 720);
+  const [ending, setEnding] = useState(false);
+  const [endError, setEndError] = useState<string | null>(null);
+  const [viewFocused, setViewFocused] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const status: SessionStatus = details.gone ? 'terminated' : (remote.status?.status ?? details.session?.status ?? 'pending');
+  const error = remote.status?.error || details.session?.error || '';
+  const url = remote.status?.url || details.session?.currentUrl || '';
+  const title = remote.status?.title || details.session?.title || '';
+  const transport = liveTransport(remote.transport);
+
+  useEffect(() => {
+    const previous = document.title;
+    document.title = title ? `${title} — mbi` : 'mbi — remote browser';
+    return () => {
+      document.title = previous;
+    };
+  }, [title]);
+
+  // A refused input (e.g. a bad address) is shown for a few seconds.
+  useEffect(() => {
+    if (!remote.notice) {
+      return;
+    }
+    setNotice(remote.notice.text);
+    const timer = setTimeout(() => setNotice(null), 6000);
+    return () => clearTimeout(timer);
+  }, [remote.notice]);
+
+  const { send, connection, socketFrameSize } = remote;
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view) {
+      return;
+    }
+    const usingVideo = () => connection.current?.transport.phase === 'webrtc';
+    return attachViewInput(view, {
+      picture: () => (usingVideo() ? videoRef.current : canvasRef.current),
+      frameSize: (): Size | null => {
+        const video = videoRef.current;
+        if (usingVideo() && video && video.videoWidth > 0) {
+          return { width: video.videoWidth, height: video.videoHeight };
+        }
+        return socketFrameSize.current;
+      },
+      send: (m) => void send(m),
+      onMac,
+      release: () => addressRef.current?.querySelector('input')?.focus(),
+    });
+  }, [send, connection, socketFrameSize]);
+
+  // Once there is something to see, the keyboard goes to the remote page unless the user is elsewhere.
+  const pictureShown = status === 'ready' && remote.hasPicture;
+  useEffect(() => {
+    if (pictureShown && (document.activeElement === document.body || document.activeElement === null)) {
+      viewRef.current?.focus({ preventScroll: true });
+    }
+  }, [pictureShown]);
+
+  const endSession = async () => {
+    setEnding(true);
+    setEndError(null);
+    try {
+      await api.deleteSession(sessionId);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) {
+        setEndError(e instanceof ApiError ? `Could not end the session: ${e.message}` : 'Could not end the session.');
+        setEnding(false);
+        return;
+      }
+    }
+    connection.current?.close();
+    onLeave();
+  };
+
+  const live = status === 'ready';
+  const ended = status === 'terminated' || status === 'error';
+  return (
+    <div className="session">
+      <header className="toolbar">
+        <button type="button" className="icon-button home" onClick={onLeave} aria-label="All sessions (this one keeps running)" title="All sessions">
+          <ListIcon />
+        </button>
+        <div className="toolbar-nav" ref={addressRef}>
+          <NavBar url={url} disabled={!live} send={send} afterNavigate={() => viewRef.current?.focus()} />
+        </div>
+        <div className="toolbar-status">
+          <StatusBadge status={status} />
+          <span
+            className={`badge transport transport-${transport}`}
+            data-testid="transport"
+            data-transport={transport}
+            data-phase={remote.transport.phase}
+            title={transportDetail(remote.transport)}
+          >
+            {transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}
+            {isTryingWebrtc(remote.transport) && <span className="spinner small" aria-label="trying WebRTC" />}
+          </span>
+        </div>
+        <div className="toolbar-actions">
+          <button
+            type="button"
+            className="icon-button"
+            aria-pressed={showStats}
+            aria-label="Show connection statistics"
+            title="Statistics"
+            onClick={() => setShowStats((s) => !s)}
+          >
+            <StatsIcon />
+          </button>
+          <button type="button" className="button danger" onClick={() => void endSession()} disabled={ending}>
+            <StopIcon />
+            <span>{ending ? 'Ending…' : 'End Session'}</span>
+          </button>
+        </div>
+      </header>
+
+      {endError && (
+        <div className="banner error" role="alert">
+          {endError}
+        </div>
+      )}
+      {remote.socket === 'reconnecting' && !ended && (
+        <div className="banner warn" role="status">
+          Connection to the session lost — reconnecting…
+        </div>
+      )}
+      {remote.socket === 'closed' && !ended && (
+        <div className="banner error" role="alert">
+          Disconnected from the session.{' '}
+          <button type="button" className="link" onClick={() => location.reload()}>
+            Reconnect
+          </button>
+        </div>
+      )}
+
+      <main className="stage">
+        <div
+          ref={viewRef}
+          className={`view${remote.hasPicture && live ? ' has-picture' : ''}`}
+          tabIndex={0}
+          role="application"
+          aria-roledescription="remote browser"
+          aria-label={`Remote page${title ? `: ${title}` : ''}. Mouse and keyboard go to the remote page; press Escape twice to leave.`}
+          data-testid="remote-view"
+          data-transport={transport}
+          onFocus={() => setViewFocused(true)}
+          onBlur={() => setViewFocused(false)}
+        >
+          <video ref={videoRef} className="picture" hidden={transport !== 'webrtc'} autoPlay muted playsInline data-testid="remote-video" />
+          <canvas ref={canvasRef} className="picture" hidden={transport === 'webrtc'} width={0} height={0} data-testid="remote-canvas" />
+        </div>
+
+        {showStats && live && (
+          <StatsOverlay connection={connection} transport={remote.transport} metrics={details.session?.metrics ?? null} />
+        )}
+        {live && viewFocused && (
+          <div className="focus-hint" aria-hidden="true">
+            Keyboard goes to the remote page · press <kbd>Esc</kbd> twice to leave
+          </div>
+        )}
+        {notice && (
+          <div className="toast" role="alert">
+            {notice}
+          </div>
+        )}
+
+        {status === 'pending' && (
+          <div className="overlay" role="status">
+            <span className="spinner" aria-hidden="true" />
+            <p className="overlay-title">Starting the remote browser…</p>
+            <p className="muted">{details.session?.url}</p>
+          </div>
+        )}
+        {live && !remote.hasPicture && (
+          <div className="overlay" role="status">
+            <span className="spinner" aria-hidden="true" />
+            <p className="overlay-title">Waiting for the first picture…</p>
+          </div>
+        )}
+        {ended && (
+          <div className="overlay" role="alert">
+            <p className="overlay-title">{status === 'error' ? 'The session failed' : 'This session has ended'}</p>
+            {error && <p className="overlay-error" data-testid="session-error">{error}</p>}
+            <button type="button" className="button primary" onClick={onLeave}>
+              Back to start
+            </button>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function transportDetail(t: TransportState): string {
+  if (t.phase === 'webrtc') {
+    return 'WebRTC';
+  }
+  if (isTryingWebrtc(t)) {
+    return 'WebSocket (trying WebRTC…)';
+  }
+  if (t.phase === 'websocket') {
+    return `WebSocket (fallback: ${t.reason}${t.detail ? ` — ${t.detail}` : ''})`;
+  }
+  return 'WebSocket';
+}
+
+/** GET /api/sessions/{id}, refreshed: metrics for the overlay, and the status when the socket cannot say. */
+function useSessionDetails(sessionId: string): { session: Session | null; gone: boolean } {
+  const [session, setSession] = useState<Session | null>(null);
+  const [gone, setGone] = useState(false);
+  useEffect(() => {
+    let stopped = false;
+    const load = async () => {
+      try {
+        const s = await api.getSession(sessionId);
+        if (!stopped) {
+          setSession(s);
+        }
+      } catch (e) {
+        if (!stopped && e instanceof ApiError && e.status === 404) {
+          setGone(true);
+        }
+      }
+    };
+    void load();
+    const timer = setInterval(() => void load(), DETAILS_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [sessionId]);
+  return { session, gone };
+}

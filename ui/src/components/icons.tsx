@@ -1,0 +1,40 @@
+/** Small line icons (24×24, currentColor), hidden from screen readers: buttons carry their own labels. */
+import type { ReactNode } from 'react';
+
+function Icon({ children }: { children: ReactNode }) {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"
+      fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      {children}
+    </svg>
+  );
+}
+
+export const BackIcon = () => <Icon><path d="M15 18l-6-6 6-6" /></Icon>;
+export const ForwardIcon = () => <Icon><path d="M9 18l6-6-6-6" /></Icon>;
+export const ReloadIcon = () => (
+  <Icon>
+    <path d="M20 11a8 8 0 1 0-2.3 5.7" />
+    <path d="M20 4v7h-7" />
+  </Icon>
+);
+export const StatsIcon = () => (
+  <Icon>
+    <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
+  </Icon>
+);
+export const StopIcon = () => <Icon><rect x="6" y="6" width="12" height="12" rx="2" /></Icon>;
+export const ListIcon = () => <Icon><path d="M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01" /></Icon>;
+
+export function Logo() {
+  return (
+    <span className="logo">
+      <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true" focusable="false">
+        <rect width="32" height="32" rx="7" fill="var(--accent)" />
+        <rect x="6" y="8" width="20" height="16" rx="2.5" fill="none" stroke="#fff" strokeWidth="2.2" />
+        <path d="M6 12.5h20" stroke="#fff" strokeWidth="2.2" />
+      </svg>
+      <span className="logo-name">mbi</span>
+    </span>
+  );
+}

@@ -1,0 +1,74 @@
+/** The viewer WebSocket's messages (README, "The viewer WebSocket"); the DataChannel carries the same input. */
+
+import type { SessionStatus } from '../api';
+import type { Modifiers } from '../lib/keys';
+
+export interface FrameMessage {
+  type: 'frame';
+  format: 'jpeg';
+  data: string;
+  width: number;
+  height: number;
+  seq: number;
+  capturedAt: number;
+}
+
+export interface StatusMessage {
+  type: 'status';
+  sessionId: string;
+  status: SessionStatus;
+  error: string;
+  url: string;
+  title: string;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  error: string;
+}
+
+export type ServerMessage = FrameMessage | StatusMessage | ErrorMessage;
+
+/** Pointer messages carry the frame space they were measured in. */
+interface Positioned {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  modifiers: Modifiers;
+}
+
+export type MouseButton = 0 | 1 | 2;
+
+export type InputMessage =
+  | ({ type: 'mousemove' } & Positioned)
+  | ({ type: 'mousedown' | 'mouseup'; button: MouseButton; clickCount: number } & Positioned)
+  | ({ type: 'scroll'; deltaX: number; deltaY: number } & Positioned)
+  | { type: 'keydown' | 'keyup'; key: string; code: string; modifiers: Modifiers }
+  | { type: 'type'; text: string }
+  | { type: 'navigate'; url: string }
+  | { type: 'back' }
+  | { type: 'forward' }
+  | { type: 'reload' };
+
+/** Parses one WebSocket text message; null for anything that is not a known message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== 'object' || !('type' in value)) {
+    // The edge's own error shape has no type: {"error": "..."}.
+    if (value && typeof value === 'object' && 'error' in value && typeof value.error === 'string') {
+      return { type: 'error', error: value.error };
+    }
+    return null;
+  }
+  const m = value as { type: unknown };
+  if (m.type === 'frame' || m.type === 'status' || m.type === 'error') {
+    return value as ServerMessage;
+  }
+  return null;
+}

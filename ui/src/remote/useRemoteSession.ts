@@ -1,0 +1,72 @@
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
+import type { Size } from '../lib/coordinates';
+import { initialState, type TransportState } from '../lib/transport';
+import { FrameCanvas } from './FrameCanvas';
+import type { InputMessage, StatusMessage } from './messages';
+import { RemoteConnection, type SocketState } from './RemoteConnection';
+
+export interface RemoteSession {
+  status: StatusMessage | null;
+  transport: TransportState;
+  socket: SocketState;
+  /** The last thing the server refused, in its words, with a counter so repeats show again. */
+  notice: { text: string; n: number } | null;
+  /** Whether a picture has been shown yet (a WebSocket frame drawn or WebRTC live). */
+  hasPicture: boolean;
+  send(message: InputMessage): boolean;
+  /** The pixel space of the last WebSocket frame drawn. */
+  socketFrameSize: RefObject<Size | null>;
+  connection: RefObject<RemoteConnection | null>;
+}
+
+/** Connects a session view to its session for as long as it is shown. */
+export function useRemoteSession(
+  sessionId: string,
+  video: RefObject<HTMLVideoElement | null>,
+  canvas: RefObject<HTMLCanvasElement | null>,
+): RemoteSession {
+  const [status, setStatus] = useState<StatusMessage | null>(null);
+  const [transport, setTransport] = useState<TransportState>(initialState);
+  const [socket, setSocket] = useState<SocketState>('connecting');
+  const [notice, setNotice] = useState<{ text: string; n: number } | null>(null);
+  const [framesDrawn, setFramesDrawn] = useState(false);
+  const socketFrameSize = useRef<Size | null>(null);
+  const connection = useRef<RemoteConnection | null>(null);
+
+  useEffect(() => {
+    if (!video.current || !canvas.current) {
+      return;
+    }
+    const drawer = new FrameCanvas(canvas.current, (frame) => {
+      socketFrameSize.current = { width: frame.width, height: frame.height };
+      setFramesDrawn(true);
+    });
+    const c = new RemoteConnection(sessionId, video.current, {
+      status: setStatus,
+      frame: (f) => drawer.show(f),
+      transport: setTransport,
+      socket: setSocket,
+      serverError: (text) => setNotice((n) => ({ text, n: (n?.n ?? 0) + 1 })),
+    });
+    connection.current = c;
+    c.start();
+    return () => {
+      c.close();
+      drawer.dispose();
+      connection.current = null;
+    };
+  }, [sessionId, video, canvas]);
+
+  const send = useCallback((m: InputMessage) => connection.current?.send(m) ?? false, []);
+
+  return {
+    status,
+    transport,
+    socket,
+    notice,
+    hasPicture: framesDrawn || transport.phase === 'webrtc',
+    send,
+    socketFrameSize,
+    connection,
+  };
+}
