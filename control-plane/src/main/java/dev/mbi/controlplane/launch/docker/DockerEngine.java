@@ -27,7 +27,8 @@ final class DockerEngine implements AutoCloseable {
     final DockerClient waits;
 
     private final Set<String> containers = new HashSet<>();
-    private int reserved;
+    /** Sessions whose container is being created here: not orphans, although not known yet. */
+    private final Set<String> launching = new HashSet<>();
     private boolean healthy;
     private boolean drained;
     private String problem = "not checked yet";
@@ -90,17 +91,17 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /** Holds a place for a runner about to be created; false when the engine cannot take one now. */
-    synchronized boolean reserve() {
-        if (!healthy || drained || containers.size() + reserved >= capacity) {
+    synchronized boolean reserve(String sessionId) {
+        if (!healthy || drained || containers.size() + launching.size() >= capacity) {
             return false;
         }
-        reserved++;
+        launching.add(sessionId);
         return true;
     }
 
     /** Turns a reservation into a live container, or gives it back (id null) when creation failed. */
-    synchronized void placed(String containerId) {
-        reserved--;
+    synchronized void placed(String sessionId, String containerId) {
+        launching.remove(sessionId);
         if (containerId != null) {
             containers.add(containerId);
         }
@@ -114,8 +115,12 @@ final class DockerEngine implements AutoCloseable {
         return containers.contains(containerId);
     }
 
+    synchronized boolean launching(String sessionId) {
+        return launching.contains(sessionId);
+    }
+
     synchronized RunnerHost status() {
-        return new RunnerHost(name(), config.endpoint().toString(), capacity, containers.size() + reserved, healthy,
+        return new RunnerHost(name(), config.endpoint().toString(), capacity, containers.size() + launching.size(), healthy,
                 drained, problem);
     }
 

@@ -56,6 +56,12 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         }
         DockerLauncher launcher = new DockerLauncher(fleet, List.copyOf(engines));
         launcher.checkHealth();
+        for (RunnerHost h : launcher.hosts()) {
+            if (!h.healthy()) {
+                LOG.warning("runner host " + h.name() + " (" + h.endpoint() + ") does not answer: " + h.problem()
+                        + "; it gets runners once it does");
+            }
+        }
         long every = fleet.healthInterval().toMillis();
         launcher.health.scheduleWithFixedDelay(launcher::checkHealth, every, every, TimeUnit.MILLISECONDS);
         return launcher;
@@ -85,10 +91,10 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         List<Container> found = engine.calls.listContainersCmd().withShowAll(true)
                 .withLabelFilter(RunnerContainer.ownerLabels(fleet)).exec();
         for (Container c : found) {
-            if (engine.knows(c.getId())) {
+            String session = c.getLabels() == null ? "?" : c.getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
+            if (engine.knows(c.getId()) || engine.launching(session)) {
                 continue;
             }
-            String session = c.getLabels() == null ? "?" : c.getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
             LOG.info("session " + session + ": removing its runner container " + shortId(c.getId()) + " on "
                     + engine.name() + ", left by an earlier control plane (the session cannot resume)");
             remove(engine, c.getId());
@@ -100,13 +106,13 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         List<String> failures = new ArrayList<>();
         Set<String> tried = new HashSet<>();
         DockerEngine engine;
-        while ((engine = reserveBest(tried)) != null) {
+        while ((engine = reserveBest(tried, spec.sessionId())) != null) {
             tried.add(engine.name());
             String containerId;
             try {
                 containerId = create(engine, spec);
             } catch (RuntimeException e) {
-                engine.placed(null);
+                engine.placed(spec.sessionId(), null);
                 String why = describe(e);
                 failures.add(engine.name() + ": " + why);
                 LOG.warning("session " + spec.sessionId() + ": cannot start a runner on " + engine.name() + ": " + why);
@@ -115,7 +121,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
                 }
                 continue;
             }
-            engine.placed(containerId);
+            engine.placed(spec.sessionId(), containerId);
             return watch(engine, containerId, spec.sessionId());
         }
         if (failures.isEmpty()) {
@@ -125,10 +131,10 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     }
 
     /** Holds a place on the best host not tried yet; one decision at a time, so concurrent launches spread. */
-    private synchronized DockerEngine reserveBest(Set<String> tried) {
+    private synchronized DockerEngine reserveBest(Set<String> tried, String sessionId) {
         for (RunnerHost candidate : Placement.rank(hosts())) {
             DockerEngine e = engine(candidate.name());
-            if (!tried.contains(candidate.name()) && e.reserve()) {
+            if (!tried.contains(candidate.name()) && e.reserve(sessionId)) {
                 return e;
             }
         }
