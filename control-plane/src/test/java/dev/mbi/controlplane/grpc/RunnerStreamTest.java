@@ -121,14 +121,14 @@ class RunnerStreamTest {
         FakeRunner runner = connect();
         runner.up().onNext(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(spec.sessionId()).setJoinToken("forged")).build());
-        assertEquals(Status.Code.PERMISSION_DENIED, runner.closed().get(5, TimeUnit.SECONDS).getCode());
+        assertEquals(Status.Code.PERMISSION_DENIED, runner.closed().get(15, TimeUnit.SECONDS).getCode());
     }
 
     @Test
     void theFirstMessageMustRegister() throws Exception {
         FakeRunner runner = connect();
         runner.up().onNext(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
-        assertEquals(Status.Code.INVALID_ARGUMENT, runner.closed().get(5, TimeUnit.SECONDS).getCode());
+        assertEquals(Status.Code.INVALID_ARGUMENT, runner.closed().get(15, TimeUnit.SECONDS).getCode());
     }
 
     @Test
