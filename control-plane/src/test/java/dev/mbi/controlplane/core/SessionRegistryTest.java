@@ -186,7 +186,7 @@ class SessionRegistryTest {
     void viewersSeeTheNewAddressWhenThePageNavigates() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
-        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", new RecordingChannel());
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), new RecordingChannel());
         registry.runnerReady(s.id(), 1);
         List<String> seen = new CopyOnWriteArrayList<>();
         registry.attach(s.id(), new Viewer() {
