@@ -46,6 +46,12 @@ final class CdpBrowserSession implements BrowserSession {
     private final CdpInput input;
     /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order. */
     private final ExecutorService frameExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("frames").factory());
+    /**
+     * Navigation reports look the title up in the page, which can wait a long time while a new
+     * document loads; they run apart from frames so that no frame ever waits behind them.
+     */
+    private final ExecutorService navigationExecutor =
+            Executors.newSingleThreadExecutor(Thread.ofVirtual().name("navigation").factory());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong framesSeen = new AtomicLong();
     private volatile int lastFrameWidth;
@@ -109,7 +115,7 @@ final class CdpBrowserSession implements BrowserSession {
         page.on(PageEvents.FrameNavigated, (Consumer<Frame>) frame -> {
             if (frame.parentFrame() == null) {
                 String url = frame.url();
-                frameExecutor.execute(() -> listener.onNavigated(url, titleOrEmpty()));
+                navigationExecutor.execute(() -> listener.onNavigated(url, titleOrEmpty()));
             }
         });
         cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event ->
@@ -272,6 +278,7 @@ final class CdpBrowserSession implements BrowserSession {
             LOG.log(Level.FINE, "disconnect after kill", e);
         }
         frameExecutor.shutdownNow();
+        navigationExecutor.shutdownNow();
         deleteTree(workDir);
     }
 
