@@ -269,6 +269,15 @@ export class RemoteConnection {
     const { pc, input } = peer;
     this.pc = pc;
     this.input = input;
+    // The runner answers bad input on the channel it came from, as the WebSocket would.
+    input.onmessage = (event) => {
+      if (attempt === this.attempt && typeof event.data === 'string') {
+        const message = parseServerMessage(event.data);
+        if (message?.type === 'error') {
+          this.listener.serverError(message.error);
+        }
+      }
+    };
     pc.ontrack = (event) => {
       if (attempt !== this.attempt) {
         return;
