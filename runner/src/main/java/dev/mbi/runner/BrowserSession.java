@@ -8,6 +8,12 @@ interface BrowserSession extends AutoCloseable {
     /** Injects one input event (pointer, wheel, key, text or navigation). */
     void dispatch(InputEvent event) throws BrowserException;
 
+    /**
+     * Captures the viewport now and delivers it as a frame, whatever the screencast last sent:
+     * a viewer who just arrived sees the page as it is, not as it was.
+     */
+    void captureNow() throws BrowserException;
+
     /** The page's viewport in CSS pixels. */
     int viewportWidth();
 

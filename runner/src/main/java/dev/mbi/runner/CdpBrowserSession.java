@@ -44,6 +44,7 @@ final class CdpBrowserSession implements BrowserSession {
     private final Spec spec;
     private final Listener listener;
     private final CdpInput input;
+    private final int jpegQuality;
     /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order. */
     private final ExecutorService frameExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("frames").factory());
     /**
@@ -57,7 +58,9 @@ final class CdpBrowserSession implements BrowserSession {
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
 
-    private CdpBrowserSession(Browser browser, Page page, CDPSession cdp, Path workDir, Spec spec, Listener listener) {
+    private CdpBrowserSession(Browser browser, Page page, CDPSession cdp, Path workDir, Spec spec, int jpegQuality,
+                              Listener listener) {
+        this.jpegQuality = jpegQuality;
         this.browser = browser;
         this.page = page;
         this.cdp = cdp;
@@ -76,7 +79,7 @@ final class CdpBrowserSession implements BrowserSession {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, listener);
+            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, jpegQuality, listener);
             session.watch();
             session.startScreencast(jpegQuality);
             session.openFirstPage();
@@ -154,12 +157,24 @@ final class CdpBrowserSession implements BrowserSession {
         while (framesSeen.get() == 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(25);
         }
-        if (framesSeen.get() > 0) {
-            return;
+        if (framesSeen.get() == 0) {
+            capture(jpegQuality);
         }
+    }
+
+    @Override
+    public void captureNow() throws BrowserException {
+        try {
+            capture(jpegQuality);
+        } catch (RuntimeException e) {
+            throw new BrowserException("capturing the viewport failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void capture(int quality) {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "jpeg");
-        params.put("quality", jpegQuality);
+        params.put("quality", quality);
         JsonNode shot = cdp.send("Page.captureScreenshot", params);
         byte[] jpeg = Base64.getDecoder().decode(shot.get("data").asText());
         frameExecutor.execute(() -> emit(jpeg, System.currentTimeMillis() * 1_000));

@@ -184,6 +184,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                         throttle.setEnabled(framesEnabled);
                     }
                 }
+                if (message.getStreamControl().getFramesEnabled()) {
+                    // The screencast may be stale (it only reports damage): show a new viewer the page as it is now.
+                    inputExecutor.execute(this::captureNow);
+                }
             }
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));
             case OFFER -> {
@@ -228,6 +232,18 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             // Without WebRTC the session still works over the WebSocket stream.
             LOG.log(Level.WARNING, "session " + config.sessionId() + ": WebRTC unavailable", e);
             webrtc.completeExceptionally(e);
+        }
+    }
+
+    private void captureNow() {
+        BrowserSession b = browser;
+        if (b == null) {
+            return;
+        }
+        try {
+            b.captureNow();
+        } catch (BrowserSession.BrowserException e) {
+            LOG.log(Level.FINE, "session " + config.sessionId() + ": " + e.getMessage());
         }
     }
 
