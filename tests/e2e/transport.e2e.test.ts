@@ -90,7 +90,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
     await startSession(page, site.url('/page'));
     await expect.poll(() => page.getByTestId('transport').getAttribute('data-phase'), { timeout: 15_000 }).toBe('websocket');
     expect(offers).toBeGreaterThan(0);
-    expect(fallbackReports).toEqual([{ reason: 'offer-failed' }]);
+    await expect.poll(() => fallbackReports).toEqual([{ reason: 'offer-failed' }]);
     await webSocketViewWorks();
     expect(await statValue(page, 'Fallback')).toBe('offer-failed');
   });
@@ -162,7 +162,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       // The peer goes away: ICE fails, the UI falls back by itself and reports it.
       await peer.hangUp();
       await expect.poll(() => page.getByTestId('transport').getAttribute('data-phase'), { timeout: 45_000 }).toBe('websocket');
-      expect(fallbackReports).toEqual([{ reason: 'ice-failed' }]);
+      await expect.poll(() => fallbackReports).toEqual([{ reason: 'ice-failed' }]);
       await webSocketViewWorks();
     } finally {
       await peer.close();
@@ -194,7 +194,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       await expect.poll(() => phase.getAttribute('data-phase'), { timeout: 10_000 }).toBe('connecting');
       await expect.poll(() => phase.getAttribute('data-phase'), { timeout: 10_000 }).toBe('websocket');
       // The clock starts when the ICE servers are known: not before 2 s, and not much later.
-      expect(fallbackReports).toEqual([{ reason: 'timeout' }]);
+      await expect.poll(() => fallbackReports).toEqual([{ reason: 'timeout' }]);
       expect(fallbackAt - iceAt).toBeGreaterThanOrEqual(1900);
       expect(fallbackAt - iceAt).toBeLessThan(8000);
       await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
