@@ -129,6 +129,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 5000 }).toBeGreaterThan(t0 + 0.5);
       await expect.poll(() => statValue(page, 'Round trip'), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
       await expect.poll(() => statValue(page, 'Resolution'), { timeout: 10_000 }).toBe('640 × 360');
+      await expect.poll(() => statValue(page, 'Bitrate'), { timeout: 10_000 }).toMatch(/^[\d.]+ (kbit|Mbit)\/s$/);
       expect(await statValue(page, 'Transport')).toBe('WebRTC');
       await page.screenshot({ path: join(ARTIFACTS, 'session-webrtc.png') });
 

@@ -213,7 +213,8 @@ describe('web UI on the real stack', () => {
     } catch (e) {
       throw new Error(`no live page picture: ${await viewState(page)}`, { cause: e });
     }
-    await expect.poll(async () => parseFloat(await statValue(page, 'Frame rate')), { timeout: 10_000 }).toBeGreaterThan(0);
+    // The corner square blinks every 150 ms: frames keep coming, several a second.
+    await expect.poll(async () => parseFloat(await statValue(page, 'Frame rate')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(ARTIFACTS, 'session-laptop.png') });
 
     // A phone joins the same session from the list and taps the remote button.
