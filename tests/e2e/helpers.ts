@@ -1,5 +1,6 @@
 /** Shared pieces of the end-to-end tests: the browser, the API, and where things are on screen. */
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -176,4 +177,23 @@ export async function viewState(page: Page): Promise<string> {
     );
   });
   return `${view}; server metrics ${server}`;
+}
+
+/** The runner process of a session (started by this suite's control plane), found by SESSION_ID in its environment. */
+export function runnerPid(sessionId: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (environ.split('\0').includes(`SESSION_ID=${sessionId}`) && cmdline.includes('runner.jar')) {
+        return Number(entry);
+      }
+    } catch {
+      // the process ended, or is not ours to read
+    }
+  }
+  throw new Error(`no runner process for session ${sessionId}`);
 }

@@ -90,7 +90,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
     await startSession(page, site.url('/page'));
     await expect.poll(() => page.getByTestId('transport').getAttribute('data-phase'), { timeout: 15_000 }).toBe('websocket');
     expect(offers).toBeGreaterThan(0);
-    expect(fallbackReports).toEqual([{ reason: 'offer-failed' }]);
+    await expect.poll(() => fallbackReports).toEqual([{ reason: 'offer-failed' }]);
     await webSocketViewWorks();
     expect(await statValue(page, 'Fallback')).toBe('offer-failed');
   });
@@ -129,6 +129,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 5000 }).toBeGreaterThan(t0 + 0.5);
       await expect.poll(() => statValue(page, 'Round trip'), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
       await expect.poll(() => statValue(page, 'Resolution'), { timeout: 10_000 }).toBe('640 × 360');
+      await expect.poll(() => statValue(page, 'Bitrate'), { timeout: 10_000 }).toMatch(/^[\d.]+ (kbit|Mbit)\/s$/);
       expect(await statValue(page, 'Transport')).toBe('WebRTC');
       await page.screenshot({ path: join(ARTIFACTS, 'session-webrtc.png') });
 
@@ -162,7 +163,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       // The peer goes away: ICE fails, the UI falls back by itself and reports it.
       await peer.hangUp();
       await expect.poll(() => page.getByTestId('transport').getAttribute('data-phase'), { timeout: 45_000 }).toBe('websocket');
-      expect(fallbackReports).toEqual([{ reason: 'ice-failed' }]);
+      await expect.poll(() => fallbackReports).toEqual([{ reason: 'ice-failed' }]);
       await webSocketViewWorks();
     } finally {
       await peer.close();
@@ -194,7 +195,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       await expect.poll(() => phase.getAttribute('data-phase'), { timeout: 10_000 }).toBe('connecting');
       await expect.poll(() => phase.getAttribute('data-phase'), { timeout: 10_000 }).toBe('websocket');
       // The clock starts when the ICE servers are known: not before 2 s, and not much later.
-      expect(fallbackReports).toEqual([{ reason: 'timeout' }]);
+      await expect.poll(() => fallbackReports).toEqual([{ reason: 'timeout' }]);
       expect(fallbackAt - iceAt).toBeGreaterThanOrEqual(1900);
       expect(fallbackAt - iceAt).toBeLessThan(8000);
       await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');

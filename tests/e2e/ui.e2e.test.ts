@@ -18,6 +18,7 @@ import {
   near,
   PHONE,
   remotePixel,
+  runnerPid,
   screenPointOf,
   startSession,
   statValue,
@@ -176,6 +177,22 @@ describe('web UI on the real stack', () => {
     await context.close();
   });
 
+  it('shows an error with its reason when the remote browser dies', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+    const id = await startSession(page, site.url('/page'));
+    process.kill(runnerPid(id), 'SIGKILL');
+    const status = page.getByTestId('session-status');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('error');
+    const reason = (await getSession(baseUrl, id)).error;
+    expect(reason).not.toBe('');
+    expect(await page.getByTestId('session-error').textContent()).toBe(reason);
+    expect(await page.getByRole('alert').filter({ hasText: 'The session failed' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Back to start' }).click();
+    await expect.poll(() => page.locator('input[type="url"]').isVisible()).toBe(true);
+    await page.close();
+  });
+
   it('explains refused starts in words: a bad address (400) and a full house (503)', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`);
@@ -213,7 +230,8 @@ describe('web UI on the real stack', () => {
     } catch (e) {
       throw new Error(`no live page picture: ${await viewState(page)}`, { cause: e });
     }
-    await expect.poll(async () => parseFloat(await statValue(page, 'Frame rate')), { timeout: 10_000 }).toBeGreaterThan(0);
+    // The corner square blinks every 150 ms: frames keep coming, several a second.
+    await expect.poll(async () => parseFloat(await statValue(page, 'Frame rate')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(ARTIFACTS, 'session-laptop.png') });
 
     // A phone joins the same session from the list and taps the remote button.
