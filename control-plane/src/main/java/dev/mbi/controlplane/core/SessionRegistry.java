@@ -476,6 +476,7 @@ public final class SessionRegistry implements AutoCloseable {
         RunnerChannel runner;
         RunnerHandle handle;
         List<Viewer> viewers;
+        List<CompletableFuture<Answer>> unanswered;
         SessionSnapshot snapshot;
         synchronized (s) {
             if (s.status.ended()) {
@@ -489,12 +490,14 @@ public final class SessionRegistry implements AutoCloseable {
             viewers = List.copyOf(s.viewers);
             s.viewers.clear();
             s.lastFrame = null;
-            s.pendingOffers.values().forEach(f -> f.completeExceptionally(new SessionException(
-                    SessionException.Reason.RUNNER_UNREACHABLE, "runner unreachable: the session ended")));
+            unanswered = List.copyOf(s.pendingOffers.values());
             s.pendingOffers.clear();
             snapshot = s.snapshot();
         }
         live.decrementAndGet();
+        // Completed outside the lock: their callbacks take the session's lock to forget themselves.
+        unanswered.forEach(f -> f.completeExceptionally(new SessionException(
+                SessionException.Reason.RUNNER_UNREACHABLE, "runner unreachable: the session ended")));
         double duration = (nanoTime.getAsLong() - s.createdNanos) / 1e9;
         if (status == SessionStatus.ERROR) {
             LOG.warning("session " + s.id + ": error: " + reason);

@@ -275,6 +275,24 @@ class SessionRegistryTest {
     }
 
     @Test
+    void anOfferInFlightFailsCleanlyWhenTheSessionEnds() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        RecordingChannel channel = new RecordingChannel();
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host",
+                java.util.Set.of(dev.mbi.proto.v1.Capability.CAPABILITY_WEBRTC_VP8), channel);
+        registry.runnerReady(s.id(), 1);
+        java.util.concurrent.CompletableFuture<SessionRegistry.Answer> answer = registry.offer(s.id(), "v=0");
+        assertTrue(channel.sent.stream().anyMatch(ControlMessage::hasOffer));
+        registry.delete(s.id());
+        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> answer.get(2, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(SessionException.Reason.RUNNER_UNREACHABLE, ((SessionException) failed.getCause()).reason());
+        assertEquals(SessionStatus.TERMINATED, registry.get(s.id()).orElseThrow().status());
+        assertEquals(0, registry.liveCount());
+    }
+
+    @Test
     void onlyWebUrlsWithAHostAreAccepted() {
         for (String bad : new String[] {null, "", "  ", "ftp://example.com", "javascript:alert(1)", "file:///etc/passwd",
                 "http://", "example.com", "chrome://settings"}) {
