@@ -27,10 +27,6 @@ final class ViewerSockets implements AutoCloseable {
         open.remove(socket);
     }
 
-    int size() {
-        return open.size();
-    }
-
     @Override
     public void close() {
         timer.shutdownNow();

@@ -59,8 +59,7 @@ class TurnRelayTest {
                 assertFalse(viewer.answerSdp.contains("typ host"), viewer.answerSdp);
                 int[] frame = viewer.awaitPixel(ViewerClient::greenish, 20_000);
                 assertEquals(1280, frame[0]);
-                viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
-                viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
+                viewer.click(200, 100);
                 site.awaitReport("click", 10_000);
                 viewer.awaitPixel(ViewerClient::reddish, 10_000);
             }

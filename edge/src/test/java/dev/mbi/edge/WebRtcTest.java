@@ -54,8 +54,7 @@ class WebRtcTest {
             assertEquals(1280, green[0]);
             assertEquals(720, green[1]);
 
-            viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
-            viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
+            viewer.click(200, 100);
             site.awaitReport("click", 10_000);
             viewer.awaitPixel(ViewerClient::reddish, 10_000);
 
@@ -90,8 +89,7 @@ class WebRtcTest {
                 int[] green = viewer.awaitPixel(ViewerClient::greenish, 15_000);
                 assertEquals(1280, green[0]);
                 assertEquals(720, green[1]);
-                viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
-                viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
+                viewer.click(200, 100);
                 site.awaitReport("click", 10_000);
                 viewer.awaitPixel(ViewerClient::reddish, 10_000);
             }

@@ -224,6 +224,12 @@ final class WebRtcViewer implements AutoCloseable {
         input.send(new RTCDataChannelBuffer(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), false));
     }
 
+    /** A left click at (x, y) in the frame's pixels, over the data channel. */
+    void click(int x, int y) throws Exception {
+        send("{\"type\":\"mousedown\",\"x\":" + x + ",\"y\":" + y + ",\"button\":\"left\"}");
+        send("{\"type\":\"mouseup\",\"x\":" + x + ",\"y\":" + y + ",\"button\":\"left\"}");
+    }
+
     /** The codec the answer put first on its video line, e.g. "VP8". */
     String negotiatedVideoCodec() {
         String firstPayload = null;
