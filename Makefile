@@ -9,7 +9,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 
 # Targets share the build outputs and real Chromium instances: one at a time.
 .NOTPARALLEL:
-.PHONY: run test build ui npm-ci test-java test-ui test-e2e bench clean check-java check-node docker-images dev k8s-apply
+.PHONY: run test test-deps build ui npm-ci test-java test-ui test-e2e bench clean check-java check-node docker-images dev k8s-apply
 
 JAVA_SOURCES := pom.xml $(shell find proto control-plane runner edge -path '*/target' -prune -o -type f -print)
 JARS := control-plane/target/control-plane.jar edge/target/edge.jar runner/target/runner.jar
@@ -58,13 +58,17 @@ run: check-java ui
 	@scripts/run-local.sh
 
 ## Every test: Java unit and full-stack tests, the UI's unit tests, and the end-to-end tests in a real browser.
-test: test-java test-ui test-e2e
+## Installs what the tests need (Chromium, coturn, Xvfb, docker.io, ...) first when it is missing.
+test: test-deps test-java test-ui test-e2e
+
+## Debian packages the tests need; installed when missing (as root), else named in one line.
+test-deps:
+	@scripts/ensure-test-deps.sh
 
 ## Java unit tests and the full-stack tests with real Chromium and real gRPC, processes and Docker
 ## containers. The container tests start two private Docker engines (installing docker.io when
 ## missing; needs root); they are stopped again here, their images kept for the next run.
-test-java: check-java
-	@scripts/ensure-chromium.sh
+test-java: test-deps check-java
 	$(MVN) $(MVN_ARGS) verify; rc=$$?; scripts/docker-test-engines.sh down || true; exit $$rc
 
 ## The UI's unit tests (Vitest) and its type check.
@@ -72,8 +76,7 @@ test-ui: ui/node_modules/.installed
 	cd ui && $(NPM) run typecheck && $(NPM) test
 
 ## The UI in a real Chromium against the real stack, started from the jars on free ports.
-test-e2e: $(JARS) ui tests/e2e/node_modules/.installed
-	@scripts/ensure-chromium.sh
+test-e2e: test-deps $(JARS) ui tests/e2e/node_modules/.installed
 	cd tests/e2e && $(NPM) test
 
 ## Images mbi/runner, mbi/control-plane, mbi/edge, mbi/coturn, mbi/prometheus on the Docker engine

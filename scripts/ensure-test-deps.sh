@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs from Debian's packages when it is missing: Chromium (runners and
+# the end-to-end browser), coturn (TURN relay tests), Xvfb (the display-capture path), docker.io,
+# debootstrap and iptables (the container tests), curl and setpriv. As root it installs them;
+# otherwise it names, in one line, what to install.
+set -euo pipefail
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("${@:2}"); }
+need mvn maven
+need curl curl
+need setpriv util-linux
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium fonts-liberation)
+need turnserver coturn
+need Xvfb xvfb
+need dockerd docker.io
+need debootstrap debootstrap
+need iptables iptables
+need ip iproute2
+[ ${#missing[@]} -eq 0 ] && exit 0
+# One package may be named twice (docker and dockerd): ask for each once.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "make test needs these packages: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing what the tests need: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null
