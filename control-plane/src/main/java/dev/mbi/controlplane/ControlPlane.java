@@ -8,33 +8,39 @@ import dev.mbi.controlplane.grpc.SessionApiService;
 import dev.mbi.controlplane.grpc.StreamLiveness;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLaunchers;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.grpc.GrpcRouting;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The running control plane: the gRPC server, the session registry and its reaper. */
+/**
+ * The running control plane: the gRPC server, the session registry and its reaper. gRPC is served
+ * by grpc-java; the transport is a {@link ServerBuilder} so that tests can mount the same services
+ * in-process (see docs/decisions/0001-control-plane-grpc-on-grpc-java.md).
+ */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
+    /** The largest message accepted from a peer (a frame is a few hundred KiB); larger ones end the call. */
+    public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-    private final WebServer server;
+    private final Server server;
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
-    private final ScheduledExecutorService reaper;
+    private final ControlPlaneExecutors executors;
 
-    private ControlPlane(WebServer server, SessionRegistry registry, StreamLiveness liveness, ScheduledExecutorService reaper) {
+    private ControlPlane(Server server, SessionRegistry registry, StreamLiveness liveness, ControlPlaneExecutors executors) {
         this.server = server;
         this.registry = registry;
         this.liveness = liveness;
-        this.reaper = reaper;
+        this.executors = executors;
     }
 
     public static ControlPlane start(ControlPlaneConfig config) {
@@ -42,7 +48,16 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher) {
-        StreamLiveness liveness = new StreamLiveness(config.heartbeatInterval());
+        return start(config, launcher, NettyServerBuilder.forPort(config.grpcPort())
+                // Runners and edges ping every 10-20 s to keep their one long stream alive.
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true));
+    }
+
+    /** Serves the control plane on the given transport (a socket, or in-process in tests). */
+    public static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher, ServerBuilder<?> transport) {
+        ControlPlaneExecutors executors = ControlPlaneExecutors.create();
+        StreamLiveness liveness = new StreamLiveness(config.heartbeatInterval(), executors.timer());
         // Runners dial the port actually bound (GRPC_PORT=0 picks a free one), known only after start.
         AtomicInteger boundPort = new AtomicInteger(config.grpcPort());
         SessionRegistry registry = new SessionRegistry(
@@ -61,21 +76,27 @@ public final class ControlPlane implements AutoCloseable {
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),
                 Clock.systemUTC(),
-                System::nanoTime);
-        WebServer server = WebServer.builder()
-                .port(config.grpcPort())
-                .addRouting(GrpcRouting.builder()
-                        .service(new RunnerStreamService(registry, liveness))
-                        .service(new SessionApiService(registry, liveness))
-                        .service(new AdminApiService(launcher instanceof RunnerFleet fleet ? fleet : null)))
-                .build()
-                .start();
-        boundPort.set(server.port());
+                System::nanoTime,
+                executors.work(),
+                executors.timer());
+        Server server;
+        try {
+            server = transport
+                    .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                    .addService(new RunnerStreamService(registry, liveness))
+                    .addService(new SessionApiService(registry, liveness))
+                    .addService(new AdminApiService(launcher instanceof RunnerFleet fleet ? fleet : null))
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            executors.close();
+            throw new IllegalStateException("cannot serve gRPC on port " + config.grpcPort() + " (" + e.getMessage()
+                    + "): choose a free GRPC_PORT", e);
+        }
+        boundPort.set(server.getPort());
 
-        ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("session-reaper").factory());
         long tickMs = Math.clamp(config.sessionTimeout().toMillis() / 4, 250, 5_000);
-        reaper.scheduleWithFixedDelay(() -> {
+        executors.timer().scheduleWithFixedDelay(() -> {
             try {
                 registry.reap();
             } catch (RuntimeException e) {
@@ -83,12 +104,11 @@ public final class ControlPlane implements AutoCloseable {
             }
         }, tickMs, tickMs, TimeUnit.MILLISECONDS);
 
-        LOG.info("control plane listening for gRPC on port " + server.port() + " (max " + config.maxSessions()
+        LOG.info("control plane listening for gRPC on port " + server.getPort() + " (max " + config.maxSessions()
                 + " sessions, idle timeout " + describe(config.sessionTimeout()) + ", runners dial "
-                + config.runnerDialAddress(server.port()) + ")");
-        return new ControlPlane(server, registry, liveness, reaper);
+                + config.runnerDialAddress(server.getPort()) + ")");
+        return new ControlPlane(server, registry, liveness, executors);
     }
-
     private static Map<String, String> runnerEnvironment(ControlPlaneConfig config) {
         Map<String, String> env = new HashMap<>();
         env.put("CHROMIUM_PATH", config.chromiumPath());
@@ -105,7 +125,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public int grpcPort() {
-        return server.port();
+        return server.getPort();
     }
 
     public SessionRegistry registry() {
@@ -114,9 +134,17 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
-        reaper.shutdownNow();
-        registry.close();
         liveness.close();
-        server.stop();
+        registry.close();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        executors.close();
     }
 }

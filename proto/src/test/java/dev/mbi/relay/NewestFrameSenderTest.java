@@ -72,4 +72,80 @@ class NewestFrameSenderTest {
         Thread.sleep(50);
         assertTrue(finished.isEmpty());
     }
+
+    @Test
+    void aReceiverThatLetsTheQueueFillIsGivenUpOnWithoutBlockingTheProducer() throws Exception {
+        CountDownLatch broken = new CountDownLatch(1);
+        List<Exception> causes = new CopyOnWriteArrayList<>();
+        NewestFrameSender<String> sender = new NewestFrameSender<>("test", 3, new NewestFrameSender.Sink<>() {
+            @Override
+            public void send(String message) {
+                throw new AssertionError("a receiver that is never ready gets nothing");
+            }
+
+            @Override
+            public void finish(Throwable failure) {
+                causes.add(new IllegalStateException("finish must not follow an overflow"));
+            }
+
+            @Override
+            public void broken(Exception cause) {
+                causes.add(cause);
+                broken.countDown();
+            }
+
+            @Override
+            public boolean ready() {
+                return false;
+            }
+        });
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            sender.message("m" + i);
+        }
+        assertTrue((System.nanoTime() - t0) < TimeUnit.MILLISECONDS.toNanos(500), "the producer was held up");
+        assertTrue(broken.await(2, TimeUnit.SECONDS));
+        sender.finish(null);
+        assertEquals(1, causes.size(), causes.toString());
+        assertTrue(causes.get(0) instanceof NewestFrameSender.Overflow, causes.toString());
+        assertTrue(causes.get(0).getMessage().contains("stopped reading"), causes.get(0).getMessage());
+    }
+
+    @Test
+    void writesWaitForTheReceiverToBeReady() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> received = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        NewestFrameSender<String> sender = new NewestFrameSender<>("test", 10, new NewestFrameSender.Sink<>() {
+            @Override
+            public void send(String message) {
+                received.add(message);
+            }
+
+            @Override
+            public void finish(Throwable failure) {
+                done.countDown();
+            }
+
+            @Override
+            public void broken(Exception cause) {
+            }
+
+            @Override
+            public boolean ready() {
+                return ready.get();
+            }
+        });
+        sender.message("a");
+        sender.frame("f1");
+        sender.frame("f2");
+        Thread.sleep(150);
+        assertTrue(received.isEmpty(), "sent before the receiver was ready: " + received);
+        assertEquals(1, sender.queued());
+        ready.set(true);
+        sender.wake();
+        sender.finish(null);
+        assertTrue(done.await(2, TimeUnit.SECONDS));
+        assertEquals(List.of("a"), received.subList(0, 1));
+    }
 }

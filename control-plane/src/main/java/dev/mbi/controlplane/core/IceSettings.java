@@ -1,6 +1,5 @@
 package dev.mbi.controlplane.core;
 
-import dev.mbi.proto.v1.IceServer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -27,27 +26,30 @@ public record IceSettings(
         boolean relayOnly,
         int webrtcTimeoutSec) {
 
+    /** One STUN or TURN server as WebRTC's RTCIceServer has it. */
+    public record Server(List<String> urls, String username, String credential) {
+    }
+
     public static IceSettings none() {
         return new IceSettings("", false, "", 3478, "", "", "", Duration.ofHours(1), false, 15);
     }
 
     /** The servers for one session, with TURN credentials valid from now for the TTL. */
-    public List<IceServer> serversFor(String sessionId, Instant now) {
-        List<IceServer> servers = new ArrayList<>();
+    public List<Server> serversFor(String sessionId, Instant now) {
+        List<Server> servers = new ArrayList<>();
         if (!stunUrl.isBlank()) {
-            servers.add(IceServer.newBuilder().addUrls(stunUrl).build());
+            servers.add(new Server(List.of(stunUrl), "", ""));
         }
         if (turnEnabled) {
-            IceServer.Builder turn = IceServer.newBuilder()
-                    .addUrls("turn:" + turnHost + ":" + turnPort + "?transport=udp")
-                    .addUrls("turn:" + turnHost + ":" + turnPort + "?transport=tcp");
+            List<String> urls = List.of(
+                    "turn:" + turnHost + ":" + turnPort + "?transport=udp",
+                    "turn:" + turnHost + ":" + turnPort + "?transport=tcp");
             if (!turnSecret.isEmpty()) {
                 String username = (now.getEpochSecond() + turnTtl.toSeconds()) + ":" + sessionId;
-                turn.setUsername(username).setCredential(restCredential(turnSecret, username));
+                servers.add(new Server(urls, username, restCredential(turnSecret, username)));
             } else {
-                turn.setUsername(turnUsername).setCredential(turnCredential);
+                servers.add(new Server(urls, turnUsername, turnCredential));
             }
-            servers.add(turn.build());
         }
         return servers;
     }

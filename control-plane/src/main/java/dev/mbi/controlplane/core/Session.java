@@ -4,39 +4,43 @@ import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.SessionMetrics;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** One session's mutable state. Every field is guarded by the session's own lock. */
+/**
+ * One session and its own transitions: pending → ready → terminated | error. Every method holds
+ * the session's lock only for its own fields; the {@link RunnerLink} calls made under it only
+ * queue (so the runner gets stream controls in the order of the viewers' changes), and whatever
+ * else has to happen after a change (telling viewers, stopping the runner) is returned to the
+ * caller to do outside the lock.
+ */
 final class Session {
     final String id;
     final String url;
-    final String joinToken;
     final Instant createdAt;
     final long createdNanos;
+    private final String joinToken;
 
-    SessionStatus status = SessionStatus.PENDING;
-    String error = "";
-    Instant endedAt;
-    boolean tokenUsed;
-    RunnerHandle runnerHandle;
-    String runnerHost = "";
-    RunnerChannel runner;
-    String currentUrl;
-    String title = "";
-    SessionMetrics metrics = SessionMetrics.getDefaultInstance();
-    Frame lastFrame;
+    private SessionStatus status = SessionStatus.PENDING;
+    private String error = "";
+    private Instant endedAt;
+    private boolean tokenUsed;
+    private RunnerHandle runnerHandle;
+    private String runnerHost = "";
+    private RunnerLink runner;
+    private Set<Capability> capabilities = Set.of();
+    private String currentUrl;
+    private String title = "";
+    private SessionMetrics metrics = SessionMetrics.getDefaultInstance();
+    private Frame lastFrame;
     /** Last time a viewer attached, detached or sent input; the idle reaper measures from here. */
-    long lastActivityNanos;
-    final Set<Viewer> viewers = new LinkedHashSet<>();
-    Set<Capability> capabilities = Set.of();
-    /** WebRTC offers sent to the runner and not answered yet, by viewer id. */
-    final Map<String, CompletableFuture<SessionRegistry.Answer>> pendingOffers = new HashMap<>();
+    private long lastActivityNanos;
+    /** Replaced, never changed in place: the frame fan-out reads it without copying. */
+    private List<Viewer> viewers = List.of();
 
     Session(String id, String url, String joinToken, Instant createdAt, long nowNanos) {
         this.id = id;
@@ -48,12 +52,177 @@ final class Session {
         this.lastActivityNanos = nowNanos;
     }
 
+    String joinToken() {
+        return joinToken;
+    }
+
     synchronized SessionSnapshot snapshot() {
         return new SessionSnapshot(id, status, createdAt, url, error, metrics, runnerHost, currentUrl, title,
                 endedAt, viewers.size());
     }
 
-    synchronized List<Viewer> viewersCopy() {
-        return List.copyOf(viewers);
+    synchronized SessionStatus status() {
+        return status;
+    }
+
+    // ---- runner
+
+    /** The launched runner, or false when the session ended while it was being started. */
+    synchronized boolean launched(RunnerHandle handle) {
+        runnerHandle = handle;
+        runnerHost = handle.host();
+        return !status.ended();
+    }
+
+    /**
+     * Accepts the runner's one registration: its stream becomes the session's link to it, and it
+     * is welcomed and told whether anyone watches, in that order.
+     */
+    synchronized void register(String token, RunnerLink link, Set<Capability> offered, RunnerWelcome welcome)
+            throws SessionException {
+        if (tokenUsed || !MessageDigest.isEqual(joinToken.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            throw new SessionException(SessionException.Reason.REJECTED,
+                    "join token for session " + id + " is wrong or already used");
+        }
+        if (status.ended()) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session " + id + " has ended");
+        }
+        tokenUsed = true;
+        runner = link;
+        capabilities = Set.copyOf(offered);
+        link.welcome(welcome);
+        link.framesEnabled(!viewers.isEmpty());
+    }
+
+    synchronized boolean registered() {
+        return tokenUsed;
+    }
+
+    synchronized boolean isLinkedTo(RunnerLink link) {
+        return runner == link;
+    }
+
+    /** pending → ready; false when the session was not pending. */
+    synchronized boolean markReady(long nowNanos) {
+        if (status != SessionStatus.PENDING) {
+            return false;
+        }
+        status = SessionStatus.READY;
+        // Idle time counts from the moment there was something to watch.
+        lastActivityNanos = nowNanos;
+        return true;
+    }
+
+    /** Keeps the newest frame for viewers who arrive later; returns who watches now. */
+    synchronized List<Viewer> frame(Frame frame) {
+        if (status.ended()) {
+            return List.of();
+        }
+        lastFrame = frame;
+        return viewers;
+    }
+
+    /** True when the address or title changed while the session is live. */
+    synchronized boolean navigated(String newUrl, String newTitle) {
+        if (newUrl.equals(currentUrl) && newTitle.equals(title)) {
+            return false;
+        }
+        currentUrl = newUrl;
+        title = newTitle;
+        return !status.ended();
+    }
+
+    synchronized void metrics(SessionMetrics newMetrics) {
+        metrics = newMetrics;
+    }
+
+    /** The runner a WebRTC offer goes to: the session must be ready and its runner offer WebRTC. */
+    synchronized RunnerLink offerTarget() throws SessionException {
+        if (status != SessionStatus.READY) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session not ready: " + status.name().toLowerCase());
+        }
+        if (runner == null || !capabilities.contains(Capability.CAPABILITY_WEBRTC_VP8)) {
+            throw new SessionException(SessionException.Reason.RUNNER_UNREACHABLE,
+                    "runner unreachable: this runner does not offer WebRTC");
+        }
+        return runner;
+    }
+
+    // ---- viewers
+
+    /** What a viewer gets when it arrives: the session as it is, and its newest frame (or null). */
+    record Arrival(SessionSnapshot snapshot, Frame latest, boolean ended) {
+    }
+
+    synchronized Arrival attach(Viewer viewer, long nowNanos) {
+        if (status.ended()) {
+            return new Arrival(snapshot(), null, true);
+        }
+        List<Viewer> more = new ArrayList<>(viewers);
+        more.add(viewer);
+        viewers = List.copyOf(more);
+        lastActivityNanos = nowNanos;
+        if (viewers.size() == 1 && runner != null) {
+            runner.framesEnabled(true);
+        }
+        return new Arrival(snapshot(), lastFrame, false);
+    }
+
+    /** False when the viewer was not attached (already left, or the session ended). */
+    synchronized boolean detach(Viewer viewer, long nowNanos) {
+        if (!viewers.contains(viewer)) {
+            return false;
+        }
+        List<Viewer> fewer = new ArrayList<>(viewers);
+        fewer.remove(viewer);
+        viewers = List.copyOf(fewer);
+        lastActivityNanos = nowNanos;
+        if (viewers.isEmpty() && !status.ended() && runner != null) {
+            runner.framesEnabled(false);
+        }
+        return true;
+    }
+
+    synchronized List<Viewer> viewers() {
+        return viewers;
+    }
+
+    /** Input counts as activity; it goes to the runner unless the session ended. */
+    synchronized void input(dev.mbi.proto.v1.InputEvent event, long nowNanos) {
+        if (status.ended()) {
+            return;
+        }
+        lastActivityNanos = nowNanos;
+        if (runner != null) {
+            runner.input(event);
+        }
+    }
+
+    // ---- end
+
+    /** What ending a session leaves to do, outside its lock. */
+    record Ended(SessionSnapshot snapshot, RunnerLink runner, RunnerHandle handle, List<Viewer> viewers) {
+    }
+
+    /** Moves to an end state once; null when the session had already ended. */
+    synchronized Ended end(SessionStatus endStatus, String reason, Instant now) {
+        if (status.ended()) {
+            return null;
+        }
+        status = endStatus;
+        error = endStatus == SessionStatus.ERROR ? reason : "";
+        endedAt = now;
+        List<Viewer> watching = viewers;
+        viewers = List.of();
+        lastFrame = null;
+        return new Ended(snapshot(), runner, runnerHandle, watching);
+    }
+
+    /** What the reaper judges a session by. */
+    record Idleness(SessionStatus status, long idleNanos, boolean watched, Instant endedAt) {
+    }
+
+    synchronized Idleness idleness(long nowNanos) {
+        return new Idleness(status, nowNanos - lastActivityNanos, !viewers.isEmpty(), endedAt);
     }
 }

@@ -1,11 +1,17 @@
 package dev.mbi.controlplane.grpc;
 
+import dev.mbi.controlplane.core.IceSettings;
+import dev.mbi.controlplane.core.RunnerWelcome;
 import dev.mbi.controlplane.core.SessionSnapshot;
+import dev.mbi.proto.v1.IceServer;
+import dev.mbi.proto.v1.IceTransportPolicy;
+import dev.mbi.proto.v1.Welcome;
+import java.util.List;
 import dev.mbi.proto.v1.Session;
 import dev.mbi.proto.v1.SessionStatus;
 import java.time.Instant;
 
-/** Snapshots of the core as wire messages. */
+/** The core's values as wire messages: the one place the session rules' words become protos. */
 final class ProtoSessions {
     private ProtoSessions() {
     }
@@ -32,5 +38,27 @@ final class ProtoSessions {
             b.setEndedAtUnixMs(s.endedAt().toEpochMilli());
         }
         return b.build();
+    }
+
+    static Welcome toProto(RunnerWelcome w) {
+        return Welcome.newBuilder()
+                .setUrl(w.url())
+                .setViewportWidth(w.viewportWidth())
+                .setViewportHeight(w.viewportHeight())
+                .setMaxFps(w.maxFps())
+                .setHeartbeatIntervalMs((int) w.heartbeatInterval().toMillis())
+                .addAllIceServers(toProto(w.iceServers()))
+                .setIceTransportPolicy(transportPolicy(w.relayOnly()))
+                .build();
+    }
+
+    static List<IceServer> toProto(List<IceSettings.Server> servers) {
+        return servers.stream()
+                .map(s -> IceServer.newBuilder().addAllUrls(s.urls()).setUsername(s.username()).setCredential(s.credential()).build())
+                .toList();
+    }
+
+    static IceTransportPolicy transportPolicy(boolean relayOnly) {
+        return relayOnly ? IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY : IceTransportPolicy.ICE_TRANSPORT_POLICY_ALL;
     }
 }

@@ -1,20 +1,29 @@
 package dev.mbi.controlplane.grpc;
 
-import dev.mbi.controlplane.core.RunnerChannel;
+import dev.mbi.controlplane.core.RunnerLink;
+import dev.mbi.controlplane.core.RunnerWelcome;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Heartbeat;
+import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.Register;
 import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerServiceGrpc;
+import dev.mbi.proto.v1.Shutdown;
+import dev.mbi.proto.v1.SignalOffer;
+import dev.mbi.proto.v1.StreamControl;
+import dev.mbi.relay.NewestFrameSender;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.Set;
 import java.util.logging.Logger;
 
-/** RunnerService.Connect: translates each runner's stream into calls on the session registry. */
+/** RunnerService.Connect: translates each runner's stream into calls on the session registry, and back. */
 public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceImplBase {
     private static final Logger LOG = Logger.getLogger(RunnerStreamService.class.getName());
+    /** Messages waiting for one runner (input, offers, controls) before it counts as not reading. */
+    static final int QUEUE_CAPACITY = 1024;
 
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
@@ -29,14 +38,13 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         return new RunnerStream(responses);
     }
 
-    private final class RunnerStream implements StreamObserver<RunnerMessage>, RunnerChannel, StreamLiveness.Watched {
-        private final StreamObserver<ControlMessage> responses;
+    private final class RunnerStream implements StreamObserver<RunnerMessage>, RunnerLink, StreamLiveness.Watched {
+        private final NewestFrameSender<ControlMessage> out;
         private volatile String sessionId;
         private volatile long lastHeardNanos = System.nanoTime();
-        private boolean closed;
 
         RunnerStream(StreamObserver<ControlMessage> responses) {
-            this.responses = responses;
+            this.out = FlowControlledSender.create("runner-stream", QUEUE_CAPACITY, responses, this::disconnected);
         }
 
         @Override
@@ -54,7 +62,8 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case METRICS -> registry.runnerMetrics(id, message.getMetrics());
                 case ERROR -> registry.runnerFailed(id, message.getError().getReason());
                 case TERMINATED -> registry.runnerTerminated(id, message.getTerminated().getReason());
-                case ANSWER -> registry.runnerAnswered(id, message.getAnswer());
+                case ANSWER -> registry.runnerAnswered(id, message.getAnswer().getViewerId(), message.getAnswer().getSdp(),
+                        message.getAnswer().getError());
                 case HEARTBEAT, ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
                     // heartbeats only prove liveness; signalling is non-trickle; a second register is ignored
                 }
@@ -63,68 +72,65 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
 
         private void register(RunnerMessage message) {
             if (!message.hasRegister()) {
-                fail(Status.INVALID_ARGUMENT.withDescription("the first message on the stream must be register"));
+                out.finish(Status.INVALID_ARGUMENT.withDescription("the first message on the stream must be register")
+                        .asRuntimeException());
                 return;
             }
             Register r = message.getRegister();
             try {
                 sessionId = r.getSessionId();
                 registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(),
-                        java.util.Set.copyOf(r.getCapabilitiesList()), this);
+                        Set.copyOf(r.getCapabilitiesList()), this);
                 liveness.watch(this);
             } catch (SessionException e) {
                 sessionId = null;
                 LOG.warning("runner registration refused for session " + r.getSessionId() + ": " + e.getMessage());
-                fail(GrpcErrors.toStatus(e).getStatus());
+                out.finish(GrpcErrors.toStatus(e));
             }
+        }
+
+        // ---- RunnerLink: the rules' words as wire messages
+
+        @Override
+        public void welcome(RunnerWelcome welcome) {
+            out.message(ControlMessage.newBuilder().setWelcome(ProtoSessions.toProto(welcome)).build());
         }
 
         @Override
-        public synchronized void send(ControlMessage message) {
-            if (closed) {
-                return;
-            }
-            try {
-                responses.onNext(message);
-            } catch (RuntimeException e) {
-                closed = true;
-                LOG.fine(() -> "session " + sessionId + ": send to runner failed: " + e.getMessage());
-            }
+        public void framesEnabled(boolean enabled) {
+            out.message(ControlMessage.newBuilder()
+                    .setStreamControl(StreamControl.newBuilder().setFramesEnabled(enabled)).build());
         }
 
         @Override
-        public synchronized void close() {
-            liveness.unwatch(this);
-            if (!closed) {
-                closed = true;
-                try {
-                    responses.onCompleted();
-                } catch (RuntimeException ignored) {
-                    // the stream is already broken
-                }
-            }
+        public void offer(String viewerId, String sdp) {
+            out.message(ControlMessage.newBuilder()
+                    .setOffer(SignalOffer.newBuilder().setViewerId(viewerId).setSdp(sdp)).build());
         }
 
-        private synchronized void fail(Status status) {
-            liveness.unwatch(this);
-            if (!closed) {
-                closed = true;
-                try {
-                    responses.onError(status.asRuntimeException());
-                } catch (RuntimeException ignored) {
-                    // the stream is already broken
-                }
-            }
+        @Override
+        public void input(InputEvent event) {
+            out.message(ControlMessage.newBuilder().setInput(event).build());
         }
+
+        @Override
+        public void shutdown(String reason) {
+            liveness.unwatch(this);
+            out.message(ControlMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason(reason)).build());
+            out.finish(null);
+        }
+
+        // ---- the stream's end, from the runner's side or ours
 
         @Override
         public void onError(Throwable t) {
+            out.finish(null);
             disconnected("stream failed: " + Status.fromThrowable(t).getCode());
         }
 
         @Override
         public void onCompleted() {
-            close();
+            out.finish(null);
             disconnected("the runner closed its stream");
         }
 
@@ -138,14 +144,14 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
 
         @Override
         public void sendHeartbeat() {
-            send(ControlMessage.newBuilder()
+            out.message(ControlMessage.newBuilder()
                     .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(System.currentTimeMillis()))
                     .build());
         }
 
         @Override
         public void onSilent(long silentMs) {
-            fail(Status.UNAVAILABLE.withDescription("no heartbeat for " + silentMs + " ms"));
+            out.finish(Status.UNAVAILABLE.withDescription("no heartbeat for " + silentMs + " ms").asRuntimeException());
             disconnected("no heartbeat for " + silentMs + " ms");
         }
 

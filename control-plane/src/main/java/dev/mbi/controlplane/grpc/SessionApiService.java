@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.grpc;
 
+import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.core.SessionListener;
 import dev.mbi.controlplane.core.SessionRegistry;
@@ -20,10 +21,16 @@ import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
 import dev.mbi.proto.v1.WatchSessionsRequest;
 import io.grpc.stub.ServerCallStreamObserver;
+import dev.mbi.relay.NewestFrameSender;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
 
 /** SessionService: the edge's calls, translated into calls on the session registry. */
 public final class SessionApiService extends SessionServiceGrpc.SessionServiceImplBase {
+    private static final Logger LOG = Logger.getLogger(SessionApiService.class.getName());
+    /** Session events waiting for one watcher (an edge) before it counts as not reading. */
+    static final int EVENT_QUEUE_CAPACITY = 4096;
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
 
@@ -75,7 +82,12 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
     @Override
     public void getIceConfig(GetIceConfigRequest request, StreamObserver<IceConfig> responses) {
         try {
-            responses.onNext(registry.iceConfig(request.getSessionId()));
+            IceSettings ice = registry.settings().ice();
+            responses.onNext(IceConfig.newBuilder()
+                    .addAllIceServers(ProtoSessions.toProto(registry.iceServers(request.getSessionId())))
+                    .setIceTransportPolicy(ProtoSessions.transportPolicy(ice.relayOnly()))
+                    .setWebrtcTimeoutSec(ice.webrtcTimeoutSec())
+                    .build());
             responses.onCompleted();
         } catch (SessionException e) {
             responses.onError(GrpcErrors.toStatus(e));
@@ -110,43 +122,40 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
 
     @Override
     public void watchSessions(WatchSessionsRequest request, StreamObserver<SessionEvent> responses) {
+        AtomicReference<SessionListener> self = new AtomicReference<>();
+        NewestFrameSender<SessionEvent> out = FlowControlledSender.create("session-events", EVENT_QUEUE_CAPACITY, responses,
+                reason -> {
+                    LOG.warning("session event watcher dropped: " + reason);
+                    registry.removeListener(self.get());
+                });
         SessionListener listener = new SessionListener() {
-            private boolean broken;
-
-            private synchronized void send(SessionEvent event) {
-                if (broken) {
-                    return;
-                }
-                try {
-                    responses.onNext(event);
-                } catch (RuntimeException e) {
-                    broken = true;
-                }
-            }
-
             @Override
             public void onCreated(SessionSnapshot s) {
-                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_CREATED)
+                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_CREATED)
                         .setSession(ProtoSessions.toProto(s)).build());
             }
 
             @Override
             public void onReady(SessionSnapshot s) {
-                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_READY)
+                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_READY)
                         .setSession(ProtoSessions.toProto(s)).build());
             }
 
             @Override
             public void onEnded(SessionSnapshot s, boolean launchFailed, double durationSeconds) {
-                send(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_ENDED)
+                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_ENDED)
                         .setSession(ProtoSessions.toProto(s))
                         .setLaunchFailed(launchFailed)
                         .setDurationSeconds(durationSeconds).build());
             }
         };
+        self.set(listener);
         registry.addListener(listener);
         if (responses instanceof ServerCallStreamObserver<SessionEvent> call) {
-            call.setOnCancelHandler(() -> registry.removeListener(listener));
+            call.setOnCancelHandler(() -> {
+                registry.removeListener(listener);
+                out.finish(null);
+            });
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.mbi.controlplane.grpc;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,13 +30,13 @@ public final class StreamLiveness implements AutoCloseable {
 
     private final Duration interval;
     private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("stream-liveness").factory());
+    private final ScheduledFuture<?> ticks;
 
-    public StreamLiveness(Duration interval) {
+    /** Ticks on the given timer until closed. */
+    public StreamLiveness(Duration interval, ScheduledExecutorService timer) {
         this.interval = interval;
         long ms = interval.toMillis();
-        timer.scheduleAtFixedRate(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        this.ticks = timer.scheduleAtFixedRate(this::tick, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     public Duration interval() {
@@ -71,6 +71,6 @@ public final class StreamLiveness implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        ticks.cancel(false);
     }
 }

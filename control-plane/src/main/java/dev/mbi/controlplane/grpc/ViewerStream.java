@@ -11,38 +11,27 @@ import dev.mbi.proto.v1.ViewerUpdate;
 import dev.mbi.relay.NewestFrameSender;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.logging.Logger;
 
 /** SessionService.Attach for one viewer: input in, status and frames (newest only) out. */
 final class ViewerStream implements StreamObserver<ViewerMessage>, Viewer, StreamLiveness.Watched {
+    private static final Logger LOG = Logger.getLogger(ViewerStream.class.getName());
+    /** Status messages and heartbeats waiting for one viewer (frames never queue: only the newest waits). */
+    static final int QUEUE_CAPACITY = 256;
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
     private final NewestFrameSender<ViewerUpdate> out;
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile SessionRegistry.Attachment attachment;
+    private volatile String sessionId = "";
 
     ViewerStream(SessionRegistry registry, StreamLiveness liveness, StreamObserver<ViewerUpdate> responses) {
         this.registry = registry;
         this.liveness = liveness;
-        this.out = new NewestFrameSender<>("viewer-sender", new NewestFrameSender.Sink<>() {
-            @Override
-            public void send(ViewerUpdate message) {
-                responses.onNext(message);
-            }
-
-            @Override
-            public void finish(Throwable failure) {
-                if (failure != null) {
-                    responses.onError(failure);
-                } else {
-                    responses.onCompleted();
-                }
-            }
-
-            @Override
-            public void broken(Exception cause) {
-                // The edge went away mid-send; leaving frees the session for the idle reaper.
-                leave();
-            }
+        // An edge that stops reading is dropped; leaving frees the session for the idle reaper.
+        this.out = FlowControlledSender.create("viewer-stream", QUEUE_CAPACITY, responses, reason -> {
+            LOG.warning("viewer of session " + sessionId + " dropped: " + reason);
+            leave();
         });
     }
 
@@ -57,6 +46,7 @@ final class ViewerStream implements StreamObserver<ViewerMessage>, Viewer, Strea
                     return;
                 }
                 try {
+                    sessionId = message.getAttach().getSessionId();
                     liveness.watch(this);
                     attachment = registry.attach(message.getAttach().getSessionId(), this);
                 } catch (SessionException e) {

@@ -3,7 +3,6 @@ package dev.mbi.controlplane.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.proto.v1.IceServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,21 +16,21 @@ class IceSettingsTest {
 
         IceSettings ice = new IceSettings("stun:stun.example.org:3478", true, "turn.example.org", 3478, "user", "password",
                 "north", Duration.ofHours(1), false, 15);
-        List<IceServer> servers = ice.serversFor("abc", Instant.ofEpochSecond(1_700_000_000L - 3600));
-        assertEquals("stun:stun.example.org:3478", servers.get(0).getUrls(0));
-        IceServer turn = servers.get(1);
-        assertEquals("turn:turn.example.org:3478?transport=udp", turn.getUrls(0));
-        assertEquals("1700000000:abc", turn.getUsername());
-        assertEquals("g5HTmCBrPDhYXFpM/1dHUtfE+c4=", turn.getCredential());
+        List<IceSettings.Server> servers = ice.serversFor("abc", Instant.ofEpochSecond(1_700_000_000L - 3600));
+        assertEquals("stun:stun.example.org:3478", servers.get(0).urls().get(0));
+        IceSettings.Server turn = servers.get(1);
+        assertEquals("turn:turn.example.org:3478?transport=udp", turn.urls().get(0));
+        assertEquals("1700000000:abc", turn.username());
+        assertEquals("g5HTmCBrPDhYXFpM/1dHUtfE+c4=", turn.credential());
     }
 
     @Test
     void withoutASecretTheStaticCredentialsAreHandedOut() {
         IceSettings ice = new IceSettings("", true, "coturn", 3478, "user", "password", "", Duration.ofHours(1), false, 15);
-        List<IceServer> servers = ice.serversFor("abc", Instant.now());
+        List<IceSettings.Server> servers = ice.serversFor("abc", Instant.now());
         assertEquals(1, servers.size());
-        assertEquals("user", servers.get(0).getUsername());
-        assertEquals("password", servers.get(0).getCredential());
+        assertEquals("user", servers.get(0).username());
+        assertEquals("password", servers.get(0).credential());
         assertTrue(IceSettings.none().serversFor("abc", Instant.now()).isEmpty());
     }
 }

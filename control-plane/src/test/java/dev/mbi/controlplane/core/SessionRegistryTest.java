@@ -1,11 +1,12 @@
 package dev.mbi.controlplane.core;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mbi.controlplane.launch.RunnerLauncher;
-import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.Frame;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,15 +18,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The session rules with a launcher that starts nothing (the real one is covered by the full-stack tests). */
 class SessionRegistryTest {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final List<RecordingHandle> launched = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
     private final class RecordingHandle implements RunnerLauncher.RunnerHandle {
         final RunnerLauncher.RunnerSpec spec;
@@ -65,35 +69,50 @@ class SessionRegistryTest {
             public void close() {
             }
         };
+        // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2), Map.of()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
+                Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2), Map.of()), launcher,
+                () -> "localhost:1", Clock.systemUTC(), nanos::get, Runnable::run, timer);
     }
 
-    private static final class RecordingChannel implements RunnerChannel {
-        final List<ControlMessage> sent = new CopyOnWriteArrayList<>();
-        volatile boolean closed;
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
+
+    /** What the rules said to one runner, in order. */
+    private static final class RecordingLink implements RunnerLink {
+        final List<String> said = new CopyOnWriteArrayList<>();
 
         @Override
-        public void send(ControlMessage message) {
-            sent.add(message);
+        public void welcome(RunnerWelcome welcome) {
+            said.add("welcome " + welcome.url());
         }
 
         @Override
-        public void close() {
-            closed = true;
+        public void framesEnabled(boolean enabled) {
+            said.add("frames " + enabled);
+        }
+
+        @Override
+        public void offer(String viewerId, String sdp) {
+            said.add("offer " + sdp);
+        }
+
+        @Override
+        public void input(InputEvent event) {
+            said.add("input");
+        }
+
+        @Override
+        public void shutdown(String reason) {
+            said.add("shutdown " + reason);
         }
     }
 
-    private RecordingHandle handleFor(String id) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            for (RecordingHandle h : launched) {
-                if (h.spec.sessionId().equals(id)) {
-                    return h;
-                }
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no runner launched for " + id);
+    private RecordingHandle handleFor(String id) {
+        return launched.stream().filter(h -> h.spec.sessionId().equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError("no runner launched for " + id));
     }
 
     @Test
@@ -136,21 +155,21 @@ class SessionRegistryTest {
         SessionSnapshot s = registry.create("https://example.com/");
         RecordingHandle h = handleFor(s.id());
         SessionException wrong = assertThrows(SessionException.class,
-                () -> registry.runnerRegistered(s.id(), "forged", "host", java.util.Set.of(), new RecordingChannel()));
+                () -> registry.runnerRegistered(s.id(), "forged", "host", java.util.Set.of(), new RecordingLink()));
         assertEquals(SessionException.Reason.REJECTED, wrong.reason());
-        RecordingChannel channel = new RecordingChannel();
-        assertEquals("https://example.com/", registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), channel).getUrl());
+        RecordingLink channel = new RecordingLink();
+        assertEquals("https://example.com/", registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), channel).url());
         assertEquals(SessionException.Reason.REJECTED, assertThrows(SessionException.class,
-                () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), new RecordingChannel())).reason());
+                () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), new RecordingLink())).reason());
         assertEquals(SessionException.Reason.NOT_FOUND, assertThrows(SessionException.class,
-                () -> registry.runnerRegistered("nope", "x", "host", java.util.Set.of(), new RecordingChannel())).reason());
+                () -> registry.runnerRegistered("nope", "x", "host", java.util.Set.of(), new RecordingLink())).reason());
     }
 
     @Test
     void statusMovesPendingReadyTerminatedAndViewersSeeIt() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
-        RecordingChannel channel = new RecordingChannel();
+        RecordingLink channel = new RecordingLink();
         registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), channel);
         List<Object> seen = new CopyOnWriteArrayList<>();
         SessionRegistry.Attachment a = registry.attach(s.id(), new Viewer() {
@@ -169,14 +188,13 @@ class SessionRegistryTest {
                 seen.add("end");
             }
         });
-        // The first viewer turns the runner's frames on.
-        assertTrue(channel.sent.stream().anyMatch(m -> m.hasStreamControl() && m.getStreamControl().getFramesEnabled()));
+        // The runner is welcomed, told nobody watches, then the first viewer turns its frames on.
+        assertEquals(List.of("welcome https://example.com/", "frames false", "frames true"), channel.said);
         registry.runnerReady(s.id(), 100);
         registry.runnerFrame(s.id(), Frame.newBuilder().setSeq(7).build());
         registry.delete(s.id());
         assertEquals(List.of(SessionStatus.PENDING, SessionStatus.READY, 7L, SessionStatus.TERMINATED, "end"), seen);
-        assertTrue(channel.sent.stream().anyMatch(ControlMessage::hasShutdown));
-        assertTrue(channel.closed);
+        assertEquals("shutdown deleted", channel.said.get(channel.said.size() - 1));
         assertTrue(handleFor(s.id()).stopped);
         assertEquals(SessionStatus.TERMINATED, registry.delete(s.id()).status());
         a.detach();
@@ -186,7 +204,7 @@ class SessionRegistryTest {
     void viewersSeeTheNewAddressWhenThePageNavigates() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
-        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), new RecordingChannel());
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), new RecordingLink());
         registry.runnerReady(s.id(), 1);
         List<String> seen = new CopyOnWriteArrayList<>();
         registry.attach(s.id(), new Viewer() {
@@ -215,7 +233,7 @@ class SessionRegistryTest {
         SessionSnapshot watched = registry.create("https://example.com/");
         SessionSnapshot idle = registry.create("https://example.com/");
         for (SessionSnapshot s : List.of(watched, idle)) {
-            registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "h", java.util.Set.of(), new RecordingChannel());
+            registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "h", java.util.Set.of(), new RecordingLink());
             registry.runnerReady(s.id(), 1);
         }
         registry.attach(watched.id(), new Viewer() {
@@ -246,13 +264,9 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
         RecordingHandle h = handleFor(s.id());
-        for (int i = 0; i < 200 && h.exit == null; i++) {
-            Thread.sleep(5);
-        }
         h.exit.accept(137);
-        for (int i = 0; i < 400 && registry.get(s.id()).orElseThrow().status() != SessionStatus.ERROR; i++) {
-            Thread.sleep(5);
-        }
+        // Judged after a short delay, so that the runner's own last word can arrive first.
+        await().atMost(Duration.ofSeconds(2)).until(() -> registry.get(s.id()).orElseThrow().status() == SessionStatus.ERROR);
         SessionSnapshot ended = registry.get(s.id()).orElseThrow();
         assertEquals(SessionStatus.ERROR, ended.status());
         assertTrue(ended.error().contains("exit code 137"), ended.error());
@@ -278,12 +292,12 @@ class SessionRegistryTest {
     void anOfferInFlightFailsCleanlyWhenTheSessionEnds() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
-        RecordingChannel channel = new RecordingChannel();
+        RecordingLink channel = new RecordingLink();
         registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host",
                 java.util.Set.of(dev.mbi.proto.v1.Capability.CAPABILITY_WEBRTC_VP8), channel);
         registry.runnerReady(s.id(), 1);
-        java.util.concurrent.CompletableFuture<SessionRegistry.Answer> answer = registry.offer(s.id(), "v=0");
-        assertTrue(channel.sent.stream().anyMatch(ControlMessage::hasOffer));
+        java.util.concurrent.CompletableFuture<WebRtcAnswer> answer = registry.offer(s.id(), "v=0");
+        assertTrue(channel.said.contains("offer v=0"));
         registry.delete(s.id());
         java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> answer.get(2, java.util.concurrent.TimeUnit.SECONDS));
@@ -296,7 +310,7 @@ class SessionRegistryTest {
     void onlyWebUrlsWithAHostAreAccepted() {
         for (String bad : new String[] {null, "", "  ", "ftp://example.com", "javascript:alert(1)", "file:///etc/passwd",
                 "http://", "example.com", "chrome://settings"}) {
-            SessionException e = assertThrows(SessionException.class, () -> SessionRegistry.checkUrl(bad), String.valueOf(bad));
+            SessionException e = assertThrows(SessionException.class, () -> StartUrl.check(bad), String.valueOf(bad));
             assertEquals(SessionException.Reason.INVALID, e.reason());
         }
     }

@@ -1,0 +1,26 @@
+package dev.mbi.controlplane.core;
+
+import dev.mbi.proto.v1.InputEvent;
+
+/**
+ * What the session rules say to one runner. The transport turns each call into its wire message.
+ * Calls never block and never throw: they queue for the runner's stream, so the rules may call
+ * them while holding a session's lock (and so keep their order); a runner that stops reading is
+ * given up on by the transport, which then reports the stream as gone.
+ */
+public interface RunnerLink {
+    /** The answer to a registration: what to open and how. */
+    void welcome(RunnerWelcome welcome);
+
+    /** Whether anyone watches: frames flow only while someone does. */
+    void framesEnabled(boolean enabled);
+
+    /** A viewer's WebRTC offer, to be answered with the viewer's id. */
+    void offer(String viewerId, String sdp);
+
+    /** A viewer's input, passed through as the viewer sent it. */
+    void input(InputEvent event);
+
+    /** The session ended: the runner closes Chromium and exits; the stream is closed after this. */
+    void shutdown(String reason);
+}
