@@ -55,7 +55,8 @@ final class SessionRoutes implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws ApiException {
-        String url = urlFrom(req.content().as(String.class));
+        // An empty body has no entity at all (Helidon refuses to read one): the same 400 as bad JSON.
+        String url = urlFrom(req.content().hasEntity() ? req.content().as(String.class) : "");
         Session created;
         try {
             created = controlPlane.create(url);

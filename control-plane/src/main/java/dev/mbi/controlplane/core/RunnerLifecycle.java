@@ -21,6 +21,11 @@ final class RunnerLifecycle {
     private static final Logger LOG = Logger.getLogger(RunnerLifecycle.class.getName());
     /** A runner's exit is judged a little later, so that its own last word (an error) arrives first. */
     static final Duration EXIT_JUDGEMENT_DELAY = Duration.ofMillis(300);
+    /**
+     * A broken stream is judged later still: when the runner's process died, its exit code says
+     * more than the broken stream does, and is reported instead.
+     */
+    static final Duration DISCONNECT_JUDGEMENT_DELAY = EXIT_JUDGEMENT_DELAY.multipliedBy(2);
 
     /** How the lifecycle ends a session; the registry does the rest of the ending. */
     interface Ending {
@@ -74,6 +79,15 @@ final class RunnerLifecycle {
         boolean neverRegistered = !s.registered();
         ending.end(s, SessionStatus.ERROR, (neverRegistered ? "runner exited before registering" : "runner exited unexpectedly")
                 + " (exit code " + code + ")", neverRegistered);
+    }
+
+    /** The runner's stream is gone; only the link the session knows counts. */
+    void disconnected(Session s, RunnerLink link, String reason) {
+        if (!s.isLinkedTo(link)) {
+            return;
+        }
+        timer.schedule(() -> ending.end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false),
+                DISCONNECT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Accepts a runner's registration and welcomes it over its link. */

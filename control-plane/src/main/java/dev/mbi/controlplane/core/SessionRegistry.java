@@ -236,8 +236,8 @@ public final class SessionRegistry implements AutoCloseable {
     /** The runner's stream is gone (closed, broken, silent or not reading). Only the registered link counts. */
     public void runnerDisconnected(String id, RunnerLink link, String reason) {
         Session s = store.get(id);
-        if (s != null && s.isLinkedTo(link)) {
-            end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false);
+        if (s != null) {
+            runners.disconnected(s, link, reason);
         }
     }
 
