@@ -1,6 +1,7 @@
 package dev.mbi.runner;
 
 import com.google.protobuf.ByteString;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Frame;
@@ -44,7 +45,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private record Outcome(int exitCode, boolean failure, String reason) {
     }
 
-    private final RunnerConfig config;
+    private final RunnerContract contract;
     private final BrowserSession.Factory browsers;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
@@ -69,8 +70,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
     private final Object framesLock = new Object();
 
-    Runner(RunnerConfig config, BrowserSession.Factory browsers) {
-        this.config = config;
+    Runner(RunnerContract contract, BrowserSession.Factory browsers) {
+        this.contract = contract;
         this.browsers = browsers;
     }
 
@@ -94,11 +95,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private int runSession() {
-        String id = config.sessionId();
-        link = ControlPlaneLink.open(config.controlPlaneAddr(), this);
+        String id = contract.sessionId();
+        link = ControlPlaneLink.open(contract.controlPlaneAddr(), this);
         link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(id)
-                .setJoinToken(config.joinToken())
+                .setJoinToken(contract.joinToken())
                 .setRunnerVersion(VERSION)
                 .addCapabilities(Capability.CAPABILITY_JPEG_FRAMES)
                 .addCapabilities(Capability.CAPABILITY_WEBRTC_VP8)
@@ -108,7 +109,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             w = CompletableFuture.anyOf(welcome, outcome).get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     instanceof Welcome accepted ? accepted : null;
         } catch (TimeoutException e) {
-            LOG.severe("session " + id + ": the control plane at " + config.controlPlaneAddr()
+            LOG.severe("session " + id + ": the control plane at " + contract.controlPlaneAddr()
                     + " did not accept the registration within " + WELCOME_TIMEOUT.toSeconds() + " s");
             link.close();
             return 3;
@@ -215,10 +216,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void startWebRtc(Welcome w) {
         try {
-            java.util.function.Supplier<ViewportVideo> video = config.capture() == RunnerConfig.Capture.DESKTOP
+            java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : ScreencastVideo::new;
-            WebRtcPeers peers = new WebRtcPeers(config.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
+            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
                     answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()));
             if (!webrtc.complete(peers)) {
                 peers.close();
@@ -230,7 +231,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             }
         } catch (Throwable e) {
             // Without WebRTC the session still works over the WebSocket stream.
-            LOG.log(Level.WARNING, "session " + config.sessionId() + ": WebRTC unavailable", e);
+            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
             webrtc.completeExceptionally(e);
         }
     }
@@ -243,7 +244,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         try {
             b.captureNow();
         } catch (BrowserSession.BrowserException e) {
-            LOG.log(Level.FINE, "session " + config.sessionId() + ": " + e.getMessage());
+            LOG.log(Level.FINE, "session " + contract.sessionId() + ": " + e.getMessage());
         }
     }
 
@@ -258,7 +259,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             }
             b.dispatch(event);
         } catch (BrowserSession.BrowserException e) {
-            LOG.log(Level.WARNING, "session " + config.sessionId() + ": " + e.getMessage());
+            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": " + e.getMessage());
         }
     }
 
