@@ -12,8 +12,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcRouting;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +51,11 @@ public final class ControlPlane implements AutoCloseable {
                         config.endedRetention(),
                         config.heartbeatInterval(),
                         config.fallbackFps(),
-                        config.viewportWidth(),
-                        config.viewportHeight(),
+                        config.runner().viewport().width(),
+                        config.runner().viewport().height(),
                         config.ice(),
                         config.offerTimeout(),
-                        runnerEnvironment(config)),
+                        config.runner()),
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),
                 Clock.systemUTC(),
@@ -87,17 +85,6 @@ public final class ControlPlane implements AutoCloseable {
                 + " sessions, idle timeout " + describe(config.sessionTimeout()) + ", runners dial "
                 + config.runnerDialAddress(server.port()) + ")");
         return new ControlPlane(server, registry, liveness, reaper);
-    }
-
-    private static Map<String, String> runnerEnvironment(ControlPlaneConfig config) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CHROMIUM_PATH", config.chromiumPath());
-        env.put("RUNNER_CHROME_FLAGS", config.runnerChromeFlags());
-        env.put("RUNNER_CAPTURE", config.runnerCapture());
-        env.put("VIEWPORT_WIDTH", Integer.toString(config.viewportWidth()));
-        env.put("VIEWPORT_HEIGHT", Integer.toString(config.viewportHeight()));
-        env.put("LOG_LEVEL", config.logLevel());
-        return env;
     }
 
     private static String describe(Duration d) {

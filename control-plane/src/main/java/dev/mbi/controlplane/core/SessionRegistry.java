@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
 import dev.mbi.proto.v1.ControlMessage;
@@ -60,7 +61,7 @@ public final class SessionRegistry implements AutoCloseable {
             int viewportHeight,
             IceSettings ice,
             Duration offerTimeout,
-            Map<String, String> runnerEnvironment) {
+            RunnerContract.Settings runner) {
     }
 
     private final Settings settings;
@@ -439,7 +440,7 @@ public final class SessionRegistry implements AutoCloseable {
         RunnerHandle handle;
         try {
             handle = launcher.launch(new RunnerLauncher.RunnerSpec(s.id, s.joinToken, runnerDialAddress.get(),
-                    settings.runnerEnvironment()));
+                    settings.runner()));
         } catch (RunnerLauncher.LaunchException | RuntimeException e) {
             LOG.log(Level.WARNING, "session " + s.id + ": runner launch failed", e);
             end(s, SessionStatus.ERROR, "runner launch failed: " + e.getMessage(), true);

@@ -66,7 +66,7 @@ class SessionRegistryTest {
             }
         };
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2), Map.of()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
+                Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2), dev.mbi.contract.RunnerContract.Settings.defaults()), launcher, () -> "localhost:1", Clock.systemUTC(), nanos::get);
     }
 
     private static final class RecordingChannel implements RunnerChannel {
