@@ -13,7 +13,6 @@ import dev.mbi.proto.v1.RunnerError;
 import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerTerminated;
-import dev.mbi.proto.v1.SessionMetrics;
 import dev.mbi.proto.v1.SignalAnswer;
 import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
@@ -55,10 +54,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("metrics").factory());
     private final AtomicLong seq = new AtomicLong();
-    private final AtomicLong framesSent = new AtomicLong();
-    private final AtomicLong bytesSent = new AtomicLong();
-    private final AtomicLong lastInputNanos = new AtomicLong();
-    private volatile double inputToFrameMs;
+    private final SessionFigures figures = new SessionFigures();
     private volatile ControlPlaneLink link;
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
@@ -255,7 +251,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         }
         try {
             if (!event.hasNavigate()) {
-                lastInputNanos.set(System.nanoTime());
+                figures.inputInjected();
             }
             b.dispatch(event);
         } catch (BrowserSession.BrowserException e) {
@@ -268,10 +264,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     @Override
     public void onFrame(BrowserSession.CapturedFrame frame) {
         lastCaptured = frame;
-        long inputAt = lastInputNanos.getAndSet(0);
-        if (inputAt != 0) {
-            inputToFrameMs = (System.nanoTime() - inputAt) / 1e6;
-        }
+        figures.frameCaptured();
         FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
         if (t != null) {
             t.offer(frame);
@@ -293,8 +286,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private void sendFrame(BrowserSession.CapturedFrame frame) {
-        framesSent.incrementAndGet();
-        bytesSent.addAndGet(frame.jpeg().length);
+        figures.frameSent(frame.jpeg().length);
         link.send(RunnerMessage.newBuilder().setFrame(Frame.newBuilder()
                 .setData(ByteString.copyFrom(frame.jpeg()))
                 .setFormat(ImageFormat.IMAGE_FORMAT_JPEG)
@@ -304,40 +296,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 .setCaptureTimeUnixUs(frame.captureTimeUs())).build());
     }
 
-    private long lastMetricsFrames;
-    private long lastMetricsNanos = System.nanoTime();
-
     private void reportMetrics(ProcessStats stats) {
-        long now = System.nanoTime();
-        long frames = framesSent.get();
-        double fps = (frames - lastMetricsFrames) / ((now - lastMetricsNanos) / 1e9);
-        lastMetricsFrames = frames;
-        lastMetricsNanos = now;
-        ProcessStats.Sample s = stats.sample();
-        SessionMetrics.Builder m = SessionMetrics.newBuilder();
         WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
-        if (peers != null) {
-            double[] w = peers.stats();
-            m.setWebrtcPeers(peers.connectedPeers())
-                    .setWebrtcFps(round(w[0]))
-                    .setWebrtcBitrateKbps(round(w[1]))
-                    .setWebrtcRttMs(round(w[2]))
-                    .setWebrtcFramesDropped((long) w[3])
-                    .setWebrtcError(peers.lastError());
-        }
-        link.send(RunnerMessage.newBuilder().setMetrics(m
-                .setCpuPercent(round(s.cpuPercent()))
-                .setMemMb(round(s.memMb()))
-                .setFps(round(fps))
-                .setFramesSent(frames)
-                .setBytesSent(bytesSent.get())
-                .setFramesDropped(throttle.dropped())
-                .setTransport(peers != null && peers.connectedPeers() > 0 ? "webrtc" : "websocket")
-                .setInputToFrameMs(round(inputToFrameMs))).build());
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
+        link.send(RunnerMessage.newBuilder().setMetrics(figures.report(stats, peers, throttle)).build());
     }
 
     private static String hostname() {
