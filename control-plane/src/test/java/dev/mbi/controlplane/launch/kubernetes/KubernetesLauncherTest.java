@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.launch.kubernetes;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,11 +102,8 @@ class KubernetesLauncherTest {
             assertEquals(SessionException.Reason.NOT_READY, drain.reason());
 
             handle.stop();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pod("mbi-runner-s1") != null && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertNull(pod("mbi-runner-s1"), "the pod is deleted when its session ends");
+            await("the pod is deleted when its session ends").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> pod("mbi-runner-s1") == null);
         }
     }
 
