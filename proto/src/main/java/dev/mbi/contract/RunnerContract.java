@@ -63,7 +63,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         /** Headful Chromium on an X display (Xvfb), captured directly by libwebrtc. */
         DESKTOP;
 
-        /** As written in {@value #CAPTURE}. */
+        /** As written in {@value RunnerContract#CAPTURE}. */
         public String value() {
             return name().toLowerCase();
         }
