@@ -14,8 +14,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -68,11 +66,11 @@ public final class ControlPlane implements AutoCloseable {
                         config.endedRetention(),
                         config.heartbeatInterval(),
                         config.fallbackFps(),
-                        config.viewportWidth(),
-                        config.viewportHeight(),
+                        config.runner().viewport().width(),
+                        config.runner().viewport().height(),
                         config.ice(),
                         config.offerTimeout(),
-                        runnerEnvironment(config)),
+                        config.runner()),
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),
                 Clock.systemUTC(),
@@ -108,16 +106,6 @@ public final class ControlPlane implements AutoCloseable {
                 + " sessions, idle timeout " + describe(config.sessionTimeout()) + ", runners dial "
                 + config.runnerDialAddress(server.getPort()) + ")");
         return new ControlPlane(server, registry, liveness, executors);
-    }
-    private static Map<String, String> runnerEnvironment(ControlPlaneConfig config) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CHROMIUM_PATH", config.chromiumPath());
-        env.put("RUNNER_CHROME_FLAGS", config.runnerChromeFlags());
-        env.put("RUNNER_CAPTURE", config.runnerCapture());
-        env.put("VIEWPORT_WIDTH", Integer.toString(config.viewportWidth()));
-        env.put("VIEWPORT_HEIGHT", Integer.toString(config.viewportHeight()));
-        env.put("LOG_LEVEL", config.logLevel());
-        return env;
     }
 
     private static String describe(Duration d) {

@@ -2,6 +2,7 @@ package dev.mbi.controlplane;
 
 import dev.mbi.config.Env;
 import dev.mbi.config.ServiceMain;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.launch.FleetConfig;
 import java.nio.file.Files;
@@ -19,18 +20,19 @@ public record ControlPlaneConfig(
         LauncherKind launcher,
         String runnerControlPlaneAddr,
         Path runnerJar,
-        String chromiumPath,
-        String runnerChromeFlags,
-        String runnerCapture,
+        RunnerContract.Settings runner,
         int fallbackFps,
-        int viewportWidth,
-        int viewportHeight,
         IceSettings ice,
         Duration offerTimeout,
-        String logLevel,
         FleetConfig fleet) implements ServiceMain.Config {
 
     public enum LauncherKind { PROCESS, DOCKER, KUBERNETES }
+
+    /** {@value RunnerContract#LOG_LEVEL}: the control plane's own log level, and its runners'. */
+    @Override
+    public String logLevel() {
+        return runner.logLevel();
+    }
 
     /** The address runners dial: RUNNER_CONTROL_PLANE_ADDR, or this host's loopback on the bound port. */
     public String runnerDialAddress(int boundPort) {
@@ -39,12 +41,6 @@ public record ControlPlaneConfig(
 
     public static ControlPlaneConfig from(Env env) {
         int grpcPort = env.integer("GRPC_PORT", 50051, 0, 65535);
-        String flags = env.string("RUNNER_CHROME_FLAGS", "");
-        for (String reserved : new String[] {"--remote-debugging", "--user-data-dir", "--headless=old"}) {
-            if (flags.contains(reserved)) {
-                env.problem("RUNNER_CHROME_FLAGS contains " + reserved + ": the runner sets it itself; remove it");
-            }
-        }
         LauncherKind launcher = env.choice("RUNNER_LAUNCHER", LauncherKind.PROCESS, LauncherKind.class);
         Path runnerJar = Path.of(env.string("RUNNER_JAR", defaultRunnerJar()));
         if (launcher == LauncherKind.PROCESS && !Files.isRegularFile(runnerJar)) {
@@ -69,26 +65,14 @@ public record ControlPlaneConfig(
                 launcher,
                 env.string("RUNNER_CONTROL_PLANE_ADDR", ""),
                 runnerJar,
-                env.string("CHROMIUM_PATH", "/usr/bin/chromium"),
-                flags,
-                capture(env),
+                // Chromium, its flags, the capture, the viewport, JPEG quality and LOG_LEVEL, passed on to every runner.
+                RunnerContract.Settings.from(env),
                 env.integer("FALLBACK_FPS", 5, 1, 60),
-                env.integer("VIEWPORT_WIDTH", 1280, 320, 3840),
-                env.integer("VIEWPORT_HEIGHT", 720, 240, 2160),
                 ice(env),
                 env.duration("OFFER_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(500)),
-                env.string("LOG_LEVEL", "info"),
                 fleet);
         env.requireValid("control plane");
         return config;
-    }
-
-    private static String capture(Env env) {
-        String capture = env.string("RUNNER_CAPTURE", "screencast").toLowerCase();
-        if (!capture.equals("screencast") && !capture.equals("desktop")) {
-            env.problem("RUNNER_CAPTURE=" + capture + ": use screencast or desktop");
-        }
-        return capture;
     }
 
     /** STUN/TURN for WebRTC. No STUN by default: a self-hosted product should not call a third party unasked. */

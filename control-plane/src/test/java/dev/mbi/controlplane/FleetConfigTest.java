@@ -5,16 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mbi.config.Env;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.launch.FleetConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The container launchers' settings: defaults, DOCKER_HOSTS, and one message per bad value. */
+/** The container launchers' and runners' settings: defaults, DOCKER_HOSTS, and one message per bad value. */
 class FleetConfigTest {
     private static ControlPlaneConfig read(Map<String, String> values) {
         Map<String, String> env = new HashMap<>(values);
@@ -85,5 +87,34 @@ class FleetConfigTest {
                 "RUNNER_CONTROL_PLANE_ADDR", "control-plane.mbi:50051", "RUNNER_NAMESPACE", "browsers")).fleet();
         assertEquals("browsers", fleet.namespace());
         assertEquals("runtime/default", fleet.podSeccompProfile());
+    }
+
+    @Test
+    void runnersGetTheControlPlanesChoiceOfBrowserCaptureAndViewport() {
+        assertEquals(RunnerContract.Settings.defaults(), read(Map.of()).runner());
+        ControlPlaneConfig config = read(Map.of(
+                "CHROMIUM_PATH", "/opt/chrome", "RUNNER_CHROME_FLAGS", " --lang=fr  --disable-webgl ", "RUNNER_CAPTURE", "Desktop",
+                "VIEWPORT_WIDTH", "1920", "VIEWPORT_HEIGHT", "1080", "RUNNER_JPEG_QUALITY", "90", "LOG_LEVEL", "debug"));
+        RunnerContract.Settings runner = config.runner();
+        assertEquals("/opt/chrome", runner.chromiumPath());
+        assertEquals(List.of("--lang=fr", "--disable-webgl"), runner.chromeFlags());
+        assertEquals(RunnerContract.Capture.DESKTOP, runner.capture());
+        assertEquals(new RunnerContract.Viewport(1920, 1080), runner.viewport());
+        assertEquals(90, runner.jpegQuality());
+        assertEquals("debug", config.logLevel());
+        assertTrue(runner.workDir().isEmpty() && runner.home().isEmpty() && runner.display().isEmpty(),
+                "where a runner writes and shows is its launcher's business");
+    }
+
+    @Test
+    void badRunnerSettingsStopTheControlPlane() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(Map.of(
+                "RUNNER_CHROME_FLAGS", "--remote-debugging-port=9222", "RUNNER_CAPTURE", "x11", "VIEWPORT_HEIGHT", "100")));
+        String m = e.getMessage();
+        for (String expected : new String[] {
+            "control plane cannot start", "RUNNER_CHROME_FLAGS contains --remote-debugging: the runner sets it itself",
+            "RUNNER_CAPTURE=x11: use one of screencast, desktop", "VIEWPORT_HEIGHT=100: must be between 240 and 2160"}) {
+            assertTrue(m.contains(expected), "missing '" + expected + "' in:\n" + m);
+        }
     }
 }

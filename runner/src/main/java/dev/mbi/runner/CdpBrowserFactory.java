@@ -4,6 +4,7 @@ import com.ruiyun.jvppeteer.api.core.Browser;
 import com.ruiyun.jvppeteer.cdp.core.Puppeteer;
 import com.ruiyun.jvppeteer.cdp.entities.LaunchOptions;
 import com.ruiyun.jvppeteer.cdp.entities.Viewport;
+import dev.mbi.contract.RunnerContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     private static final Logger LOG = Logger.getLogger(CdpBrowserFactory.class.getName());
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
-    /** Flags every runner's Chromium gets; RUNNER_CHROME_FLAGS adds to them. */
+    /** Flags every runner's Chromium gets; {@link RunnerContract#CHROME_FLAGS} adds to them. */
     static final List<String> BASE_FLAGS = List.of(
             "--no-sandbox",
             "--disable-gpu",
@@ -34,29 +35,32 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             "--disable-renderer-backgrounding",
             "--disable-backgrounding-occluded-windows");
 
-    private final RunnerConfig config;
+    private final RunnerContract contract;
+    private final RunnerContract.Settings settings;
 
-    CdpBrowserFactory(RunnerConfig config) {
-        this.config = config;
+    CdpBrowserFactory(RunnerContract contract) {
+        this.contract = contract;
+        this.settings = contract.settings();
     }
 
     @Override
     public BrowserSession open(BrowserSession.Spec spec, BrowserSession.Listener listener)
             throws BrowserSession.BrowserException {
+        Path base = settings.workDir().orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir")));
         Path workDir;
         try {
-            Files.createDirectories(config.workDir());
-            workDir = Files.createTempDirectory(config.workDir(), "mbi-runner-" + config.sessionId() + "-");
+            Files.createDirectories(base);
+            workDir = Files.createTempDirectory(base, "mbi-runner-" + contract.sessionId() + "-");
         } catch (IOException e) {
-            throw new BrowserSession.BrowserException(
-                    "cannot create a profile folder under " + config.workDir() + " (set RUNNER_WORK_DIR to a writable folder)", e);
+            throw new BrowserSession.BrowserException("cannot create a profile folder under " + base + " (set "
+                    + RunnerContract.WORK_DIR + " to a writable folder)", e);
         }
-        if (!Files.isExecutable(Path.of(config.chromiumPath()))) {
+        if (!Files.isExecutable(Path.of(settings.chromiumPath()))) {
             CdpBrowserSession.deleteTree(workDir);
-            throw new BrowserSession.BrowserException("Chromium not found at " + config.chromiumPath()
-                    + ": install it (apt-get install chromium) or set CHROMIUM_PATH");
+            throw new BrowserSession.BrowserException("Chromium not found at " + settings.chromiumPath()
+                    + ": install it (apt-get install chromium) or set " + RunnerContract.CHROMIUM_PATH);
         }
-        boolean onDisplay = config.capture() == RunnerConfig.Capture.DESKTOP;
+        boolean onDisplay = settings.capture() == RunnerContract.Capture.DESKTOP;
         List<String> args = new ArrayList<>(BASE_FLAGS);
         if (onDisplay) {
             // One full-screen window, nothing else on the display: the capture is the page.
@@ -65,7 +69,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             args.add("--headless=new");
         }
         args.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
-        args.addAll(config.extraChromeFlags());
+        args.addAll(settings.chromeFlags());
         LaunchOptions options = LaunchOptions.builder()
                 .executablePath(executable(workDir).toString())
                 .headless(!onDisplay)
@@ -82,7 +86,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             CdpBrowserSession.deleteTree(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
-        return CdpBrowserSession.start(browser, workDir, spec, config.jpegQuality(), listener);
+        return CdpBrowserSession.start(browser, workDir, spec, settings.jpegQuality(), listener);
     }
 
     /**
@@ -91,25 +95,25 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
      */
     private Path executable(Path workDir) {
         if (!Files.isExecutable(SETPRIV)) {
-            LOG.warning("session " + config.sessionId() + ": " + SETPRIV
+            LOG.warning("session " + contract.sessionId() + ": " + SETPRIV
                     + " is missing (util-linux); Chromium may outlive a runner that is killed");
-            return Path.of(config.chromiumPath());
+            return Path.of(settings.chromiumPath());
         }
         Path wrapper = workDir.resolve("chromium");
         try {
             Files.writeString(wrapper, "#!/bin/sh\nexec " + SETPRIV + " --pdeathsig KILL -- '"
-                    + config.chromiumPath().replace("'", "'\\''") + "' \"$@\"\n");
+                    + settings.chromiumPath().replace("'", "'\\''") + "' \"$@\"\n");
             Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
             if (!Files.isExecutable(wrapper)) {
                 // A noexec work folder (the tmpfs of a runner container): there, the container ends with the runner.
-                LOG.fine(() -> "session " + config.sessionId() + ": " + workDir + " is mounted noexec; starting Chromium directly");
+                LOG.fine(() -> "session " + contract.sessionId() + ": " + workDir + " is mounted noexec; starting Chromium directly");
                 Files.delete(wrapper);
-                return Path.of(config.chromiumPath());
+                return Path.of(settings.chromiumPath());
             }
             return wrapper;
         } catch (IOException e) {
-            LOG.warning("session " + config.sessionId() + ": cannot write the Chromium wrapper: " + e.getMessage());
-            return Path.of(config.chromiumPath());
+            LOG.warning("session " + contract.sessionId() + ": cannot write the Chromium wrapper: " + e.getMessage());
+            return Path.of(settings.chromiumPath());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.mbi.runner;
 
 import com.google.protobuf.ByteString;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Frame;
@@ -12,7 +13,6 @@ import dev.mbi.proto.v1.RunnerError;
 import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerTerminated;
-import dev.mbi.proto.v1.SessionMetrics;
 import dev.mbi.proto.v1.SignalAnswer;
 import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
@@ -44,7 +44,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private record Outcome(int exitCode, boolean failure, String reason) {
     }
 
-    private final RunnerConfig config;
+    private final RunnerContract contract;
     private final BrowserSession.Factory browsers;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
@@ -54,10 +54,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("metrics").factory());
     private final AtomicLong seq = new AtomicLong();
-    private final AtomicLong framesSent = new AtomicLong();
-    private final AtomicLong bytesSent = new AtomicLong();
-    private final AtomicLong lastInputNanos = new AtomicLong();
-    private volatile double inputToFrameMs;
+    private final SessionFigures figures = new SessionFigures();
     private volatile ControlPlaneLink link;
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
@@ -69,8 +66,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
     private final Object framesLock = new Object();
 
-    Runner(RunnerConfig config, BrowserSession.Factory browsers) {
-        this.config = config;
+    Runner(RunnerContract contract, BrowserSession.Factory browsers) {
+        this.contract = contract;
         this.browsers = browsers;
     }
 
@@ -94,11 +91,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private int runSession() {
-        String id = config.sessionId();
-        link = ControlPlaneLink.open(config.controlPlaneAddr(), this);
+        String id = contract.sessionId();
+        link = ControlPlaneLink.open(contract.controlPlaneAddr(), this);
         link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(id)
-                .setJoinToken(config.joinToken())
+                .setJoinToken(contract.joinToken())
                 .setRunnerVersion(VERSION)
                 .addCapabilities(Capability.CAPABILITY_JPEG_FRAMES)
                 .addCapabilities(Capability.CAPABILITY_WEBRTC_VP8)
@@ -108,7 +105,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             w = CompletableFuture.anyOf(welcome, outcome).get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     instanceof Welcome accepted ? accepted : null;
         } catch (TimeoutException e) {
-            LOG.severe("session " + id + ": the control plane at " + config.controlPlaneAddr()
+            LOG.severe("session " + id + ": the control plane at " + contract.controlPlaneAddr()
                     + " did not accept the registration within " + WELCOME_TIMEOUT.toSeconds() + " s");
             link.close();
             return 3;
@@ -215,10 +212,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void startWebRtc(Welcome w) {
         try {
-            java.util.function.Supplier<ViewportVideo> video = config.capture() == RunnerConfig.Capture.DESKTOP
+            java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : ScreencastVideo::new;
-            WebRtcPeers peers = new WebRtcPeers(config.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
+            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
                     answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()));
             if (!webrtc.complete(peers)) {
                 peers.close();
@@ -230,7 +227,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             }
         } catch (Throwable e) {
             // Without WebRTC the session still works over the WebSocket stream.
-            LOG.log(Level.WARNING, "session " + config.sessionId() + ": WebRTC unavailable", e);
+            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
             webrtc.completeExceptionally(e);
         }
     }
@@ -243,7 +240,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         try {
             b.captureNow();
         } catch (BrowserSession.BrowserException e) {
-            LOG.log(Level.FINE, "session " + config.sessionId() + ": " + e.getMessage());
+            LOG.log(Level.FINE, "session " + contract.sessionId() + ": " + e.getMessage());
         }
     }
 
@@ -254,11 +251,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         }
         try {
             if (!event.hasNavigate()) {
-                lastInputNanos.set(System.nanoTime());
+                figures.inputInjected();
             }
             b.dispatch(event);
         } catch (BrowserSession.BrowserException e) {
-            LOG.log(Level.WARNING, "session " + config.sessionId() + ": " + e.getMessage());
+            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": " + e.getMessage());
         }
     }
 
@@ -267,10 +264,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     @Override
     public void onFrame(BrowserSession.CapturedFrame frame) {
         lastCaptured = frame;
-        long inputAt = lastInputNanos.getAndSet(0);
-        if (inputAt != 0) {
-            inputToFrameMs = (System.nanoTime() - inputAt) / 1e6;
-        }
+        figures.frameCaptured();
         FrameThrottle<BrowserSession.CapturedFrame> t = throttle;
         if (t != null) {
             t.offer(frame);
@@ -292,8 +286,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private void sendFrame(BrowserSession.CapturedFrame frame) {
-        framesSent.incrementAndGet();
-        bytesSent.addAndGet(frame.jpeg().length);
+        figures.frameSent(frame.jpeg().length);
         link.send(RunnerMessage.newBuilder().setFrame(Frame.newBuilder()
                 .setData(ByteString.copyFrom(frame.jpeg()))
                 .setFormat(ImageFormat.IMAGE_FORMAT_JPEG)
@@ -303,40 +296,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 .setCaptureTimeUnixUs(frame.captureTimeUs())).build());
     }
 
-    private long lastMetricsFrames;
-    private long lastMetricsNanos = System.nanoTime();
-
     private void reportMetrics(ProcessStats stats) {
-        long now = System.nanoTime();
-        long frames = framesSent.get();
-        double fps = (frames - lastMetricsFrames) / ((now - lastMetricsNanos) / 1e9);
-        lastMetricsFrames = frames;
-        lastMetricsNanos = now;
-        ProcessStats.Sample s = stats.sample();
-        SessionMetrics.Builder m = SessionMetrics.newBuilder();
         WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
-        if (peers != null) {
-            double[] w = peers.stats();
-            m.setWebrtcPeers(peers.connectedPeers())
-                    .setWebrtcFps(round(w[0]))
-                    .setWebrtcBitrateKbps(round(w[1]))
-                    .setWebrtcRttMs(round(w[2]))
-                    .setWebrtcFramesDropped((long) w[3])
-                    .setWebrtcError(peers.lastError());
-        }
-        link.send(RunnerMessage.newBuilder().setMetrics(m
-                .setCpuPercent(round(s.cpuPercent()))
-                .setMemMb(round(s.memMb()))
-                .setFps(round(fps))
-                .setFramesSent(frames)
-                .setBytesSent(bytesSent.get())
-                .setFramesDropped(throttle.dropped())
-                .setTransport(peers != null && peers.connectedPeers() > 0 ? "webrtc" : "websocket")
-                .setInputToFrameMs(round(inputToFrameMs))).build());
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
+        link.send(RunnerMessage.newBuilder().setMetrics(figures.report(stats, peers, throttle)).build());
     }
 
     private static String hostname() {

@@ -2,6 +2,7 @@ package dev.mbi.runner;
 
 import dev.mbi.config.Env;
 import dev.mbi.config.LogLevel;
+import dev.mbi.contract.RunnerContract;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -13,23 +14,23 @@ public final class RunnerMain {
     }
 
     public static void main(String[] args) {
-        RunnerConfig config;
+        RunnerContract contract;
         try {
-            config = RunnerConfig.from(Env.system());
+            contract = RunnerContract.from(Env.system());
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
-        LogLevel.configure("runner[" + config.sessionId() + "]", config.logLevel());
-        Runner runner = new Runner(config, new CdpBrowserFactory(config));
+        LogLevel.configure("runner[" + contract.sessionId() + "]", contract.settings().logLevel());
+        Runner runner = new Runner(contract, new CdpBrowserFactory(contract));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
         int code;
         try {
             // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
             code = runner.run();
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "session " + config.sessionId() + ": runner failed", e);
+            LOG.log(Level.SEVERE, "session " + contract.sessionId() + ": runner failed", e);
             code = 1;
         }
         // Non-daemon threads of the libraries must not keep a finished runner alive.

@@ -1,19 +1,14 @@
 package dev.mbi.runner;
 
-import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.SignalAnswer;
 import dev.mbi.proto.v1.Welcome;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
-import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
-import dev.onvoid.webrtc.RTCDataChannelBuffer;
-import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceConnectionState;
 import dev.onvoid.webrtc.RTCIceGatheringState;
@@ -30,12 +25,9 @@ import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsType;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import dev.onvoid.webrtc.media.video.VideoTrack;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -201,29 +193,13 @@ final class WebRtcPeers implements AutoCloseable {
         }
 
         CompletableFuture<String> answer(String offerSdp) {
-            CompletableFuture<Void> remoteSet = new CompletableFuture<>();
-            pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.OFFER, offerSdp), setObserver(remoteSet));
-            return remoteSet.thenCompose(ignored -> {
-                addVideo();
-                CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-                pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
-                    @Override
-                    public void onSuccess(RTCSessionDescription description) {
-                        created.complete(description);
-                    }
-
-                    @Override
-                    public void onFailure(String error) {
-                        created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
-                    }
-                });
-                return created;
-            }).thenCompose(description -> {
-                CompletableFuture<Void> localSet = new CompletableFuture<>();
-                pc.setLocalDescription(description, setObserver(localSet));
-                return localSet;
-            }).thenCompose(ignored -> gathered
-                    .completeOnTimeout(null, GATHER_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            return SdpCalls.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER, offerSdp))
+                    .thenCompose(ignored -> {
+                        addVideo();
+                        return SdpCalls.createAnswer(pc);
+                    })
+                    .thenCompose(description -> SdpCalls.setLocal(pc, description))
+                    .thenCompose(ignored -> gathered.completeOnTimeout(null, GATHER_TIMEOUT_MS, TimeUnit.MILLISECONDS))
                     .thenApply(ignored -> pc.getLocalDescription().sdp);
         }
 
@@ -248,20 +224,6 @@ final class WebRtcPeers implements AutoCloseable {
             if (sender == null) {
                 throw new IllegalStateException("the offer has no video to answer");
             }
-        }
-
-        private SetSessionDescriptionObserver setObserver(CompletableFuture<Void> done) {
-            return new SetSessionDescriptionObserver() {
-                @Override
-                public void onSuccess() {
-                    done.complete(null);
-                }
-
-                @Override
-                public void onFailure(String error) {
-                    done.completeExceptionally(new IllegalArgumentException("bad session description: " + error));
-                }
-            };
         }
 
         @Override
@@ -310,38 +272,7 @@ final class WebRtcPeers implements AutoCloseable {
 
         @Override
         public void onDataChannel(RTCDataChannel channel) {
-            if (!"input".equals(channel.getLabel())) {
-                return;
-            }
-            channel.registerObserver(new RTCDataChannelObserver() {
-                @Override
-                public void onBufferedAmountChange(long previousAmount) {
-                }
-
-                @Override
-                public void onStateChange() {
-                }
-
-                @Override
-                public void onMessage(RTCDataChannelBuffer buffer) {
-                    ByteBuffer data = buffer.data;
-                    byte[] bytes = new byte[data.remaining()];
-                    data.get(bytes);
-                    try {
-                        input.accept(InputJson.parse(new String(bytes, StandardCharsets.UTF_8)));
-                    } catch (InputJson.InputException e) {
-                        reply(channel, "{\"type\":\"error\",\"error\":" + quote(e.getMessage()) + "}");
-                    }
-                }
-            });
-        }
-
-        private void reply(RTCDataChannel channel, String json) {
-            try {
-                channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), false));
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "data channel reply failed", e);
-            }
+            InputChannel.attach(channel, input);
         }
 
         void close() {
@@ -362,9 +293,5 @@ final class WebRtcPeers implements AutoCloseable {
                 LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " left (" + connectedPeers() + " connected)");
             }
         }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

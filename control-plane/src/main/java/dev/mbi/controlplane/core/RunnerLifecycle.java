@@ -59,8 +59,7 @@ final class RunnerLifecycle {
     private void launchNow(Session s) {
         RunnerHandle handle;
         try {
-            handle = launcher.launch(new RunnerLauncher.RunnerSpec(s.id, s.joinToken(), dialAddress.get(),
-                    settings.runnerEnvironment()));
+            handle = launcher.launch(new RunnerLauncher.RunnerSpec(s.id, s.joinToken(), dialAddress.get(), settings.runner()));
         } catch (RunnerLauncher.LaunchException | RuntimeException e) {
             LOG.log(Level.WARNING, "session " + s.id + ": runner launch failed", e);
             ending.end(s, SessionStatus.ERROR, "runner launch failed: " + e.getMessage(), true);

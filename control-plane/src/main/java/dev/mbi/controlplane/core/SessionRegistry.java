@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
@@ -44,7 +45,7 @@ public final class SessionRegistry implements AutoCloseable {
             int viewportHeight,
             IceSettings ice,
             Duration offerTimeout,
-            Map<String, String> runnerEnvironment) {
+            RunnerContract.Settings runner) {
     }
 
     private final Settings settings;

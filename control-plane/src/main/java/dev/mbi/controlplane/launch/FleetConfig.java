@@ -42,12 +42,12 @@ public record FleetConfig(
                              Optional<String> controlPlaneAddr, Optional<String> network) {
     }
 
-    /** Labels every runner container or pod carries; the launcher finds its own by them. */
-    public static final String LABEL_ROLE = "dev.mbi.role";
-    public static final String LABEL_CONTROL_PLANE = "dev.mbi.control-plane";
-    public static final String LABEL_SESSION = "dev.mbi.session";
-    public static final String LABEL_HOST = "dev.mbi.runner-host";
-    public static final String ROLE_RUNNER = "runner";
+    /**
+     * The one writable folder of a runner container or pod (a tmpfs over a read-only root): the
+     * runner's work folder (Chromium's profile) and HOME. Runners are labelled with
+     * {@link dev.mbi.contract.RunnerContract#labels(String, String)}.
+     */
+    public static final Path CONTAINER_TMP = Path.of("/tmp");
 
     public static FleetConfig from(Env env, boolean docker) {
         String id = env.string("CONTROL_PLANE_ID", "mbi");

@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.launch;
 
+import dev.mbi.contract.RunnerContract;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,15 +41,13 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         command.add("-jar");
         command.add(runnerJar.toString());
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
-        builder.environment().putAll(spec.environment());
+        RunnerContract contract = spec.contract();
         Display display = null;
-        if ("desktop".equalsIgnoreCase(spec.environment().get("RUNNER_CAPTURE"))) {
-            display = startDisplay(spec);
-            builder.environment().put("DISPLAY", ":" + display.displayNumber());
+        if (contract.settings().capture() == RunnerContract.Capture.DESKTOP) {
+            display = startDisplay(contract);
+            contract = contract.onDisplay(":" + display.displayNumber());
         }
-        builder.environment().put("SESSION_ID", spec.sessionId());
-        builder.environment().put("JOIN_TOKEN", spec.joinToken());
-        builder.environment().put("CONTROL_PLANE_ADDR", spec.controlPlaneAddr());
+        builder.environment().putAll(contract.toEnvironment());
         Process process;
         try {
             process = builder.start();
@@ -76,17 +75,17 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
     }
 
     /** Starts Xvfb on a free display; -displayfd makes it pick one and say which once it accepts clients. */
-    private Display startDisplay(RunnerSpec spec) throws LaunchException {
-        String size = spec.environment().getOrDefault("VIEWPORT_WIDTH", "1280") + "x"
-                + spec.environment().getOrDefault("VIEWPORT_HEIGHT", "720") + "x24";
+    private Display startDisplay(RunnerContract contract) throws LaunchException {
+        RunnerContract.Viewport viewport = contract.settings().viewport();
+        String size = viewport.width() + "x" + viewport.height() + "x24";
         java.lang.Process xvfb;
         try {
             xvfb = new ProcessBuilder("Xvfb", "-displayfd", "1", "-screen", "0", size, "-nolisten", "tcp")
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
-            throw new LaunchException("RUNNER_CAPTURE=desktop needs Xvfb: install Debian's xvfb package ("
-                    + e.getMessage() + ")", e);
+            throw new LaunchException(RunnerContract.CAPTURE + "=" + RunnerContract.Capture.DESKTOP.value()
+                    + " needs Xvfb: install Debian's xvfb package (" + e.getMessage() + ")", e);
         }
         java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
@@ -105,7 +104,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             return new Display(xvfb, Integer.parseInt(number.trim()));
         } catch (Exception e) {
             xvfb.destroyForcibly();
-            throw new LaunchException("Xvfb did not start for session " + spec.sessionId() + ": " + e.getMessage(), e);
+            throw new LaunchException("Xvfb did not start for session " + contract.sessionId() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.mbi.controlplane.launch;
 
-import java.util.Map;
+import dev.mbi.contract.RunnerContract;
+import java.util.Objects;
 import java.util.function.IntConsumer;
 
 /** Starts one runner for one session somewhere (a local process, a container, a pod). */
@@ -18,8 +19,27 @@ public interface RunnerLauncher extends AutoCloseable {
     @Override
     void close();
 
-    /** What a runner needs to dial back: its session, its one-time token and where to dial. */
-    record RunnerSpec(String sessionId, String joinToken, String controlPlaneAddr, Map<String, String> environment) {
+    /** What a runner needs: its session, its one-time token, where to dial, and its settings. */
+    record RunnerSpec(RunnerContract contract) {
+        public RunnerSpec {
+            Objects.requireNonNull(contract, "contract");
+        }
+
+        public RunnerSpec(String sessionId, String joinToken, String controlPlaneAddr, RunnerContract.Settings settings) {
+            this(new RunnerContract(sessionId, joinToken, controlPlaneAddr, settings));
+        }
+
+        public String sessionId() {
+            return contract.sessionId();
+        }
+
+        public String joinToken() {
+            return contract.joinToken();
+        }
+
+        public String controlPlaneAddr() {
+            return contract.controlPlaneAddr();
+        }
     }
 
     /** A started runner. */

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.fleet.Placement;
 import dev.mbi.controlplane.fleet.RunnerFleet;
@@ -91,7 +92,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         List<Container> found = engine.calls.listContainersCmd().withShowAll(true)
                 .withLabelFilter(RunnerContainer.ownerLabels(fleet)).exec();
         for (Container c : found) {
-            String session = c.getLabels() == null ? "?" : c.getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
+            String session = RunnerContract.sessionOf(c.getLabels());
             if (engine.knows(c.getId()) || engine.launching(session)) {
                 continue;
             }
@@ -148,7 +149,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         try {
             created = engine.calls.createContainerCmd(fleet.image())
                     .withName(RunnerContainer.name(spec.sessionId()))
-                    .withLabels(RunnerContainer.labels(fleet, spec.sessionId(), engine.name()))
+                    .withLabels(RunnerContainer.labels(fleet, spec, engine.name()))
                     .withEnv(RunnerContainer.environment(spec, dial))
                     .withUser(fleet.user())
                     .withHostConfig(RunnerContainer.hostConfig(fleet, network, seccompJson))

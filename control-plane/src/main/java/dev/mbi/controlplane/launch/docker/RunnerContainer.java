@@ -4,6 +4,7 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.RestartPolicy;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.launch.FleetConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerSpec;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,28 +32,19 @@ final class RunnerContainer {
         return "mbi-runner-" + sessionId;
     }
 
-    static Map<String, String> labels(FleetConfig fleet, String sessionId, String host) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(FleetConfig.LABEL_ROLE, FleetConfig.ROLE_RUNNER);
-        labels.put(FleetConfig.LABEL_CONTROL_PLANE, fleet.controlPlaneId());
-        labels.put(FleetConfig.LABEL_SESSION, sessionId);
-        labels.put(FleetConfig.LABEL_HOST, host);
-        return labels;
+    static Map<String, String> labels(FleetConfig fleet, RunnerSpec spec, String host) {
+        return spec.contract().labels(fleet.controlPlaneId(), host);
     }
 
     /** Labels that select every runner of this control plane. */
     static Map<String, String> ownerLabels(FleetConfig fleet) {
-        return Map.of(FleetConfig.LABEL_ROLE, FleetConfig.ROLE_RUNNER, FleetConfig.LABEL_CONTROL_PLANE, fleet.controlPlaneId());
+        return RunnerContract.ownerLabels(fleet.controlPlaneId());
     }
 
-    /** The runner's environment: the session's settings, its identity and where to dial. */
+    /** The runner's environment: the session's contract, dialing {@code controlPlaneAddr}, writing to the tmpfs. */
     static List<String> environment(RunnerSpec spec, String controlPlaneAddr) {
-        Map<String, String> env = new TreeMap<>(spec.environment());
-        env.put("SESSION_ID", spec.sessionId());
-        env.put("JOIN_TOKEN", spec.joinToken());
-        env.put("CONTROL_PLANE_ADDR", controlPlaneAddr);
-        env.put("RUNNER_WORK_DIR", "/tmp");
-        env.put("HOME", "/tmp");
+        Map<String, String> env = new TreeMap<>(
+                spec.contract().dialing(controlPlaneAddr).inWritableDir(FleetConfig.CONTAINER_TMP).toEnvironment());
         List<String> list = new ArrayList<>();
         env.forEach((k, v) -> list.add(k + "=" + v));
         return list;
@@ -70,7 +61,7 @@ final class RunnerContainer {
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges:true", "seccomp=" + seccompJson))
                 .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,nodev,size=" + fleet.tmpBytes() + ",mode=1777"))
+                .withTmpFs(Map.of(FleetConfig.CONTAINER_TMP.toString(), "rw,noexec,nosuid,nodev,size=" + fleet.tmpBytes() + ",mode=1777"))
                 .withRestartPolicy(RestartPolicy.noRestart())
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "10m", "max-file", "2")));
     }

@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.launch.kubernetes;
 
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.fleet.RunnerFleet;
 import dev.mbi.controlplane.fleet.RunnerHost;
@@ -18,7 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -86,12 +86,12 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     }
 
     private Map<String, String> ownerLabels() {
-        return Map.of(FleetConfig.LABEL_ROLE, FleetConfig.ROLE_RUNNER, FleetConfig.LABEL_CONTROL_PLANE, fleet.controlPlaneId());
+        return RunnerContract.ownerLabels(fleet.controlPlaneId());
     }
 
     private void removeOrphans() {
         for (Pod pod : pods().withLabels(ownerLabels()).list().getItems()) {
-            String session = pod.getMetadata().getLabels().getOrDefault(FleetConfig.LABEL_SESSION, "?");
+            String session = RunnerContract.sessionOf(pod.getMetadata().getLabels());
             LOG.info("session " + session + ": deleting its runner pod " + pod.getMetadata().getName()
                     + ", left by an earlier control plane (the session cannot resume)");
             pods().withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
@@ -129,14 +129,9 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
 
     /** The pod of one runner: what a reviewer checks for limits and hardening. */
     Pod pod(RunnerSpec spec) {
-        Map<String, String> labels = new LinkedHashMap<>(ownerLabels());
-        labels.put(FleetConfig.LABEL_SESSION, spec.sessionId());
-        Map<String, String> env = new TreeMap<>(spec.environment());
-        env.put("SESSION_ID", spec.sessionId());
-        env.put("JOIN_TOKEN", spec.joinToken());
-        env.put("CONTROL_PLANE_ADDR", spec.controlPlaneAddr());
-        env.put("RUNNER_WORK_DIR", "/tmp");
-        env.put("HOME", "/tmp");
+        // No runner-host label: Kubernetes places the pod, and "kubernetes/<namespace>" is no valid label value.
+        Map<String, String> labels = spec.contract().labels(fleet.controlPlaneId());
+        Map<String, String> env = new TreeMap<>(spec.contract().inWritableDir(FleetConfig.CONTAINER_TMP).toEnvironment());
         List<EnvVar> envVars = new ArrayList<>();
         env.forEach((k, v) -> envVars.add(new EnvVar(k, v, null)));
         String[] user = fleet.user().split(":");
@@ -182,7 +177,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
                             .withPrivileged(false)
                             .withNewCapabilities().withDrop("ALL").endCapabilities()
                         .endSecurityContext()
-                        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                        .addNewVolumeMount().withName("tmp").withMountPath(FleetConfig.CONTAINER_TMP.toString()).endVolumeMount()
                         .addNewVolumeMount().withName("shm").withMountPath("/dev/shm").endVolumeMount()
                     .endContainer()
                     .addNewVolume().withName("tmp")

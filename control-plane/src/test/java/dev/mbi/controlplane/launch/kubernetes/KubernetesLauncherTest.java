@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.launch.kubernetes;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mbi.config.Env;
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.ControlPlaneConfig;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.launch.FleetConfig;
@@ -20,6 +22,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +52,7 @@ class KubernetesLauncherTest {
 
     private static RunnerLauncher.RunnerSpec spec(String session) {
         return new RunnerLauncher.RunnerSpec(session, "token-" + session, "control-plane.mbi.svc.cluster.local:50051",
-                Map.of("CHROMIUM_PATH", "/usr/bin/chromium", "LOG_LEVEL", "info"));
+                RunnerContract.Settings.defaults());
     }
 
     private static Pod pod(String name) {
@@ -58,12 +62,13 @@ class KubernetesLauncherTest {
     @Test
     void aSessionGetsAHardenedPodWithItsEnvironmentAndLimitsAndLosesItOnStop() throws Exception {
         try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client)) {
-            RunnerLauncher.RunnerHandle handle = launcher.launch(spec("s1"));
+            RunnerLauncher.RunnerSpec spec = spec("s1");
+            RunnerLauncher.RunnerHandle handle = launcher.launch(spec);
             assertEquals("kubernetes/" + NS, handle.host());
             Pod pod = pod("mbi-runner-s1");
             assertNotNull(pod, "the pod exists");
-            assertEquals(Map.of("dev.mbi.role", "runner", "dev.mbi.control-plane", "cp-one", "dev.mbi.session", "s1"),
-                    pod.getMetadata().getLabels());
+            assertEquals(Map.of(RunnerContract.LABEL_ROLE, RunnerContract.ROLE_RUNNER, RunnerContract.LABEL_CONTROL_PLANE, "cp-one",
+                    RunnerContract.LABEL_SESSION, "s1"), pod.getMetadata().getLabels());
             assertEquals("Never", pod.getSpec().getRestartPolicy());
             assertFalse(pod.getSpec().getAutomountServiceAccountToken());
             assertTrue(pod.getSpec().getSecurityContext().getRunAsNonRoot());
@@ -81,11 +86,14 @@ class KubernetesLauncherTest {
             assertEquals(768L << 20, c.getResources().getLimits().get("memory").getNumericalAmount().longValueExact());
             assertEquals("1500m", c.getResources().getLimits().get("cpu").toString());
             Map<String, String> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
-            assertEquals("s1", env.get("SESSION_ID"));
-            assertEquals("token-s1", env.get("JOIN_TOKEN"));
-            assertEquals("control-plane.mbi.svc.cluster.local:50051", env.get("CONTROL_PLANE_ADDR"));
-            assertEquals("/usr/bin/chromium", env.get("CHROMIUM_PATH"));
-            assertEquals("/tmp", env.get("RUNNER_WORK_DIR"));
+            assertEquals("s1", env.get(RunnerContract.SESSION_ID));
+            assertEquals("token-s1", env.get(RunnerContract.JOIN_TOKEN));
+            assertEquals("control-plane.mbi.svc.cluster.local:50051", env.get(RunnerContract.CONTROL_PLANE_ADDR));
+            assertEquals("/usr/bin/chromium", env.get(RunnerContract.CHROMIUM_PATH));
+            assertEquals("/tmp", env.get(RunnerContract.WORK_DIR));
+            assertEquals("/tmp", env.get(RunnerContract.HOME));
+            // The runner in the pod reads back the session's contract, writing to the pod's tmpfs.
+            assertEquals(spec.contract().inWritableDir(Path.of("/tmp")), RunnerContract.from(new Env(env)));
             assertEquals(List.of("/tmp", "/dev/shm"), c.getVolumeMounts().stream().map(m -> m.getMountPath()).toList());
             assertEquals("Memory", pod.getSpec().getVolumes().getFirst().getEmptyDir().getMedium());
 
@@ -94,11 +102,8 @@ class KubernetesLauncherTest {
             assertEquals(SessionException.Reason.NOT_READY, drain.reason());
 
             handle.stop();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pod("mbi-runner-s1") != null && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertNull(pod("mbi-runner-s1"), "the pod is deleted when its session ends");
+            await("the pod is deleted when its session ends").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> pod("mbi-runner-s1") == null);
         }
     }
 
@@ -121,9 +126,9 @@ class KubernetesLauncherTest {
 
     @Test
     void onStartItDeletesItsOwnLeftoverPodsOnly() throws Exception {
-        Map<String, String> mine = new HashMap<>(Map.of("dev.mbi.role", "runner", "dev.mbi.control-plane", "cp-three", "dev.mbi.session", "old"));
+        Map<String, String> mine = spec("old").contract().labels("cp-three");
         Map<String, String> theirs = new HashMap<>(mine);
-        theirs.put("dev.mbi.control-plane", "someone-else");
+        theirs.put(RunnerContract.LABEL_CONTROL_PLANE, "someone-else");
         for (var e : Map.of("mbi-runner-old", mine, "mbi-runner-other", theirs).entrySet()) {
             client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(e.getKey()).withLabels(e.getValue())
                     .endMetadata().withNewSpec().addNewContainer().withName("runner").withImage("mbi/runner:dev").endContainer()

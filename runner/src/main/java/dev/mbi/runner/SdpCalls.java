@@ -1,0 +1,56 @@
+package dev.mbi.runner;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import java.util.concurrent.CompletableFuture;
+
+/** libwebrtc's session-description calls, whose observers are called back on its threads, as futures. */
+final class SdpCalls {
+    private SdpCalls() {
+    }
+
+    static CompletableFuture<Void> setRemote(RTCPeerConnection pc, RTCSessionDescription description) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pc.setRemoteDescription(description, observer(done));
+        return done;
+    }
+
+    static CompletableFuture<Void> setLocal(RTCPeerConnection pc, RTCSessionDescription description) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pc.setLocalDescription(description, observer(done));
+        return done;
+    }
+
+    static CompletableFuture<RTCSessionDescription> createAnswer(RTCPeerConnection pc) {
+        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+        pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                created.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
+            }
+        });
+        return created;
+    }
+
+    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done) {
+        return new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                done.completeExceptionally(new IllegalArgumentException("bad session description: " + error));
+            }
+        };
+    }
+}
