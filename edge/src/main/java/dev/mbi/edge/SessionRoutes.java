@@ -55,8 +55,7 @@ final class SessionRoutes implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws ApiException {
-        // An empty body has no entity at all (Helidon refuses to read one): the same 400 as bad JSON.
-        String url = urlFrom(req.content().hasEntity() ? req.content().as(String.class) : "");
+        String url = urlFrom(body(req));
         Session created;
         try {
             created = controlPlane.create(url);
@@ -126,7 +125,7 @@ final class SessionRoutes implements HttpService {
     }
 
     private void offer(ServerRequest req, ServerResponse res) throws ApiException {
-        String sdp = offerSdpFrom(req.content().as(String.class));
+        String sdp = offerSdpFrom(body(req));
         OfferAnswer answer = controlPlane.offer(id(req), sdp);
         ObjectNode body = SessionJson.MAPPER.createObjectNode();
         body.put("type", "answer");
@@ -174,6 +173,11 @@ final class SessionRoutes implements HttpService {
     private void ready(ServerRequest req, ServerResponse res) throws ApiException {
         controlPlane.list();
         json(res, 200, "{\"status\":\"ready\"}");
+    }
+
+    /** The request's body as text; an empty one has no entity at all (Helidon refuses to read that), so "". */
+    private static String body(ServerRequest req) {
+        return req.content().hasEntity() ? req.content().as(String.class) : "";
     }
 
     private static String id(ServerRequest req) {
