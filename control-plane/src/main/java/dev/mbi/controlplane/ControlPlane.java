@@ -41,20 +41,38 @@ public final class ControlPlane implements AutoCloseable {
         this.executors = executors;
     }
 
+    /** The control plane on its configured port, with the launcher RUNNER_LAUNCHER names. */
     public static ControlPlane start(ControlPlaneConfig config) {
-        return start(config, RunnerLaunchers.create(config));
+        ControlPlaneExecutors executors = ControlPlaneExecutors.create();
+        RunnerLauncher launcher;
+        try {
+            launcher = RunnerLaunchers.create(config, executors.work(), executors.timer());
+        } catch (RuntimeException e) {
+            executors.close();
+            throw e;
+        }
+        return start(config, launcher, socket(config), executors);
     }
 
+    /** With a launcher of the caller's (tests). */
     public static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher) {
-        return start(config, launcher, NettyServerBuilder.forPort(config.grpcPort())
-                // Runners and edges ping every 10-20 s to keep their one long stream alive.
-                .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true));
+        return start(config, launcher, socket(config), ControlPlaneExecutors.create());
     }
 
     /** Serves the control plane on the given transport (a socket, or in-process in tests). */
     public static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher, ServerBuilder<?> transport) {
-        ControlPlaneExecutors executors = ControlPlaneExecutors.create();
+        return start(config, launcher, transport, ControlPlaneExecutors.create());
+    }
+
+    private static ServerBuilder<?> socket(ControlPlaneConfig config) {
+        return NettyServerBuilder.forPort(config.grpcPort())
+                // Runners and edges ping every 10-20 s to keep their one long stream alive.
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+    }
+
+    private static ControlPlane start(ControlPlaneConfig config, RunnerLauncher launcher, ServerBuilder<?> transport,
+                                      ControlPlaneExecutors executors) {
         StreamLiveness liveness = new StreamLiveness(config.heartbeatInterval(), executors.timer());
         // Runners dial the port actually bound (GRPC_PORT=0 picks a free one), known only after start.
         AtomicInteger boundPort = new AtomicInteger(config.grpcPort());

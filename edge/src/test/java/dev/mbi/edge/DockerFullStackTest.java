@@ -159,7 +159,9 @@ class DockerFullStackTest {
         String mine = createIdle(controlPlaneId, "left-behind-" + UUID.randomUUID());
         String others = createIdle("another-control-plane", "someone-elses-" + UUID.randomUUID());
         try {
-            try (DockerLauncher launcher = DockerLauncher.start(ControlPlaneConfig.from(new Env(env)).fleet())) {
+            try (var executors = dev.mbi.controlplane.ControlPlaneExecutors.create();
+                 DockerLauncher launcher = DockerLauncher.start(ControlPlaneConfig.from(new Env(env)).fleet(),
+                         executors.work(), executors.timer())) {
                 assertEquals(1, launcher.hosts().size());
                 assertTrue(launcher.hosts().getFirst().healthy(), launcher.hosts().toString());
             }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
@@ -27,9 +28,12 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
     private final Path runnerJar;
     private final String javaCommand;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final Executor work;
 
-    public ProcessRunnerLauncher(Path runnerJar) {
+    /** @param work runs the waits of stopping runners and reading Xvfb's display number */
+    public ProcessRunnerLauncher(Path runnerJar, Executor work) {
         this.runnerJar = runnerJar.toAbsolutePath();
+        this.work = work;
         this.javaCommand = ProcessHandle.current().info().command().orElse("java");
     }
 
@@ -67,7 +71,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             }
         });
         LOG.fine(() -> "session " + spec.sessionId() + ": runner process " + process.pid() + " started");
-        return new ProcessHandleImpl(process);
+        return new ProcessHandleImpl(process, work);
     }
 
     /** An X display of the runner's own (Xvfb), for headful Chromium captured by libwebrtc. */
@@ -93,7 +97,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             } catch (IOException e) {
                 return null;
             }
-        });
+        }, work);
         try {
             String number = line.get(10, TimeUnit.SECONDS);
             if (number == null || !number.trim().matches("\\d+")) {
@@ -130,7 +134,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         tree.forEach(ProcessHandle::destroyForcibly);
     }
 
-    private record ProcessHandleImpl(Process process) implements RunnerHandle {
+    private record ProcessHandleImpl(Process process, Executor work) implements RunnerHandle {
         @Override
         public String host() {
             return "local";
@@ -138,7 +142,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
 
         @Override
         public void stop() {
-            Thread.ofVirtual().name("stop-runner-" + process.pid()).start(() -> {
+            work.execute(() -> {
                 try {
                     if (process.waitFor(GRACE_MS, TimeUnit.MILLISECONDS)) {
                         return;

@@ -18,8 +18,9 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
@@ -39,23 +40,31 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private final FleetConfig fleet;
     private final List<DockerEngine> engines;
     private final String seccompJson;
-    private final ScheduledExecutorService health;
+    private final Executor work;
+    private final ScheduledExecutorService timer;
+    private ScheduledFuture<?> healthChecks;
     private volatile boolean closing;
 
-    private DockerLauncher(FleetConfig fleet, List<DockerEngine> engines) {
+    private DockerLauncher(FleetConfig fleet, List<DockerEngine> engines, Executor work, ScheduledExecutorService timer) {
         this.fleet = fleet;
         this.engines = engines;
         this.seccompJson = RunnerContainer.seccompProfile(fleet);
-        this.health = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("docker-health").factory());
+        this.work = work;
+        this.timer = timer;
     }
 
-    /** Connects to every engine, removes orphaned runners on those that answer, and starts health checks. */
-    public static DockerLauncher start(FleetConfig fleet) {
+    /**
+     * Connects to every engine, removes orphaned runners on those that answer, and starts health checks.
+     *
+     * @param work runs the blocking calls that follow each container (waiting for its exit, stopping it)
+     * @param timer runs the health checks
+     */
+    public static DockerLauncher start(FleetConfig fleet, Executor work, ScheduledExecutorService timer) {
         List<DockerEngine> engines = new ArrayList<>();
         for (FleetConfig.DockerHost host : fleet.dockerHosts()) {
             engines.add(new DockerEngine(host, fleet.hostCapacity()));
         }
-        DockerLauncher launcher = new DockerLauncher(fleet, List.copyOf(engines));
+        DockerLauncher launcher = new DockerLauncher(fleet, List.copyOf(engines), work, timer);
         launcher.checkHealth();
         for (RunnerHost h : launcher.hosts()) {
             if (!h.healthy()) {
@@ -64,7 +73,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             }
         }
         long every = fleet.healthInterval().toMillis();
-        launcher.health.scheduleWithFixedDelay(launcher::checkHealth, every, every, TimeUnit.MILLISECONDS);
+        launcher.healthChecks = timer.scheduleWithFixedDelay(launcher::checkHealth, every, every, TimeUnit.MILLISECONDS);
         return launcher;
     }
 
@@ -172,7 +181,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     /** Follows the container until it exits, then reports the exit code and removes it. */
     private RunnerHandle watch(DockerEngine engine, String containerId, String sessionId) {
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread.ofVirtual().name("wait-" + sessionId).start(() -> {
+        work.execute(() -> {
             int code = awaitExit(engine, containerId, sessionId);
             engine.gone(containerId);
             remove(engine, containerId);
@@ -227,7 +236,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             if (exit.isDone()) {
                 return;
             }
-            Thread.ofVirtual().name("stop-" + sessionId).start(() -> {
+            launcher.work.execute(() -> {
                 try {
                     engine.calls.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
                 } catch (NotFoundException | NotModifiedException e) {
@@ -274,7 +283,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     @Override
     public void close() {
         closing = true;
-        health.shutdownNow();
+        healthChecks.cancel(false);
         for (DockerEngine engine : engines) {
             try {
                 for (Container c : engine.calls.listContainersCmd().withShowAll(true)

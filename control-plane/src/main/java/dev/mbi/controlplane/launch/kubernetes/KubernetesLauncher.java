@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
@@ -41,13 +42,15 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private final FleetConfig fleet;
     private final KubernetesClient client;
     private final boolean ownsClient;
+    private final Executor work;
     private final Map<String, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private final SharedIndexInformer<Pod> informer;
 
-    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient) {
+    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient, Executor work) {
         this.fleet = fleet;
         this.client = client;
         this.ownsClient = ownsClient;
+        this.work = work;
         removeOrphans();
         this.informer = pods().withLabels(ownerLabels()).inform(new ResourceEventHandler<>() {
             @Override
@@ -70,14 +73,18 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         }, 0);
     }
 
-    /** Uses the cluster the pod runs in (its service account), or the local kubeconfig. */
-    public static KubernetesLauncher start(FleetConfig fleet) {
-        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true);
+    /**
+     * Uses the cluster the pod runs in (its service account), or the local kubeconfig.
+     *
+     * @param work runs pod deletions
+     */
+    public static KubernetesLauncher start(FleetConfig fleet, Executor work) {
+        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true, work);
     }
 
     /** With a client the caller owns (and closes). */
-    public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client) {
-        return new KubernetesLauncher(fleet, client, false);
+    public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client, Executor work) {
+        return new KubernetesLauncher(fleet, client, false, work);
     }
 
     private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Pod, io.fabric8.kubernetes.api.model.PodList,
@@ -105,7 +112,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
             CompletableFuture<Integer> exit = exits.remove(pod.getMetadata().getName());
             if (exit != null) {
                 exit.complete(exitCode(pod).orElse("Succeeded".equals(phase) ? 0 : -1));
-                Thread.ofVirtual().start(() -> delete(pod.getMetadata().getName()));
+                work.execute(() -> delete(pod.getMetadata().getName()));
             }
         }
     }
@@ -224,7 +231,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
 
         @Override
         public void stop() {
-            Thread.ofVirtual().name("stop-" + sessionId).start(() -> launcher.delete(name));
+            launcher.work.execute(() -> launcher.delete(name));
         }
 
         @Override

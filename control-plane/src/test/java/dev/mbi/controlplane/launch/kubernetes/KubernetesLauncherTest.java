@@ -38,6 +38,13 @@ class KubernetesLauncherTest {
     static KubernetesClient client;
 
     private static final String NS = "mbi-runners";
+    /** Pod deletions run here, as on the control plane's work executor. */
+    private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    @org.junit.jupiter.api.AfterEach
+    void stopWork() {
+        work.close();
+    }
 
     private static FleetConfig fleet(String id) {
         return ControlPlaneConfig.from(new Env(Map.of(
@@ -61,7 +68,7 @@ class KubernetesLauncherTest {
 
     @Test
     void aSessionGetsAHardenedPodWithItsEnvironmentAndLimitsAndLosesItOnStop() throws Exception {
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client)) {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client, work)) {
             RunnerLauncher.RunnerSpec spec = spec("s1");
             RunnerLauncher.RunnerHandle handle = launcher.launch(spec);
             assertEquals("kubernetes/" + NS, handle.host());
@@ -109,7 +116,7 @@ class KubernetesLauncherTest {
 
     @Test
     void aRunnerPodThatFailsReportsItsExitCode() throws Exception {
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-two"), client)) {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-two"), client, work)) {
             RunnerLauncher.RunnerHandle handle = launcher.launch(spec("s2"));
             CompletableFuture<Integer> exit = new CompletableFuture<>();
             handle.onExit(exit::complete);
@@ -134,7 +141,7 @@ class KubernetesLauncherTest {
                     .endMetadata().withNewSpec().addNewContainer().withName("runner").withImage("mbi/runner:dev").endContainer()
                     .endSpec().build()).create();
         }
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-three"), client)) {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-three"), client, work)) {
             assertNull(pod("mbi-runner-old"), "a pod left by an earlier control plane is deleted");
             assertNotNull(pod("mbi-runner-other"), "another control plane's pod is left alone");
             assertEquals(0, launcher.hosts().getFirst().sessions());
