@@ -2,7 +2,6 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -66,12 +65,33 @@ export function sessionIdOf(page: Page): string {
   return decodeURIComponent(match[1]);
 }
 
+/**
+ * Waits for the session view to show a status. Fails at once, with the reason the view shows, when
+ * the session has ended otherwise (no use waiting for `ready` on a session already in `error`).
+ */
+export async function awaitSessionStatus(page: Page, wanted: string, timeoutMs = 60_000): Promise<void> {
+  const status = page.getByTestId('session-status');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await status.getAttribute('data-status', { timeout: 1_000 }).catch(() => null);
+    if (now === wanted) {
+      return;
+    }
+    if (now === 'error' || now === 'terminated') {
+      throw new Error(`the session ended ${now} (the view says: ${await status.textContent()}), not ${wanted}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the session is ${now}, not ${wanted}, after ${timeoutMs} ms`);
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
 /** Starts a session from the start screen and waits for the session view to show it ready. */
 export async function startSession(page: Page, url: string): Promise<string> {
   await page.locator('input[type="url"]').fill(url);
   await page.getByRole('button', { name: 'Start Session' }).click();
-  const status = page.getByTestId('session-status');
-  await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+  await awaitSessionStatus(page, 'ready');
   return sessionIdOf(page);
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  awaitSessionStatus,
   clickRemote,
   coloursSeen,
   endAllSessions,
@@ -198,7 +199,7 @@ describe('transport: WebRTC first, WebSocket fallback', () => {
       await expect.poll(() => fallbackReports).toEqual([{ reason: 'timeout' }]);
       expect(fallbackAt - iceAt).toBeGreaterThanOrEqual(1900);
       expect(fallbackAt - iceAt).toBeLessThan(8000);
-      await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+      await awaitSessionStatus(page, 'ready');
       await webSocketViewWorks();
     } finally {
       await peer.close();

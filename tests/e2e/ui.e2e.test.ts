@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  awaitSessionStatus,
   clickRemote,
   coloursSeen,
   endAllSessions,
@@ -74,7 +75,7 @@ describe('web UI on the real stack', () => {
     const status = page.getByTestId('session-status');
     await status.waitFor();
     expect(await status.getAttribute('data-status')).toBe('pending');
-    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+    await awaitSessionStatus(page, 'ready');
     expect(await status.textContent()).toContain('ready');
 
     // A live picture of the page: its green background, and the corner square blinking.
@@ -242,7 +243,7 @@ describe('web UI on the real stack', () => {
     await expect.poll(() => item.getAttribute('class'), { timeout: 10_000 }).toBe('session-item');
     await mobile.screenshot({ path: join(ARTIFACTS, 'start-phone.png'), fullPage: true });
     await item.getByRole('button', { name: 'Rejoin' }).click();
-    await expect.poll(() => mobile.getByTestId('session-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('ready');
+    await awaitSessionStatus(mobile, 'ready', 15_000);
     await expect.poll(() => remotePixel(mobile, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
     await mobile.screenshot({ path: join(ARTIFACTS, 'session-phone.png') });
     site.skipPending();
@@ -258,7 +259,7 @@ describe('web UI on the real stack', () => {
     expect(await row.getByTestId('list-item-status').getAttribute('data-status')).toBe('ready');
     await page.screenshot({ path: join(ARTIFACTS, 'start-laptop.png') });
     await row.getByRole('button', { name: 'Rejoin' }).click();
-    await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status')).toBe('ready');
+    await awaitSessionStatus(page, 'ready', 5_000);
     await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, RED));
     await page.getByRole('button', { name: 'All sessions (this one keeps running)' }).click();
     await row.getByRole('button', { name: /^End session/ }).click();
