@@ -109,11 +109,12 @@ final class EdgeMetrics implements AutoCloseable {
         switch (event.getKind()) {
             case KIND_CREATED, KIND_READY -> live.add(id);
             case KIND_ENDED -> {
-                live.remove(id);
+                // Counted before it leaves the live set: once browser_sessions_active drops, its end is fully recorded.
                 sessionDuration.record(Duration.ofMillis(Math.round(event.getDurationSeconds() * 1000)));
                 if (event.getLaunchFailed()) {
                     spawnErrors.increment();
                 }
+                live.remove(id);
             }
             default -> {
             }
