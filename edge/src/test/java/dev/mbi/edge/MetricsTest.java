@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +14,12 @@ import org.junit.jupiter.api.Test;
  * runner jar is deliberately not a jar here: every runner dies before it registers, which is a
  * spawn error.
  */
+@Stack("RUNNER_JAR=pom.xml")
 class MetricsTest {
-    private static TestStack stack;
+    private final TestStack stack;
 
-    @BeforeAll
-    static void start() {
-        stack = new TestStack(Map.of("RUNNER_JAR", "pom.xml"));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
+    MetricsTest(TestStack stack) {
+        this.stack = stack;
     }
 
     private static double value(String metrics, String series) {
@@ -41,7 +33,7 @@ class MetricsTest {
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
-    private static String scrape() throws Exception {
+    private String scrape() throws Exception {
         TestStack.Response r = stack.request("GET", "/metrics", null);
         assertEquals(200, r.status());
         return r.body();
@@ -63,13 +55,8 @@ class MetricsTest {
                 "runner exited before registering");
         stack.request("GET", "/api/sessions/" + id, null);
 
-        TestStack.await("spawn error counted", Duration.ofSeconds(5), () -> {
-            try {
-                return value(scrape(), "browser_container_spawn_errors_total") == spawnErrors + 1;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        TestStack.await("spawn error counted", Duration.ofSeconds(5)).ignoreExceptions()
+                .until(() -> value(scrape(), "browser_container_spawn_errors_total") == spawnErrors + 1);
         String after = scrape();
         assertEquals(created + 1, labelled(after, "browser_sessions_total", "result=\"created\""));
         assertEquals(0, value(after, "browser_sessions_active"));
