@@ -2,6 +2,7 @@ package dev.mbi.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -63,6 +64,26 @@ class MetricsTest {
         assertTrue(value(after, "browser_session_duration_seconds_count") >= 1, after);
         assertTrue(labelled(after, "browser_http_request_duration_seconds_count", "path=\"/api/sessions/{id}\"") >= 1, after);
         assertFalse(after.contains(id), "a session id leaked into a metric label");
+    }
+
+    /** Edges in one JVM keep separate books: each counts the live sessions of its own control plane. */
+    @Test
+    void eachEdgeReportsItsOwnLiveSessions(@Stack("MAX_SESSIONS=3") TestStack one, @Stack TestStack other) throws Exception {
+        assertNotSame(one.edge, other.edge);
+        String first = one.createSession(one.site.pageUrl());
+        one.awaitStatus(first, "ready", Duration.ofSeconds(30));
+        TestStack.await("the first edge counts its session", Duration.ofSeconds(5)).until(() -> one.activeSessions() == 1);
+        assertEquals(0, other.activeSessions());
+        assertEquals(0, stack.activeSessions());
+
+        String second = other.createSession(other.site.pageUrl());
+        other.awaitStatus(second, "ready", Duration.ofSeconds(30));
+        assertEquals(204, one.request("DELETE", "/api/sessions/" + first, null).status());
+        TestStack.await("each edge counts only its own session", Duration.ofSeconds(5))
+                .until(() -> one.activeSessions() == 0 && other.activeSessions() == 1);
+        assertEquals(0, stack.activeSessions());
+        assertEquals(204, other.request("DELETE", "/api/sessions/" + second, null).status());
+        TestStack.await("the second edge's session ended", Duration.ofSeconds(5)).until(() -> other.activeSessions() == 0);
     }
 
     /** Small message helper so a failed contains shows both strings. */
