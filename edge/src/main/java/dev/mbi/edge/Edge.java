@@ -1,11 +1,11 @@
 package dev.mbi.edge;
 
-import io.helidon.metrics.api.Metrics;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import io.helidon.webserver.websocket.WsRouting;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.logging.Logger;
 
 /** The running edge: REST API, viewer WebSockets, metrics and the UI on one port. */
@@ -15,16 +15,24 @@ public final class Edge implements AutoCloseable {
     private final WebServer server;
     private final ControlPlaneClient controlPlane;
     private final ViewerSockets sockets;
+    private final EdgeMetrics metrics;
 
-    private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets) {
+    private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets, EdgeMetrics metrics) {
         this.server = server;
         this.controlPlane = controlPlane;
         this.sockets = sockets;
+        this.metrics = metrics;
     }
 
+    /** Starts an edge with a metrics registry of its own. */
     public static Edge start(EdgeConfig config) {
+        return start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Starts an edge that records its metrics in this registry (it closes the registry when it stops). */
+    public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
         ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout());
-        EdgeMetrics metrics = new EdgeMetrics(Metrics.globalRegistry());
+        EdgeMetrics metrics = new EdgeMetrics(registry);
         ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval());
         StaticContentService ui = config.uiDir()
                 .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())
@@ -33,8 +41,9 @@ public final class Edge implements AutoCloseable {
         WebServer server = WebServer.builder()
                 .port(config.port())
                 .maxPayloadSize(64 * 1024)
-                .addFeature(ObserveFeature.builder().endpoint("/").addObserver(MetricsObserver.create()).build())
                 .routing(routing -> routing
+                        .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, EdgeMetrics.CONTENT_TYPE)
+                                .send(metrics.scrape()))
                         .register(new SessionRoutes(controlPlane, metrics))
                         .register(new AdminRoutes(controlPlane, metrics))
                         .register("/", ui))
@@ -52,7 +61,7 @@ public final class Edge implements AutoCloseable {
         });
         LOG.info("edge listening on http://localhost:" + server.port() + "/ (control plane at "
                 + config.controlPlaneAddr() + ", UI from " + config.uiDir().map(Object::toString).orElse("the built-in page") + ")");
-        return new Edge(server, controlPlane, sockets);
+        return new Edge(server, controlPlane, sockets, metrics);
     }
 
     public int port() {
@@ -64,5 +73,6 @@ public final class Edge implements AutoCloseable {
         sockets.close();
         server.stop();
         controlPlane.close();
+        metrics.close();
     }
 }

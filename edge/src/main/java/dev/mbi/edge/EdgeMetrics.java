@@ -3,22 +3,25 @@ package dev.mbi.edge;
 import dev.mbi.proto.v1.Session;
 import dev.mbi.proto.v1.SessionEvent;
 import dev.mbi.proto.v1.SessionStatus;
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The product's Prometheus metrics. Session lifecycle figures come from the control plane's
- * session events; request figures from the edge's own routes (labelled by route template, never
- * by session id).
+ * The product's Prometheus metrics, in a registry of this edge's own. Session lifecycle figures
+ * come from the control plane's session events; request figures from the edge's own routes
+ * (labelled by route template, never by session id).
  */
-final class EdgeMetrics {
+final class EdgeMetrics implements AutoCloseable {
+    /** The content type of {@link #scrape()}: Prometheus text exposition format 0.0.4. */
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
     private static final Duration[] HTTP_BUCKETS = {
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
@@ -29,32 +32,50 @@ final class EdgeMetrics {
         Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(8),
     };
 
-    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry registry;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final Timer sessionDuration;
     private final Counter spawnErrors;
     private final Counter webrtcFallbacks;
 
-    EdgeMetrics(MeterRegistry registry) {
+    /** A new, empty registry for one edge. */
+    EdgeMetrics() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    EdgeMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
+        // Every series keeps the label it has always had, so existing queries and recorded data still match.
+        registry.config().commonTags("scope", "application");
         for (String result : List.of("created", "rejected", "error")) {
             sessionsCounter(result);
         }
-        registry.getOrCreate(Gauge.builder("browser_sessions_active", () -> (double) live.size())
-                .description("Sessions that are pending or ready"));
-        sessionDuration = registry.getOrCreate(Timer.builder("browser_session_duration_seconds")
+        Gauge.builder("browser_sessions_active", live, Set::size)
+                .description("Sessions that are pending or ready")
+                .strongReference(true)
+                .register(registry);
+        sessionDuration = Timer.builder("browser_session_duration_seconds")
                 .description("Lifetime of ended sessions")
-                .buckets(SESSION_BUCKETS));
-        spawnErrors = registry.getOrCreate(Counter.builder("browser_container_spawn_errors_total")
-                .description("Runners that could not be started"));
-        webrtcFallbacks = registry.getOrCreate(Counter.builder("browser_webrtc_fallbacks_total")
-                .description("Clients that fell back from WebRTC to the WebSocket stream"));
+                .serviceLevelObjectives(SESSION_BUCKETS)
+                .register(registry);
+        spawnErrors = Counter.builder("browser_container_spawn_errors_total")
+                .description("Runners that could not be started")
+                .register(registry);
+        webrtcFallbacks = Counter.builder("browser_webrtc_fallbacks_total")
+                .description("Clients that fell back from WebRTC to the WebSocket stream")
+                .register(registry);
+    }
+
+    /** Every series of this edge in Prometheus text format. */
+    String scrape() {
+        return registry.scrape();
     }
 
     private Counter sessionsCounter(String result) {
-        return registry.getOrCreate(Counter.builder("browser_sessions_total")
+        return Counter.builder("browser_sessions_total")
                 .description("Session creation attempts by result: created, rejected (limit) or error")
-                .tags(List.of(Tag.create("result", result))));
+                .tag("result", result)
+                .register(registry);
     }
 
     void sessionCreateResult(String result) {
@@ -62,9 +83,10 @@ final class EdgeMetrics {
     }
 
     void signalingRequest(String endpoint, int status) {
-        registry.getOrCreate(Counter.builder("browser_signaling_requests_total")
+        Counter.builder("browser_signaling_requests_total")
                 .description("WebRTC signalling requests by endpoint and HTTP status")
-                .tags(List.of(Tag.create("endpoint", endpoint), Tag.create("status", Integer.toString(status)))))
+                .tags("endpoint", endpoint, "status", Integer.toString(status))
+                .register(registry)
                 .increment();
     }
 
@@ -73,11 +95,11 @@ final class EdgeMetrics {
     }
 
     void httpRequest(String method, String route, int status, long nanos) {
-        registry.getOrCreate(Timer.builder("browser_http_request_duration_seconds")
+        Timer.builder("browser_http_request_duration_seconds")
                 .description("HTTP request latency by method, route template and status")
-                .buckets(HTTP_BUCKETS)
-                .tags(List.of(Tag.create("method", method), Tag.create("path", route),
-                        Tag.create("status", Integer.toString(status)))))
+                .serviceLevelObjectives(HTTP_BUCKETS)
+                .tags("method", method, "path", route, "status", Integer.toString(status))
+                .register(registry)
                 .record(Duration.ofNanos(nanos));
     }
 
@@ -87,11 +109,12 @@ final class EdgeMetrics {
         switch (event.getKind()) {
             case KIND_CREATED, KIND_READY -> live.add(id);
             case KIND_ENDED -> {
-                live.remove(id);
+                // Counted before it leaves the live set: once browser_sessions_active drops, its end is fully recorded.
                 sessionDuration.record(Duration.ofMillis(Math.round(event.getDurationSeconds() * 1000)));
                 if (event.getLaunchFailed()) {
                     spawnErrors.increment();
                 }
+                live.remove(id);
             }
             default -> {
             }
@@ -106,5 +129,10 @@ final class EdgeMetrics {
                 live.add(s.getSessionId());
             }
         }
+    }
+
+    @Override
+    public void close() {
+        registry.close();
     }
 }

@@ -5,7 +5,9 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** A real coturn TURN server on 127.0.0.1 for one test class, using coturn's REST-API shared secret. */
 final class Coturn implements AutoCloseable {
@@ -44,14 +46,17 @@ final class Coturn implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         Coturn coturn = new Coturn(port, p, log);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!Files.readString(log).contains("Total General servers")) {
-            if (!p.isAlive() || System.currentTimeMillis() > deadline) {
-                String output = Files.readString(log);
-                coturn.close();
-                throw new IllegalStateException("coturn did not start: " + output);
-            }
-            Thread.sleep(50);
+        try {
+            TestStack.await("coturn listening", Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("coturn exited with " + p.exitValue());
+                }
+                return Files.readString(log).contains("Total General servers");
+            });
+        } catch (ConditionTimeoutException | IllegalStateException e) {
+            String output = Files.readString(log);
+            coturn.close();
+            throw new IllegalStateException("coturn did not start: " + output, e);
         }
         return coturn;
     }

@@ -11,9 +11,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A fleet of two real Docker engines (two dockerd on two sockets, each with its own bridge) plus
@@ -21,18 +21,17 @@ import org.junit.jupiter.api.Test;
  * one, and the admin API shows it all. Runners on either engine dial the control plane; neither
  * engine publishes a port for them.
  */
+@ExtendWith(StackExtension.class)
 class DockerFleetTest {
     private static List<DockerTestEngines.Engine> engines;
     private static TestSite site;
     private static TestStack stack;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(Stacks stacks) throws Exception {
         engines = DockerTestEngines.up();
         DockerTestEngines.Engine a = engines.get(0);
         DockerTestEngines.Engine b = engines.get(1);
-        // Engine a's gateway is an address of this machine, so containers on b reach it too.
-        site = new TestSite(a.gateway());
         int grpcPort = DockerTestEngines.freePort();
         Map<String, String> env = new HashMap<>();
         env.put("MAX_SESSIONS", "6");
@@ -44,17 +43,9 @@ class DockerFleetTest {
         env.put("RUNNER_HOST_CAPACITY", "2");
         env.put("DOCKER_HEALTH_INTERVAL", "500ms");
         env.put("CONTROL_PLANE_ID", "test-" + UUID.randomUUID().toString().substring(0, 8));
-        stack = new TestStack(env);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-        if (site != null) {
-            site.close();
-        }
+        // Engine a's gateway is an address of this machine, so containers on b reach the test page too.
+        stack = stacks.get(StackConfig.of(env).siteOn(a.gateway()));
+        site = stack.site;
     }
 
     private Map<String, JsonNode> hosts() throws Exception {
@@ -96,13 +87,8 @@ class DockerFleetTest {
 
         // Empty the second engine and drain it: although it has the most room, nothing new goes there.
         delete(s2);
-        TestStack.await("the session's place is free again", Duration.ofSeconds(10), () -> {
-            try {
-                return hosts().get(second).get("sessions").asInt() == 0;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        TestStack.await("the session's place is free again", Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> hosts().get(second).get("sessions").asInt() == 0);
         TestStack.Response drained = stack.request("POST", "/api/admin/hosts/" + second + "/drain", null);
         assertEquals(200, drained.status(), drained.body());
         assertTrue(drained.json().get("drained").asBoolean(), drained.body());
@@ -124,13 +110,9 @@ class DockerFleetTest {
         for (String id : List.of(s1, s3, s5)) {
             delete(id);
         }
-        TestStack.await("every runner container removed", Duration.ofSeconds(15), () -> {
-            try {
-                Map<String, JsonNode> now = hosts();
-                return now.get("a").get("sessions").asInt() == 0 && now.get("b").get("sessions").asInt() == 0;
-            } catch (Exception e) {
-                return false;
-            }
+        TestStack.await("every runner container removed", Duration.ofSeconds(15)).ignoreExceptions().until(() -> {
+            Map<String, JsonNode> now = hosts();
+            return now.get("a").get("sessions").asInt() == 0 && now.get("b").get("sessions").asInt() == 0;
         });
     }
 

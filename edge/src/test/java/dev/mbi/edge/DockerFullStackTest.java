@@ -21,12 +21,14 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The product end to end with RUNNER_LAUNCHER=docker: each session's runner and its Chromium run
  * in a hardened container on a real Docker engine, dial the control plane from there, stream the
  * page served by this test on the bridge's gateway address, and take input.
  */
+@ExtendWith(StackExtension.class)
 class DockerFullStackTest {
     private static DockerTestEngines.Engine engine;
     private static DockerClient docker;
@@ -36,10 +38,9 @@ class DockerFullStackTest {
     private static Map<String, String> env;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(Stacks stacks) throws Exception {
         engine = DockerTestEngines.up().getFirst();
         docker = engine.client();
-        site = new TestSite(engine.gateway());
         int grpcPort = DockerTestEngines.freePort();
         controlPlaneId = "test-" + UUID.randomUUID().toString().substring(0, 8);
         env = Map.of(
@@ -53,17 +54,13 @@ class DockerFullStackTest {
                 "RUNNER_CPUS", "1.5",
                 "RUNNER_PIDS", "700",
                 "RUNNER_SHM_SIZE", "128m");
-        stack = new TestStack(env);
+        // The test page on the bridge's gateway: an address of this machine the containers reach.
+        stack = stacks.get(StackConfig.of(env).siteOn(engine.gateway()));
+        site = stack.site;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
-        if (site != null) {
-            site.close();
-        }
         if (docker != null) {
             docker.close();
         }
@@ -139,7 +136,7 @@ class DockerFullStackTest {
 
         long start = System.nanoTime();
         assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
-        TestStack.await("container removed", Duration.ofSeconds(10), () -> DockerTestEngines.containersOf(docker, id).isEmpty());
+        TestStack.await("container removed", Duration.ofSeconds(10)).until(() -> DockerTestEngines.containersOf(docker, id).isEmpty());
         System.out.println("session " + id + ": container removed " + (System.nanoTime() - start) / 1_000_000 + " ms after DELETE");
     }
 
@@ -151,7 +148,7 @@ class DockerFullStackTest {
         JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(10));
         assertTrue(failed.get("error").asText().contains("exit code 137")
                 || failed.get("error").asText().contains("lost contact with the runner"), failed.toString());
-        TestStack.await("killed container removed", Duration.ofSeconds(10), () -> DockerTestEngines.containersOf(docker, id).isEmpty());
+        TestStack.await("killed container removed", Duration.ofSeconds(10)).until(() -> DockerTestEngines.containersOf(docker, id).isEmpty());
     }
 
     @Test

@@ -10,28 +10,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The product end to end on this machine: REST and WebSocket at the edge, gRPC to the control
  * plane, a runner process per session driving real headless Chromium on a page served here.
  */
+@Stack("MAX_SESSIONS=3")
 class FullStackTest {
-    private static TestStack stack;
-    private static TestSite site;
+    private final TestStack stack;
+    private final TestSite site;
 
-    @BeforeAll
-    static void start() throws Exception {
-        site = new TestSite();
-        stack = new TestStack(Map.of("MAX_SESSIONS", "3"));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-        site.close();
+    FullStackTest(TestStack stack) {
+        this.stack = stack;
+        this.site = stack.site;
     }
 
     private ViewerClient viewer(String id) {
@@ -85,13 +77,8 @@ class FullStackTest {
 
             // The address bar of the remote browser.
             viewer.send("{\"type\":\"navigate\",\"url\":\"" + site.pageUrl() + "?second\"}");
-            TestStack.await("navigation reported", Duration.ofSeconds(10), () -> {
-                try {
-                    return stack.session(id).get("currentUrl").asText().endsWith("?second");
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            TestStack.await("navigation reported", Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> stack.session(id).get("currentUrl").asText().endsWith("?second"));
             viewer.send("{\"type\":\"navigate\",\"url\":\"file:///etc/passwd\"}");
             assertTrue(viewer.next("error", 5_000).get("error").asText().contains("http or https"));
 
@@ -104,13 +91,9 @@ class FullStackTest {
             assertEquals("ready", stack.session(id).get("status").asText());
 
             // The runner reports its figures every couple of seconds.
-            TestStack.await("metrics reported", Duration.ofSeconds(10), () -> {
-                try {
-                    JsonNode m = stack.session(id).get("metrics");
-                    return m.get("framesSent").asLong() > 1 && m.get("inputToFrameMs").isNumber();
-                } catch (Exception e) {
-                    return false;
-                }
+            TestStack.await("metrics reported", Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                JsonNode m = stack.session(id).get("metrics");
+                return m.get("framesSent").asLong() > 1 && m.get("inputToFrameMs").isNumber();
             });
             JsonNode metrics = stack.session(id).get("metrics");
             assertEquals("websocket", metrics.get("transport").asText());
@@ -131,7 +114,7 @@ class FullStackTest {
 
         long start = System.nanoTime();
         assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
-        TestStack.await("runner and Chromium gone", Duration.ofSeconds(2), () -> TestStack.liveProcessesOf(id).isEmpty());
+        TestStack.await("runner and Chromium gone", Duration.ofSeconds(2)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
         System.out.println("session " + id + ": processes gone " + (System.nanoTime() - start) / 1_000_000 + " ms after DELETE");
         assertEquals("terminated", stack.session(id).get("status").asText());
         // Deleting again is not an error.
@@ -145,7 +128,7 @@ class FullStackTest {
         ProcessHandle.of(TestStack.runnerPid(id)).orElseThrow().destroyForcibly();
         JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
         assertTrue(failed.get("error").asText().contains("exit code 137"), failed.toString());
-        TestStack.await("Chromium gone with its runner", Duration.ofSeconds(3), () -> TestStack.liveProcessesOf(id).isEmpty());
+        TestStack.await("Chromium gone with its runner", Duration.ofSeconds(3)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
     }
 
     @Test
@@ -156,7 +139,7 @@ class FullStackTest {
         ProcessHandle.of(runner).orElseThrow().children().forEach(ProcessHandle::destroyForcibly);
         JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
         assertTrue(failed.get("error").asText().contains("Chromium exited unexpectedly"), failed.toString());
-        TestStack.await("runner exited after reporting", Duration.ofSeconds(5), () -> TestStack.liveProcessesOf(id).isEmpty());
+        TestStack.await("runner exited after reporting", Duration.ofSeconds(5)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
     }
 
     @Test
@@ -169,8 +152,8 @@ class FullStackTest {
         JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
         System.out.println("session " + id + ": frozen runner noticed after " + (System.nanoTime() - frozenAt) / 1_000_000 + " ms");
         assertTrue(failed.get("error").asText().contains("lost contact with the runner"), failed.toString());
-        TestStack.await("frozen runner and its Chromium removed", Duration.ofSeconds(5),
-                () -> TestStack.liveProcessesOf(id).isEmpty());
+        TestStack.await("frozen runner and its Chromium removed", Duration.ofSeconds(5))
+                .until(() -> TestStack.liveProcessesOf(id).isEmpty());
     }
 
     @Test

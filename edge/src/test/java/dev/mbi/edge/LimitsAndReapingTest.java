@@ -7,30 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** MAX_SESSIONS under a concurrent burst, and the idle reaper, against the real stack. */
+@Stack({"MAX_SESSIONS=2", "SESSION_TIMEOUT=4s"})
 class LimitsAndReapingTest {
-    private static TestStack stack;
-    private static TestSite site;
+    private final TestStack stack;
+    private final TestSite site;
 
-    @BeforeAll
-    static void start() throws Exception {
-        site = new TestSite();
-        stack = new TestStack(Map.of("MAX_SESSIONS", "2", "SESSION_TIMEOUT", "4s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-        site.close();
+    LimitsAndReapingTest(TestStack stack) {
+        this.stack = stack;
+        this.site = stack.site;
     }
 
     @Test
@@ -93,8 +84,8 @@ class LimitsAndReapingTest {
             stack.awaitStatus(watched, "ready", Duration.ofSeconds(30));
             JsonNode reaped = stack.awaitStatus(idle, "terminated", Duration.ofSeconds(10));
             assertEquals("", reaped.get("error").asText());
-            TestStack.await("reaped session's processes gone", Duration.ofSeconds(3),
-                    () -> TestStack.liveProcessesOf(idle).isEmpty());
+            TestStack.await("reaped session's processes gone", Duration.ofSeconds(3))
+                    .until(() -> TestStack.liveProcessesOf(idle).isEmpty());
             // Watched past the timeout, the other session lives on.
             Thread.sleep(4_000);
             assertEquals("ready", stack.session(watched).get("status").asText());

@@ -2,14 +2,12 @@ package dev.mbi.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +15,12 @@ import org.junit.jupiter.api.Test;
  * runner jar is deliberately not a jar here: every runner dies before it registers, which is a
  * spawn error.
  */
+@Stack("RUNNER_JAR=pom.xml")
 class MetricsTest {
-    private static TestStack stack;
+    private final TestStack stack;
 
-    @BeforeAll
-    static void start() {
-        stack = new TestStack(Map.of("RUNNER_JAR", "pom.xml"));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
+    MetricsTest(TestStack stack) {
+        this.stack = stack;
     }
 
     private static double value(String metrics, String series) {
@@ -41,7 +34,7 @@ class MetricsTest {
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
-    private static String scrape() throws Exception {
+    private String scrape() throws Exception {
         TestStack.Response r = stack.request("GET", "/metrics", null);
         assertEquals(200, r.status());
         return r.body();
@@ -63,19 +56,34 @@ class MetricsTest {
                 "runner exited before registering");
         stack.request("GET", "/api/sessions/" + id, null);
 
-        TestStack.await("spawn error counted", Duration.ofSeconds(5), () -> {
-            try {
-                return value(scrape(), "browser_container_spawn_errors_total") == spawnErrors + 1;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        TestStack.await("spawn error counted", Duration.ofSeconds(5)).ignoreExceptions()
+                .until(() -> value(scrape(), "browser_container_spawn_errors_total") == spawnErrors + 1);
         String after = scrape();
         assertEquals(created + 1, labelled(after, "browser_sessions_total", "result=\"created\""));
         assertEquals(0, value(after, "browser_sessions_active"));
         assertTrue(value(after, "browser_session_duration_seconds_count") >= 1, after);
         assertTrue(labelled(after, "browser_http_request_duration_seconds_count", "path=\"/api/sessions/{id}\"") >= 1, after);
         assertFalse(after.contains(id), "a session id leaked into a metric label");
+    }
+
+    /** Edges in one JVM keep separate books: each counts the live sessions of its own control plane. */
+    @Test
+    void eachEdgeReportsItsOwnLiveSessions(@Stack("MAX_SESSIONS=3") TestStack one, @Stack TestStack other) throws Exception {
+        assertNotSame(one.edge, other.edge);
+        String first = one.createSession(one.site.pageUrl());
+        one.awaitStatus(first, "ready", Duration.ofSeconds(30));
+        TestStack.await("the first edge counts its session", Duration.ofSeconds(5)).until(() -> one.activeSessions() == 1);
+        assertEquals(0, other.activeSessions());
+        assertEquals(0, stack.activeSessions());
+
+        String second = other.createSession(other.site.pageUrl());
+        other.awaitStatus(second, "ready", Duration.ofSeconds(30));
+        assertEquals(204, one.request("DELETE", "/api/sessions/" + first, null).status());
+        TestStack.await("each edge counts only its own session", Duration.ofSeconds(5))
+                .until(() -> one.activeSessions() == 0 && other.activeSessions() == 1);
+        assertEquals(0, stack.activeSessions());
+        assertEquals(204, other.request("DELETE", "/api/sessions/" + second, null).status());
+        TestStack.await("the second edge's session ended", Duration.ofSeconds(5)).until(() -> other.activeSessions() == 0);
     }
 
     /** Small message helper so a failed contains shows both strings. */

@@ -64,11 +64,7 @@ final class TestSite implements AutoCloseable {
 
     private final String host;
 
-    TestSite() throws IOException {
-        this("127.0.0.1");
-    }
-
-    /** On another address of this machine, e.g. a Docker bridge's gateway, for runners in containers. */
+    /** On 127.0.0.1, or another address of this machine, e.g. a Docker bridge's gateway, for runners in containers. */
     TestSite(String host) throws IOException {
         this.host = host;
         server = HttpServer.create(new InetSocketAddress(host, 0), 0);
@@ -114,6 +110,11 @@ final class TestSite implements AutoCloseable {
             }
         }
         throw new AssertionError("the page did not report '" + expected + "' (it reported: " + seen + ")");
+    }
+
+    /** Forgets what the page has reported so far. */
+    void clearReports() {
+        reports.clear();
     }
 
     @Override

@@ -15,16 +15,28 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * The whole stack on this machine for one test class: a real control plane and a real edge on
- * ephemeral ports, launching real runner processes with real Chromium.
+ * The whole stack on this machine: a real control plane and a real edge on ephemeral ports,
+ * launching real runner processes with real Chromium, and a test page for them to open. Tests
+ * get one from {@link StackExtension}, which shares it between every test of the same
+ * configuration and closes it at the end of the run.
  */
 final class TestStack implements AutoCloseable {
     static final Path RUNNER_JAR = Path.of("../runner/target/runner.jar");
+    private static final Set<String> ENDED = Set.of("terminated", "error");
+    private static final Pattern ACTIVE = Pattern.compile("(?m)^browser_sessions_active(?:\\{[^}]*\\})? ([0-9.eE+-]+)$");
 
+    final StackConfig config;
+    final TestSite site;
     final ControlPlane controlPlane;
     final Edge edge;
     final HttpClient http = HttpClient.newHttpClient();
@@ -32,19 +44,43 @@ final class TestStack implements AutoCloseable {
     record Response(int status, JsonNode json, String body) {
     }
 
-    TestStack(Map<String, String> controlPlaneEnv) {
+    private TestStack(StackConfig config, TestSite site) {
         if (!Files.isRegularFile(RUNNER_JAR)) {
             throw new IllegalStateException(RUNNER_JAR.toAbsolutePath() + " is missing: run the build (mvn verify) from the root");
         }
+        this.config = config;
+        this.site = site;
         Map<String, String> env = new HashMap<>(Map.of(
                 "GRPC_PORT", "0",
                 "RUNNER_JAR", RUNNER_JAR.toString(),
                 "FALLBACK_FPS", "10"));
-        env.putAll(controlPlaneEnv);
+        env.putAll(config.controlPlaneEnv());
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)));
-        edge = Edge.start(EdgeConfig.from(new Env(Map.of(
-                "PORT", "0",
-                "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort()))));
+        Map<String, String> edgeEnv = new HashMap<>(config.edgeEnv());
+        edgeEnv.put("PORT", "0");
+        edgeEnv.put("CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort());
+        try {
+            edge = Edge.start(EdgeConfig.from(new Env(edgeEnv)));
+        } catch (RuntimeException e) {
+            controlPlane.close();
+            throw e;
+        }
+    }
+
+    /** Starts the test page, the control plane and the edge of one configuration. */
+    static TestStack start(StackConfig config) {
+        TestSite site;
+        try {
+            site = new TestSite(config.siteHost());
+        } catch (IOException e) {
+            throw new IllegalStateException("the test page cannot listen on " + config.siteHost(), e);
+        }
+        try {
+            return new TestStack(config, site);
+        } catch (RuntimeException e) {
+            site.close();
+            throw e;
+        }
     }
 
     String base() {
@@ -77,27 +113,62 @@ final class TestStack implements AutoCloseable {
         return request("GET", "/api/sessions/" + id, null).json();
     }
 
-    JsonNode awaitStatus(String id, String status, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode s = session(id);
-        while (!s.get("status").asText().equals(status)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("session " + id + " is " + s + ", not " + status + " after " + timeout);
-            }
-            Thread.sleep(50);
-            s = session(id);
+    /**
+     * Waits for the session to reach this status. A session that has ended otherwise fails the
+     * wait at once, with its error.
+     */
+    JsonNode awaitStatus(String id, String status, Duration timeout) {
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        try {
+            return await("session " + id + " " + status, timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+                JsonNode s = session(id);
+                last.set(s);
+                String now = s.get("status").asText();
+                if (!now.equals(status) && ENDED.contains(now)) {
+                    throw new AssertionError("session " + id + " ended " + now + ", not " + status
+                            + (s.path("error").asText().isEmpty() ? "" : ": " + s.get("error").asText()) + " (" + s + ")");
+                }
+                return s;
+            }, s -> s.get("status").asText().equals(status));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("session " + id + " is " + last.get() + ", not " + status + " after " + timeout, e);
         }
-        return s;
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": not within " + timeout.toMillis() + " ms");
-            }
-            Thread.sleep(25);
+    /** Awaitility as these tests use it: the first check at once, then every 25 ms in the test's thread, for at most the timeout. */
+    static ConditionFactory await(String what, Duration timeout) {
+        return Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(25)).pollInSameThread();
+    }
+
+    /** browser_sessions_active as this stack's edge reports it. */
+    double activeSessions() throws Exception {
+        String metrics = request("GET", "/metrics", null).body();
+        Matcher m = ACTIVE.matcher(metrics);
+        if (!m.find()) {
+            throw new AssertionError("browser_sessions_active missing from /metrics: " + metrics);
         }
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
+     * Ends every session still pending or ready and waits until the edge has seen them end, then
+     * forgets what the test page reported: the next test finds every slot free.
+     */
+    void reset() throws Exception {
+        Response list = request("GET", "/api/sessions", null);
+        if (list.status() != 200) {
+            throw new AssertionError("listing the sessions of " + config + " answered " + list.status() + ": " + list.body());
+        }
+        for (JsonNode s : list.json().get("sessions")) {
+            if (!ENDED.contains(s.get("status").asText())) {
+                Response r = request("DELETE", "/api/sessions/" + s.get("sessionId").asText(), null);
+                if (r.status() != 204) {
+                    throw new AssertionError("ending session " + s.get("sessionId").asText() + " answered " + r.status() + ": " + r.body());
+                }
+            }
+        }
+        await("the edge of " + config + " sees no live session", Duration.ofSeconds(10)).until(() -> activeSessions() == 0);
+        site.clearReports();
     }
 
     /** Live (not zombie) processes of one session: its runner and everything under it. */
@@ -141,8 +212,20 @@ final class TestStack implements AutoCloseable {
     }
 
     @Override
+    public String toString() {
+        return "stack " + config + " at " + base();
+    }
+
+    @Override
     public void close() {
-        edge.close();
-        controlPlane.close();
+        try {
+            edge.close();
+        } finally {
+            try {
+                controlPlane.close();
+            } finally {
+                site.close();
+            }
+        }
     }
 }

@@ -10,27 +10,27 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Relay-only WebRTC through a real coturn with short-lived REST-API credentials, and a wrong secret. */
+@ExtendWith(StackExtension.class)
 class TurnRelayTest {
     private static final String SECRET = "turn-test-secret";
     private static Coturn coturn;
-    private static TestSite site;
 
     @BeforeAll
     static void start() throws Exception {
-        site = new TestSite();
         coturn = Coturn.start(SECRET);
     }
 
     @AfterAll
     static void stop() {
         coturn.close();
-        site.close();
     }
 
-    private static TestStack relayStack(String secret) {
-        return new TestStack(Map.of(
+    /** The stack whose control plane hands out credentials for this coturn, signed with this secret. */
+    private static StackConfig relay(String secret) {
+        return StackConfig.of(Map.of(
                 "TURN_ENABLED", "true",
                 "TURN_HOST", "127.0.0.1",
                 "TURN_PORT", Integer.toString(coturn.port),
@@ -40,59 +40,53 @@ class TurnRelayTest {
     }
 
     @Test
-    void relayOnlyVideoFlowsThroughTurn() throws Exception {
-        try (TestStack stack = relayStack(SECRET)) {
-            String id = stack.createSession(site.pageUrl());
-            stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
-            JsonNode ice = stack.request("GET", "/api/sessions/" + id + "/ice", null).json();
-            assertEquals("relay", ice.get("iceTransportPolicy").asText());
-            JsonNode turn = ice.get("iceServers").get(0);
-            assertTrue(turn.get("urls").get(0).asText().startsWith("turn:127.0.0.1:" + coturn.port), ice.toString());
-            String username = turn.get("username").asText();
-            long expiry = Long.parseLong(username.substring(0, username.indexOf(':')));
-            assertTrue(username.endsWith(":" + id), username);
-            long ttl = expiry - System.currentTimeMillis() / 1000;
-            assertTrue(ttl > 500 && ttl <= 600, "credentials should live 10 minutes, not " + ttl + " s");
+    void relayOnlyVideoFlowsThroughTurn(Stacks stacks) throws Exception {
+        TestStack stack = stacks.get(relay(SECRET));
+        TestSite site = stack.site;
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        JsonNode ice = stack.request("GET", "/api/sessions/" + id + "/ice", null).json();
+        assertEquals("relay", ice.get("iceTransportPolicy").asText());
+        JsonNode turn = ice.get("iceServers").get(0);
+        assertTrue(turn.get("urls").get(0).asText().startsWith("turn:127.0.0.1:" + coturn.port), ice.toString());
+        String username = turn.get("username").asText();
+        long expiry = Long.parseLong(username.substring(0, username.indexOf(':')));
+        assertTrue(username.endsWith(":" + id), username);
+        long ttl = expiry - System.currentTimeMillis() / 1000;
+        assertTrue(ttl > 500 && ttl <= 600, "credentials should live 10 minutes, not " + ttl + " s");
 
-            try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, true)) {
-                assertTrue(viewer.answerSdp.contains("typ relay"), viewer.answerSdp);
-                assertFalse(viewer.answerSdp.contains("typ host"), viewer.answerSdp);
-                int[] frame = viewer.awaitPixel(ViewerClient::greenish, 20_000);
-                assertEquals(1280, frame[0]);
-                viewer.click(200, 100);
-                site.awaitReport("click", 10_000);
-                viewer.awaitPixel(ViewerClient::reddish, 10_000);
-            }
-            String turnLog = coturn.log();
-            assertTrue(turnLog.toLowerCase().contains("allocat"), "coturn saw no allocation: " + turnLog);
-            stack.request("DELETE", "/api/sessions/" + id, null);
+        try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, true)) {
+            assertTrue(viewer.answerSdp.contains("typ relay"), viewer.answerSdp);
+            assertFalse(viewer.answerSdp.contains("typ host"), viewer.answerSdp);
+            int[] frame = viewer.awaitPixel(ViewerClient::greenish, 20_000);
+            assertEquals(1280, frame[0]);
+            viewer.click(200, 100);
+            site.awaitReport("click", 10_000);
+            viewer.awaitPixel(ViewerClient::reddish, 10_000);
         }
+        String turnLog = coturn.log();
+        assertTrue(turnLog.toLowerCase().contains("allocat"), "coturn saw no allocation: " + turnLog);
+        stack.request("DELETE", "/api/sessions/" + id, null);
     }
 
     @Test
-    void aWrongTurnSecretIsReportedInsteadOfHanging() throws Exception {
-        try (TestStack stack = relayStack("not-the-secret")) {
-            String id = stack.createSession(site.pageUrl());
-            stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
-            long start = System.nanoTime();
-            // Gathering is bounded, so the offer is answered even though no relay candidate exists.
-            try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, true)) {
-                long answeredMs = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(answeredMs < 10_000, "the offer took " + answeredMs + " ms");
-                assertFalse(viewer.answerSdp.contains("typ relay"), viewer.answerSdp);
-                TestStack.await("the session reports the TURN failure", Duration.ofSeconds(10), () -> {
-                    try {
-                        return !stack.session(id).get("metrics").get("webrtc").get("error").asText().isEmpty();
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
-                String error = stack.session(id).get("metrics").get("webrtc").get("error").asText();
-                assertTrue(error.contains("401") || error.contains("ICE failed"), error);
-                assertFalse(viewer.iceErrors.isEmpty(), "the viewer's own TURN allocation should fail too");
-            }
-            assertEquals("ready", stack.session(id).get("status").asText());
-            stack.request("DELETE", "/api/sessions/" + id, null);
+    void aWrongTurnSecretIsReportedInsteadOfHanging(Stacks stacks) throws Exception {
+        TestStack stack = stacks.get(relay("not-the-secret"));
+        String id = stack.createSession(stack.site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        long start = System.nanoTime();
+        // Gathering is bounded, so the offer is answered even though no relay candidate exists.
+        try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, true)) {
+            long answeredMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(answeredMs < 10_000, "the offer took " + answeredMs + " ms");
+            assertFalse(viewer.answerSdp.contains("typ relay"), viewer.answerSdp);
+            TestStack.await("the session reports the TURN failure", Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> !stack.session(id).get("metrics").get("webrtc").get("error").asText().isEmpty());
+            String error = stack.session(id).get("metrics").get("webrtc").get("error").asText();
+            assertTrue(error.contains("401") || error.contains("ICE failed"), error);
+            assertFalse(viewer.iceErrors.isEmpty(), "the viewer's own TURN allocation should fail too");
         }
+        assertEquals("ready", stack.session(id).get("status").asText());
+        stack.request("DELETE", "/api/sessions/" + id, null);
     }
 }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
@@ -32,17 +31,15 @@ class WebRtcBench {
     private final List<String> rows = new ArrayList<>();
 
     @Test
-    void measure() throws Exception {
-        try (TestSite site = new TestSite(); TestStack stack = new TestStack(Map.of("FALLBACK_FPS", "30", "MAX_SESSIONS", "2"))) {
-            sessionStart(stack, site);
-            webrtcLatency(stack, site, "screencast");
-            websocketLatency(stack, site);
-            animated(stack, site, "screencast");
-        }
-        try (TestSite site = new TestSite(); TestStack stack = new TestStack(Map.of("RUNNER_CAPTURE", "desktop"))) {
-            webrtcLatency(stack, site, "desktop");
-            animated(stack, site, "desktop");
-        }
+    void measure(@Stack({"FALLBACK_FPS=30", "MAX_SESSIONS=2"}) TestStack stack,
+            @Stack("RUNNER_CAPTURE=desktop") TestStack desktop) throws Exception {
+        sessionStart(stack, stack.site);
+        webrtcLatency(stack, stack.site, "screencast");
+        websocketLatency(stack, stack.site);
+        animated(stack, stack.site, "screencast");
+
+        webrtcLatency(desktop, desktop.site, "desktop");
+        animated(desktop, desktop.site, "desktop");
         String table = "| measure | value |\n|---|---|\n" + String.join("\n", rows) + "\n";
         System.out.println("\n" + table);
         Files.writeString(Path.of("target", "bench-results.md"), table);

@@ -5,29 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * WebRTC end to end with real peers: a libwebrtc viewer in this JVM, the edge and control plane
  * relaying the signalling, and the runner answering with VP8 video of real Chromium.
  */
+@Stack("MAX_SESSIONS=3")
 class WebRtcTest {
-    private static TestStack stack;
-    private static TestSite site;
+    private final TestStack stack;
+    private final TestSite site;
 
-    @BeforeAll
-    static void start() throws Exception {
-        site = new TestSite();
-        stack = new TestStack(Map.of("MAX_SESSIONS", "3"));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-        site.close();
+    WebRtcTest(TestStack stack) {
+        this.stack = stack;
+        this.site = stack.site;
     }
 
     static WebRtcViewer connect(TestStack stack, String id, boolean relayOnly) throws Exception {
@@ -58,14 +49,10 @@ class WebRtcTest {
             site.awaitReport("click", 10_000);
             viewer.awaitPixel(ViewerClient::reddish, 10_000);
 
-            TestStack.await("WebRTC figures reported", Duration.ofSeconds(10), () -> {
-                try {
-                    JsonNode m = stack.session(id).get("metrics");
-                    return m.get("transport").asText().equals("webrtc") && m.get("webrtc").get("peers").asInt() == 1
-                            && m.get("webrtc").get("bitrateKbps").asDouble() > 0;
-                } catch (Exception e) {
-                    return false;
-                }
+            TestStack.await("WebRTC figures reported", Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                JsonNode m = stack.session(id).get("metrics");
+                return m.get("transport").asText().equals("webrtc") && m.get("webrtc").get("peers").asInt() == 1
+                        && m.get("webrtc").get("bitrateKbps").asDouble() > 0;
             });
             // A second viewer gets its own connection; the first leaving does not end the session.
             try (WebRtcViewer second = connect(stack, id, false)) {
@@ -80,26 +67,24 @@ class WebRtcTest {
     }
 
     @Test
-    void theDisplayCapturePathStreamsHeadfulChromiumOnXvfb() throws Exception {
-        try (TestStack desktop = new TestStack(Map.of("RUNNER_CAPTURE", "desktop"))) {
-            String id = desktop.createSession(site.pageUrl());
-            desktop.awaitStatus(id, "ready", Duration.ofSeconds(30));
-            try (WebRtcViewer viewer = connect(desktop, id, false)) {
-                assertEquals("VP8", viewer.negotiatedVideoCodec());
-                int[] green = viewer.awaitPixel(ViewerClient::greenish, 15_000);
-                assertEquals(1280, green[0]);
-                assertEquals(720, green[1]);
-                viewer.click(200, 100);
-                site.awaitReport("click", 10_000);
-                viewer.awaitPixel(ViewerClient::reddish, 10_000);
-            }
-            // The WebSocket fallback still works on this path (screencast of the headful page).
-            try (ViewerClient ws = new ViewerClient("ws://localhost:" + desktop.edge.port() + "/ws/sessions/" + id)) {
-                assertEquals(720, ws.awaitPixel(1000, 600, ViewerClient::reddish, 10_000).image().getHeight());
-            }
-            assertEquals(204, desktop.request("DELETE", "/api/sessions/" + id, null).status());
-            TestStack.await("runner, Chromium and Xvfb gone", Duration.ofSeconds(3), () -> TestStack.liveProcessesOf(id).isEmpty());
+    void theDisplayCapturePathStreamsHeadfulChromiumOnXvfb(@Stack("RUNNER_CAPTURE=desktop") TestStack desktop) throws Exception {
+        String id = desktop.createSession(desktop.site.pageUrl());
+        desktop.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (WebRtcViewer viewer = connect(desktop, id, false)) {
+            assertEquals("VP8", viewer.negotiatedVideoCodec());
+            int[] green = viewer.awaitPixel(ViewerClient::greenish, 15_000);
+            assertEquals(1280, green[0]);
+            assertEquals(720, green[1]);
+            viewer.click(200, 100);
+            desktop.site.awaitReport("click", 10_000);
+            viewer.awaitPixel(ViewerClient::reddish, 10_000);
         }
+        // The WebSocket fallback still works on this path (screencast of the headful page).
+        try (ViewerClient ws = new ViewerClient("ws://localhost:" + desktop.edge.port() + "/ws/sessions/" + id)) {
+            assertEquals(720, ws.awaitPixel(1000, 600, ViewerClient::reddish, 10_000).image().getHeight());
+        }
+        assertEquals(204, desktop.request("DELETE", "/api/sessions/" + id, null).status());
+        TestStack.await("runner, Chromium and Xvfb gone", Duration.ofSeconds(3)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
     }
 
     @Test
@@ -129,21 +114,19 @@ class WebRtcTest {
     }
 
     @Test
-    void aRunnerThatDoesNotAnswerIsA502() throws Exception {
+    void aRunnerThatDoesNotAnswerIsA502(@Stack({"OFFER_TIMEOUT=1s", "HEARTBEAT_INTERVAL=2s"}) TestStack slow) throws Exception {
         // A frozen runner: the offer times out (1 s) long before the stream is judged dead (6 s).
-        try (TestStack slow = new TestStack(Map.of("OFFER_TIMEOUT", "1s", "HEARTBEAT_INTERVAL", "2s"))) {
-            String id = slow.createSession(site.pageUrl());
-            slow.awaitStatus(id, "ready", Duration.ofSeconds(30));
-            long pid = TestStack.runnerPid(id);
-            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
-            try {
-                TestStack.Response r = slow.request("POST", "/api/sessions/" + id + "/offer",
-                        "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}");
-                assertEquals(502, r.status(), r.body());
-                assertTrue(r.json().get("error").asText().startsWith("runner unreachable"), r.body());
-            } finally {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
+        String id = slow.createSession(slow.site.pageUrl());
+        slow.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        long pid = TestStack.runnerPid(id);
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        try {
+            TestStack.Response r = slow.request("POST", "/api/sessions/" + id + "/offer",
+                    "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}");
+            assertEquals(502, r.status(), r.body());
+            assertTrue(r.json().get("error").asText().startsWith("runner unreachable"), r.body());
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 }

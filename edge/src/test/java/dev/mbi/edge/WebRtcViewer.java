@@ -30,12 +30,14 @@ import dev.onvoid.webrtc.media.video.VideoFrame;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A WebRTC viewer as a browser would be one: asks /ice, offers a receive-only video and an
@@ -192,18 +194,15 @@ final class WebRtcViewer implements AutoCloseable {
     }
 
     /** Waits for a decoded frame whose probe pixel passes the test; returns {width, height, rgb}. */
-    int[] awaitPixel(IntPredicate rgb, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
+    int[] awaitPixel(IntPredicate rgb, long timeoutMs) {
+        try {
+            return TestStack.await("a matching video frame", Duration.ofMillis(timeoutMs)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> latest, f -> f != null && rgb.test(f[2]));
+        } catch (ConditionTimeoutException e) {
             int[] f = latest;
-            if (f != null && rgb.test(f[2])) {
-                return f;
-            }
-            Thread.sleep(20);
+            throw new AssertionError("no matching video frame within " + timeoutMs + " ms (ICE " + iceState + ", "
+                    + framesReceived + " frames, last probe " + (f == null ? "none" : Integer.toHexString(f[2])) + ")", e);
         }
-        int[] f = latest;
-        throw new AssertionError("no matching video frame within " + timeoutMs + " ms (ICE " + iceState + ", "
-                + framesReceived + " frames, last probe " + (f == null ? "none" : Integer.toHexString(f[2])) + ")");
     }
 
     /** Arms a wait for the first frame whose probe pixel passes the test; the future gets its arrival time. */
@@ -214,12 +213,11 @@ final class WebRtcViewer implements AutoCloseable {
     }
 
     void send(String json) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (input.getState() != RTCDataChannelState.OPEN) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("the input data channel did not open (ICE " + iceState + ")");
-            }
-            Thread.sleep(20);
+        try {
+            TestStack.await("the input data channel open", Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> input.getState() == RTCDataChannelState.OPEN);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the input data channel did not open (ICE " + iceState + ")", e);
         }
         input.send(new RTCDataChannelBuffer(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), false));
     }
