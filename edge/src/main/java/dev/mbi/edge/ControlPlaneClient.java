@@ -25,6 +25,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -37,11 +38,14 @@ final class ControlPlaneClient implements AutoCloseable {
     private final String target;
     private final Duration timeout;
     private final ManagedChannel channel;
+    private final ScheduledExecutorService timer;
     private volatile boolean closed;
 
-    ControlPlaneClient(String target, Duration timeout) {
+    /** @param timer runs the edge's delayed work (re-subscribing to session events) */
+    ControlPlaneClient(String target, Duration timeout, ScheduledExecutorService timer) {
         this.target = target;
         this.timeout = timeout;
+        this.timer = timer;
         this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 .keepAliveTime(20, TimeUnit.SECONDS)
                 .maxInboundMessageSize(16 * 1024 * 1024)
@@ -151,14 +155,11 @@ final class ControlPlaneClient implements AutoCloseable {
                             return;
                         }
                         LOG.fine("session watch ended; subscribing again in 1 s");
-                        Thread.ofVirtual().start(() -> {
-                            try {
-                                Thread.sleep(1_000);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                            watch(events, onSubscribed);
-                        });
+                        try {
+                            timer.schedule(() -> watch(events, onSubscribed), 1, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                            // the edge is shutting down
+                        }
                     }
                 });
         onSubscribed.run();

@@ -6,6 +6,9 @@ import io.helidon.webserver.staticcontent.StaticContentService;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /** The running edge: REST API, viewer WebSockets, metrics and the UI on one port. */
@@ -16,12 +19,15 @@ public final class Edge implements AutoCloseable {
     private final ControlPlaneClient controlPlane;
     private final ViewerSockets sockets;
     private final EdgeMetrics metrics;
+    private final ScheduledExecutorService timer;
 
-    private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets, EdgeMetrics metrics) {
+    private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets, EdgeMetrics metrics,
+                 ScheduledExecutorService timer) {
         this.server = server;
         this.controlPlane = controlPlane;
         this.sockets = sockets;
         this.metrics = metrics;
+        this.timer = timer;
     }
 
     /** Starts an edge with a metrics registry of its own. */
@@ -31,9 +37,12 @@ public final class Edge implements AutoCloseable {
 
     /** Starts an edge that records its metrics in this registry (it closes the registry when it stops). */
     public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
-        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout());
+        // The edge's one timer (heartbeats, pings, re-subscribing), made here and stopped in close().
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edge-timer").factory());
+        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout(), timer);
         EdgeMetrics metrics = new EdgeMetrics(registry);
-        ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval());
+        ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
         StaticContentService ui = config.uiDir()
                 .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())
                 .orElseGet(() -> StaticContentService.builder("static").welcomeFileName("index.html").build());
@@ -61,7 +70,7 @@ public final class Edge implements AutoCloseable {
         });
         LOG.info("edge listening on http://localhost:" + server.port() + "/ (control plane at "
                 + config.controlPlaneAddr() + ", UI from " + config.uiDir().map(Object::toString).orElse("the built-in page") + ")");
-        return new Edge(server, controlPlane, sockets, metrics);
+        return new Edge(server, controlPlane, sockets, metrics, timer);
     }
 
     public int port() {
@@ -73,6 +82,12 @@ public final class Edge implements AutoCloseable {
         sockets.close();
         server.stop();
         controlPlane.close();
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         metrics.close();
     }
 }

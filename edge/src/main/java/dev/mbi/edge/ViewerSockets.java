@@ -3,20 +3,20 @@ package dev.mbi.edge;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The open viewer sockets, and the one timer that keeps them alive both ways. */
 final class ViewerSockets implements AutoCloseable {
     private final Set<ViewerSocket> open = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("viewer-heartbeats").factory());
+    private final ScheduledFuture<?> ticks;
 
-    ViewerSockets(Duration heartbeatInterval, Duration pingInterval) {
+    /** Ticks on the edge's timer until closed. */
+    ViewerSockets(Duration heartbeatInterval, Duration pingInterval, ScheduledExecutorService timer) {
         long pingNanos = pingInterval.toNanos();
         long ms = heartbeatInterval.toMillis();
-        timer.scheduleAtFixedRate(() -> open.forEach(s -> s.tick(pingNanos)), ms, ms, TimeUnit.MILLISECONDS);
+        ticks = timer.scheduleAtFixedRate(() -> open.forEach(s -> s.tick(pingNanos)), ms, ms, TimeUnit.MILLISECONDS);
     }
 
     void add(ViewerSocket socket) {
@@ -29,6 +29,6 @@ final class ViewerSockets implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        ticks.cancel(false);
     }
 }

@@ -8,26 +8,17 @@ import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher;
-import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.controlplane.testing.TestRunners;
 import dev.mbi.proto.v1.Heartbeat;
-import dev.mbi.proto.v1.Register;
 import dev.mbi.proto.v1.RunnerMessage;
-import dev.mbi.proto.v1.RunnerReady;
-import dev.mbi.proto.v1.RunnerServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * plays the runner (its own launcher hands it the session's token).
  */
 class StalledRunnerTest {
-    private static final BlockingQueue<RunnerLauncher.RunnerSpec> LAUNCHED = new LinkedBlockingQueue<>();
+    private static final TestRunners.HandOverLauncher LAUNCHER = new TestRunners.HandOverLauncher();
     private static ControlPlane controlPlane;
     private static Edge edge;
     private static ManagedChannel runnerChannel;
@@ -50,30 +41,7 @@ class StalledRunnerTest {
     @BeforeAll
     static void start() {
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"))),
-                new RunnerLauncher() {
-                    @Override
-                    public RunnerHandle launch(RunnerSpec spec) {
-                        LAUNCHED.add(spec);
-                        return new RunnerHandle() {
-                            @Override
-                            public String host() {
-                                return "test";
-                            }
-
-                            @Override
-                            public void stop() {
-                            }
-
-                            @Override
-                            public void onExit(IntConsumer exitCode) {
-                            }
-                        };
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                });
+                LAUNCHER);
         edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort()))));
         // A small receive window: the runner's side fills after a few messages it does not read.
         runnerChannel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort()).usePlaintext()
@@ -109,32 +77,10 @@ class StalledRunnerTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"http://127.0.0.1:9/\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
-        RunnerLauncher.RunnerSpec spec = LAUNCHED.poll(5, TimeUnit.SECONDS);
+        RunnerLauncher.RunnerSpec spec = LAUNCHER.next(Duration.ofSeconds(5));
 
         // The runner registers, reads its welcome, says it is ready, and from then on reads nothing.
-        ClientCallStreamObserver<RunnerMessage>[] up = new ClientCallStreamObserver[1];
-        RunnerServiceGrpc.newStub(runnerChannel).connect(new ClientResponseObserver<RunnerMessage, ControlMessage>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<RunnerMessage> stream) {
-                up[0] = stream;
-                stream.disableAutoRequestWithInitial(1);
-            }
-
-            @Override
-            public void onNext(ControlMessage message) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        up[0].onNext(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
-                .setSessionId(spec.sessionId()).setJoinToken(spec.joinToken()).setHostname("stalled")).build());
-        up[0].onNext(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
+        TestRunners.StalledRunner runner = TestRunners.registerAndStopReading(runnerChannel, spec);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> session(spec.sessionId()).get("status").asText().equals("ready"));
 
@@ -152,7 +98,7 @@ class StalledRunnerTest {
                 }
                 if (sent % 100 == 0) {
                     // Alive, only not reading: heartbeats keep it from counting as silent.
-                    up[0].onNext(RunnerMessage.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build());
+                    runner.send(RunnerMessage.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build());
                     slowest = Math.max(slowest, Math.max(timeMs("/api/sessions", 200), timeMs("/readyz", 200)));
                 }
             }

@@ -7,6 +7,7 @@ import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.controlplane.testing.TestRunners;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.CreateSessionRequest;
@@ -33,7 +34,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -41,7 +41,7 @@ import java.util.function.Predicate;
  * hands it each session's token) and the edge, over in-process gRPC or a real socket.
  */
 final class ControlPlaneFixture implements AutoCloseable {
-    final BlockingQueue<RunnerLauncher.RunnerSpec> launched = new LinkedBlockingQueue<>();
+    final TestRunners.HandOverLauncher launcher = new TestRunners.HandOverLauncher();
     final ControlPlane controlPlane;
     final ManagedChannel channel;
 
@@ -49,30 +49,6 @@ final class ControlPlaneFixture implements AutoCloseable {
         Map<String, String> all = new HashMap<>(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"));
         all.putAll(env);
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(all));
-        RunnerLauncher launcher = new RunnerLauncher() {
-            @Override
-            public RunnerHandle launch(RunnerSpec spec) {
-                launched.add(spec);
-                return new RunnerHandle() {
-                    @Override
-                    public String host() {
-                        return "test";
-                    }
-
-                    @Override
-                    public void stop() {
-                    }
-
-                    @Override
-                    public void onExit(IntConsumer exitCode) {
-                    }
-                };
-            }
-
-            @Override
-            public void close() {
-            }
-        };
         if (inProcess) {
             String name = InProcessServerBuilder.generateName();
             controlPlane = ControlPlane.start(config, launcher, InProcessServerBuilder.forName(name));
@@ -167,7 +143,7 @@ final class ControlPlaneFixture implements AutoCloseable {
 
     RunnerLauncher.RunnerSpec createSession() throws InterruptedException {
         Session s = sessions().createSession(CreateSessionRequest.newBuilder().setUrl("http://127.0.0.1:9/").build());
-        RunnerLauncher.RunnerSpec spec = launched.poll(5, TimeUnit.SECONDS);
+        RunnerLauncher.RunnerSpec spec = launcher.next(Duration.ofSeconds(5));
         assertEquals(s.getSessionId(), spec.sessionId());
         return spec;
     }

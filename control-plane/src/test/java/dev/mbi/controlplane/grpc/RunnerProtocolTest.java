@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.controlplane.testing.TestRunners;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Frame;
@@ -26,11 +27,8 @@ import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -217,32 +215,7 @@ class RunnerProtocolTest {
     void aRunnerThatStopsReadingIsCutOffWhileTheApiKeepsAnswering() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
         // This runner takes its welcome and then reads nothing more.
-        CompletableFuture<Status> closed = new CompletableFuture<>();
-        ClientCallStreamObserver<RunnerMessage>[] up = new ClientCallStreamObserver[1];
-        RunnerServiceGrpc.newStub(fixture.channel).connect(new ClientResponseObserver<RunnerMessage, ControlMessage>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<RunnerMessage> stream) {
-                up[0] = stream;
-                stream.disableAutoRequestWithInitial(1);
-            }
-
-            @Override
-            public void onNext(ControlMessage value) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                closed.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                closed.complete(Status.OK);
-            }
-        });
-        up[0].onNext(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
-                .setSessionId(spec.sessionId()).setJoinToken(spec.joinToken())).build());
-        up[0].onNext(ready());
+        TestRunners.StalledRunner runner = TestRunners.registerAndStopReading(fixture.channel, spec);
         fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
 
         ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
@@ -254,9 +227,9 @@ class RunnerProtocolTest {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(ms < 1_000, "listing sessions took " + ms + " ms while a runner was not reading");
             }
-            up[0].onNext(heartbeat()); // still alive, only not reading
+            runner.send(heartbeat()); // still alive, only not reading
         }
-        Status status = closed.get(10, TimeUnit.SECONDS);
+        Status status = runner.closed().get(10, TimeUnit.SECONDS);
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
         fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_ERROR, Duration.ofSeconds(5));
         assertTrue(fixture.get(spec.sessionId()).getError().contains("stopped reading"), fixture.get(spec.sessionId()).getError());
