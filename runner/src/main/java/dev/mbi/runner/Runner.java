@@ -214,6 +214,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private void startWebRtc(Welcome w) {
+        if (outcome.isDone()) {
+            webrtc.completeExceptionally(new IllegalStateException("the session ended"));
+            return;
+        }
         try {
             java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
@@ -229,8 +233,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 peers.onFrame(last);
             }
         } catch (Throwable e) {
-            // Without WebRTC the session still works over the WebSocket stream.
-            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
+            // Without WebRTC the session still works over the WebSocket stream. A session that ended
+            // meanwhile takes its executors down with it: then a failure here is no news.
+            LOG.log(outcome.isDone() ? Level.FINE : Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
             webrtc.completeExceptionally(e);
         }
     }
