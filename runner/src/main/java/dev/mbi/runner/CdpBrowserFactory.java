@@ -37,10 +37,12 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
 
     private final RunnerContract contract;
     private final RunnerContract.Settings settings;
+    private final RunnerExecutors executors;
 
-    CdpBrowserFactory(RunnerContract contract) {
+    CdpBrowserFactory(RunnerContract contract, RunnerExecutors executors) {
         this.contract = contract;
         this.settings = contract.settings();
+        this.executors = executors;
     }
 
     @Override
@@ -86,7 +88,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             CdpBrowserSession.deleteTree(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
-        return CdpBrowserSession.start(browser, workDir, spec, settings.jpegQuality(), listener);
+        return CdpBrowserSession.start(browser, workDir, spec, settings.jpegQuality(), listener, executors);
     }
 
     /**

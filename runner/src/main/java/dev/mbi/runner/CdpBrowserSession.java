@@ -21,8 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,22 +44,23 @@ final class CdpBrowserSession implements BrowserSession {
     private final Listener listener;
     private final CdpInput input;
     private final int jpegQuality;
-    /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order. */
-    private final ExecutorService frameExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("frames").factory());
+    /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order (a serial lane). */
+    private final Executor frameExecutor;
     /**
      * Navigation reports look the title up in the page, which can wait a long time while a new
-     * document loads; they run apart from frames so that no frame ever waits behind them.
+     * document loads; they run on a serial lane apart from frames so that no frame ever waits behind them.
      */
-    private final ExecutorService navigationExecutor =
-            Executors.newSingleThreadExecutor(Thread.ofVirtual().name("navigation").factory());
+    private final Executor navigationExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong framesSeen = new AtomicLong();
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
 
     private CdpBrowserSession(Browser browser, Page page, CDPSession cdp, Path workDir, Spec spec, int jpegQuality,
-                              Listener listener) {
+                              Listener listener, RunnerExecutors executors) {
         this.jpegQuality = jpegQuality;
+        this.frameExecutor = executors.frames();
+        this.navigationExecutor = executors.navigation();
         this.browser = browser;
         this.page = page;
         this.cdp = cdp;
@@ -72,14 +72,14 @@ final class CdpBrowserSession implements BrowserSession {
         this.lastFrameHeight = spec.viewportHeight();
     }
 
-    static CdpBrowserSession start(Browser browser, Path workDir, Spec spec, int jpegQuality, Listener listener)
-            throws BrowserException {
+    static CdpBrowserSession start(Browser browser, Path workDir, Spec spec, int jpegQuality, Listener listener,
+                                   RunnerExecutors executors) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, jpegQuality, listener);
+            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, jpegQuality, listener, executors);
             session.watch();
             session.startScreencast(jpegQuality);
             session.openFirstPage();
@@ -118,7 +118,11 @@ final class CdpBrowserSession implements BrowserSession {
         page.on(PageEvents.FrameNavigated, (Consumer<Frame>) frame -> {
             if (frame.parentFrame() == null) {
                 String url = frame.url();
-                navigationExecutor.execute(() -> listener.onNavigated(url, titleOrEmpty()));
+                navigationExecutor.execute(() -> {
+                    if (!closed.get()) {
+                        listener.onNavigated(url, titleOrEmpty());
+                    }
+                });
             }
         });
         cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event ->
@@ -199,6 +203,9 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private void emit(byte[] jpeg, long captureUs) {
+        if (closed.get()) {
+            return;
+        }
         int[] size = JpegSize.read(jpeg);
         int width = size != null ? size[0] : spec.viewportWidth();
         int height = size != null ? size[1] : spec.viewportHeight();
@@ -292,8 +299,7 @@ final class CdpBrowserSession implements BrowserSession {
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "disconnect after kill", e);
         }
-        frameExecutor.shutdownNow();
-        navigationExecutor.shutdownNow();
+        // Frames and navigation reports still queued on the lanes see the session closed and are dropped.
         deleteTree(workDir);
     }
 

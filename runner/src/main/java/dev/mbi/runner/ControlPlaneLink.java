@@ -9,8 +9,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,24 +32,26 @@ final class ControlPlaneLink implements AutoCloseable {
     private final ManagedChannel channel;
     private final Handler handler;
     private final AtomicBoolean lost = new AtomicBoolean();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("heartbeat").factory());
+    private final ScheduledExecutorService timer;
     private volatile long lastHeardNanos = System.nanoTime();
+    private volatile ScheduledFuture<?> heartbeats;
     private StreamObserver<RunnerMessage> upstream;
 
-    private ControlPlaneLink(ManagedChannel channel, Handler handler) {
+    private ControlPlaneLink(ManagedChannel channel, Handler handler, ScheduledExecutorService timer) {
         this.channel = channel;
         this.handler = handler;
+        this.timer = timer;
     }
 
-    static ControlPlaneLink open(String target, Handler handler) {
+    /** @param timer sends the heartbeats and watches for silence */
+    static ControlPlaneLink open(String target, Handler handler, ScheduledExecutorService timer) {
         ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true)
                 .maxInboundMessageSize(16 * 1024 * 1024)
                 .build();
-        ControlPlaneLink link = new ControlPlaneLink(channel, handler);
+        ControlPlaneLink link = new ControlPlaneLink(channel, handler, timer);
         link.upstream = RunnerServiceGrpc.newStub(channel).connect(link.new Downstream());
         return link;
     }
@@ -67,7 +69,7 @@ final class ControlPlaneLink implements AutoCloseable {
 
     void startHeartbeats(Duration interval) {
         long intervalMs = Math.max(100, interval.toMillis());
-        timer.scheduleAtFixedRate(() -> {
+        heartbeats = timer.scheduleAtFixedRate(() -> {
             long silentMs = (System.nanoTime() - lastHeardNanos) / 1_000_000;
             if (silentMs > SILENT_INTERVALS * intervalMs) {
                 markLost("the control plane has been silent for " + silentMs + " ms");
@@ -87,7 +89,10 @@ final class ControlPlaneLink implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        ScheduledFuture<?> h = heartbeats;
+        if (h != null) {
+            h.cancel(true);
+        }
         synchronized (this) {
             if (lost.compareAndSet(false, true)) {
                 try {

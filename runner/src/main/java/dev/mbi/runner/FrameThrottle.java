@@ -1,16 +1,17 @@
 package dev.mbi.runner;
 
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
  * Passes on the newest frame at no more than a set rate. A frame that arrives too soon is held,
  * not dropped: if nothing newer replaces it, it goes out when its turn comes, so the client
  * always ends up seeing the page's last state. Frames flow only while enabled (someone watches).
+ * Frames go to the sink from one long-lived task on the executor given, which ends on close.
  */
 final class FrameThrottle<F> implements AutoCloseable {
     private final Consumer<F> sink;
     private final long minIntervalNanos;
-    private final Thread sender;
     private F latest;
     private boolean pending;
     private boolean enabled;
@@ -18,11 +19,12 @@ final class FrameThrottle<F> implements AutoCloseable {
     private long lastSentNanos;
     private long dropped;
 
-    FrameThrottle(int maxFps, Consumer<F> sink) {
+    /** @param sender runs the sending loop until close: a thread of its own (a virtual thread per task) */
+    FrameThrottle(int maxFps, Consumer<F> sink, Executor sender) {
         this.sink = sink;
         this.minIntervalNanos = 1_000_000_000L / Math.max(1, maxFps);
         this.lastSentNanos = System.nanoTime() - minIntervalNanos;
-        this.sender = Thread.ofVirtual().name("frame-sender").start(this::sendLoop);
+        sender.execute(this::sendLoop);
     }
 
     synchronized void offer(F frame) {

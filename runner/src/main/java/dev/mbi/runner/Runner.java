@@ -21,8 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,13 +45,13 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private final RunnerContract contract;
     private final BrowserSession.Factory browsers;
+    private final RunnerExecutors executors;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-    /** Input is injected on one thread, in arrival order. */
-    private final ExecutorService inputExecutor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("input").factory());
-    private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("metrics").factory());
+    /** Input is injected on one thread, in arrival order (a serial lane); none once the session ends. */
+    private final ExecutorService inputExecutor;
+    private volatile ScheduledFuture<?> metrics;
     private final AtomicLong seq = new AtomicLong();
     private final SessionFigures figures = new SessionFigures();
     private volatile ControlPlaneLink link;
@@ -66,9 +65,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
     private final Object framesLock = new Object();
 
-    Runner(RunnerContract contract, BrowserSession.Factory browsers) {
+    /** @param executors where the session's work runs; the caller closes them after {@link #run()} */
+    Runner(RunnerContract contract, BrowserSession.Factory browsers, RunnerExecutors executors) {
         this.contract = contract;
         this.browsers = browsers;
+        this.executors = executors;
+        this.inputExecutor = executors.input();
     }
 
     /** Runs the session to its end; returns the process exit code. Must run on a long-lived thread. */
@@ -92,7 +94,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private int runSession() {
         String id = contract.sessionId();
-        link = ControlPlaneLink.open(contract.controlPlaneAddr(), this);
+        link = ControlPlaneLink.open(contract.controlPlaneAddr(), this, executors.timer());
         link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(id)
                 .setJoinToken(contract.joinToken())
@@ -122,7 +124,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
         // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
         synchronized (framesLock) {
-            throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame);
+            throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame, executors.tasks());
             throttle.setEnabled(framesEnabled);
         }
         LOG.info("session " + id + ": registered; opening " + w.getUrl() + " at " + w.getViewportWidth() + "x"
@@ -141,17 +143,18 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                     .setViewportHeight(browser.viewportHeight())
                     .setStartupMs(startupMs)).build());
             LOG.info("session " + id + ": ready after " + startupMs + " ms");
-            Thread.ofVirtual().name("webrtc-start").start(() -> startWebRtc(w));
+            executors.tasks().execute(() -> startWebRtc(w));
             ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
-            metricsTimer.scheduleAtFixedRate(() -> reportMetrics(stats), 0,
+            metrics = executors.timer().scheduleAtFixedRate(() -> reportMetrics(stats), 0,
                     METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         Outcome end = outcome.join();
-        metricsTimer.shutdownNow();
+        if (metrics != null) {
+            metrics.cancel(true);
+        }
         webrtc.completeExceptionally(new IllegalStateException("the session ended"));
         webrtc.thenAccept(WebRtcPeers::close);
-        inputExecutor.shutdownNow();
         throttle.close();
         if (browser != null) {
             browser.close();
@@ -211,12 +214,16 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     private void startWebRtc(Welcome w) {
+        if (outcome.isDone()) {
+            webrtc.completeExceptionally(new IllegalStateException("the session ended"));
+            return;
+        }
         try {
             java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
-                    : ScreencastVideo::new;
+                    : () -> new ScreencastVideo(executors);
             WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
-                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()));
+                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks());
             if (!webrtc.complete(peers)) {
                 peers.close();
                 return;
@@ -226,15 +233,16 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                 peers.onFrame(last);
             }
         } catch (Throwable e) {
-            // Without WebRTC the session still works over the WebSocket stream.
-            LOG.log(Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
+            // Without WebRTC the session still works over the WebSocket stream. A session that ended
+            // meanwhile takes its executors down with it: then a failure here is no news.
+            LOG.log(outcome.isDone() ? Level.FINE : Level.WARNING, "session " + contract.sessionId() + ": WebRTC unavailable", e);
             webrtc.completeExceptionally(e);
         }
     }
 
     private void captureNow() {
         BrowserSession b = browser;
-        if (b == null) {
+        if (b == null || outcome.isDone()) {
             return;
         }
         try {
@@ -246,7 +254,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void inject(InputEvent event) {
         BrowserSession b = browser;
-        if (b == null) {
+        if (b == null || outcome.isDone()) {
             return;
         }
         try {

@@ -23,15 +23,18 @@ public final class RunnerMain {
             return;
         }
         LogLevel.configure("runner[" + contract.sessionId() + "]", contract.settings().logLevel());
-        Runner runner = new Runner(contract, new CdpBrowserFactory(contract));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
         int code;
-        try {
-            // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
-            code = runner.run();
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "session " + contract.sessionId() + ": runner failed", e);
-            code = 1;
+        // Every thread of the runner's own work; closing waits (boundedly) for what is still running.
+        try (RunnerExecutors executors = RunnerExecutors.create()) {
+            Runner runner = new Runner(contract, new CdpBrowserFactory(contract, executors), executors);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
+            try {
+                // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
+                code = runner.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "session " + contract.sessionId() + ": runner failed", e);
+                code = 1;
+            }
         }
         // Non-daemon threads of the libraries must not keep a finished runner alive.
         System.exit(code);

@@ -10,8 +10,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,12 +39,15 @@ final class ScreencastVideo implements ViewportVideo {
     private static final long REPEAT_EVERY_MS = 100;
     private static final int REPEATS_AFTER_JOIN = 20;
 
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("video-repeat").factory());
+    private final ScheduledExecutorService timer;
+    /** Repeats still to come; cancelled on close. */
+    private final List<ScheduledFuture<?>> repeats = new ArrayList<>();
+    private boolean closed;
 
-    ScreencastVideo() {
+    ScreencastVideo(RunnerExecutors executors) {
         this.source = new CustomVideoSource();
-        this.throttle = new FrameThrottle<>(MAX_FPS, this::push);
+        this.timer = executors.timer();
+        this.throttle = new FrameThrottle<>(MAX_FPS, this::push, executors.tasks());
     }
 
     @Override
@@ -61,9 +66,13 @@ final class ScreencastVideo implements ViewportVideo {
     }
 
     @Override
-    public void viewerJoined() {
+    public synchronized void viewerJoined() {
+        if (closed) {
+            return;
+        }
+        repeats.removeIf(ScheduledFuture::isDone);
         for (int i = 0; i < REPEATS_AFTER_JOIN; i++) {
-            timer.schedule(throttle::resendLatest, i * REPEAT_EVERY_MS, TimeUnit.MILLISECONDS);
+            repeats.add(timer.schedule(throttle::resendLatest, i * REPEAT_EVERY_MS, TimeUnit.MILLISECONDS));
         }
     }
 
@@ -99,7 +108,11 @@ final class ScreencastVideo implements ViewportVideo {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        synchronized (this) {
+            closed = true;
+            repeats.forEach(r -> r.cancel(false));
+            repeats.clear();
+        }
         throttle.close();
     }
 }

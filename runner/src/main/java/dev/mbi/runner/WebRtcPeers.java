@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -53,6 +55,8 @@ final class WebRtcPeers implements AutoCloseable {
     private final boolean relayOnly;
     private final Consumer<InputEvent> input;
     private final Consumer<SignalAnswer> answers;
+    /** Closes peers off libwebrtc's callback thread, which must not be held up. */
+    private final Executor closer;
     private final PeerConnectionFactory factory;
     private final ViewportVideo video;
     private final VideoTrack track;
@@ -62,18 +66,25 @@ final class WebRtcPeers implements AutoCloseable {
 
     /**
      * @param video makes the video source; called after libwebrtc is loaded (the sources are native)
+     * @param closer runs one-off blocking work: closing a peer that failed or was closed remotely
      */
     WebRtcPeers(String sessionId, Welcome welcome, java.util.function.Supplier<ViewportVideo> video,
-                Consumer<InputEvent> input, Consumer<SignalAnswer> answers) {
+                Consumer<InputEvent> input, Consumer<SignalAnswer> answers, Executor closer) {
         this.sessionId = sessionId;
         this.iceServers = toRtc(welcome.getIceServersList());
         this.relayOnly = welcome.getIceTransportPolicy() == IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY;
         this.input = input;
         this.answers = answers;
+        this.closer = closer;
         // The default factory opens an audio device and aborts the JVM where there is none.
         this.factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
         this.video = video.get();
-        this.track = factory.createVideoTrack("viewport", this.video.source());
+        try {
+            this.track = factory.createVideoTrack("viewport", this.video.source());
+        } catch (RuntimeException e) {
+            this.video.close();
+            throw e;
+        }
     }
 
     private static List<RTCIceServer> toRtc(List<IceServer> servers) {
@@ -264,7 +275,7 @@ final class WebRtcPeers implements AutoCloseable {
                     LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " connected ("
                             + connectedPeers() + " connected)");
                 }
-                case FAILED, CLOSED -> Thread.ofVirtual().start(this::close);
+                case FAILED, CLOSED -> closeLater();
                 default -> {
                 }
             }
@@ -273,6 +284,14 @@ final class WebRtcPeers implements AutoCloseable {
         @Override
         public void onDataChannel(RTCDataChannel channel) {
             InputChannel.attach(channel, input);
+        }
+
+        private void closeLater() {
+            try {
+                closer.execute(this::close);
+            } catch (RejectedExecutionException e) {
+                // the runner is stopping; its end closes every peer
+            }
         }
 
         void close() {

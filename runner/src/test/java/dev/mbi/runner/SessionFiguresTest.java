@@ -13,7 +13,8 @@ class SessionFiguresTest {
     @Test
     void countsWhatWentOutOnTheStreamAndTheTimeFromInputToFrame() throws Exception {
         SessionFigures figures = new SessionFigures();
-        try (FrameThrottle<Integer> throttle = new FrameThrottle<>(5, frame -> { })) {
+        try (RunnerExecutors executors = RunnerExecutors.create();
+             FrameThrottle<Integer> throttle = new FrameThrottle<>(5, frame -> { }, executors.tasks())) {
             figures.frameCaptured(); // no input yet: no latency figure
             figures.frameSent(1_000);
             figures.frameSent(500);
