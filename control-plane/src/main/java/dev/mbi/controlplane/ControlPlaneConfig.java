@@ -89,14 +89,19 @@ public record ControlPlaneConfig(
         if (policy.equals("relay") && !turn) {
             env.problem("ICE_TRANSPORT_POLICY=relay needs TURN_ENABLED=true and a TURN server");
         }
+        // No default credentials: TURN with a guessable one is an open relay (TurnCredentials).
+        String turnUsername = env.string("TURN_USERNAME", "");
+        String turnCredential = env.secret("TURN_CREDENTIAL");
+        String turnSecret = env.secret("TURN_SECRET");
+        TurnCredentials.check(env, turn, turnSecret, turnUsername, turnCredential);
         return new IceSettings(
                 stun,
                 turn,
                 env.string("TURN_HOST", "coturn"),
                 env.integer("TURN_PORT", 3478, 1, 65535),
-                env.string("TURN_USERNAME", "user"),
-                env.string("TURN_CREDENTIAL", "password"),
-                env.string("TURN_SECRET", ""),
+                turnUsername,
+                turnCredential,
+                turnSecret,
                 env.duration("TURN_TTL", Duration.ofHours(1), Duration.ofMinutes(1)),
                 policy.equals("relay"),
                 env.integer("WEBRTC_TIMEOUT_SEC", 15, 1, 600));

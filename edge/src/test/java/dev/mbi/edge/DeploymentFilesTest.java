@@ -3,6 +3,7 @@ package dev.mbi.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,9 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -118,10 +122,42 @@ class DeploymentFilesTest {
         }
     }
 
+    /** The Secret and key mounted at a path of the pod's first container, as "secret/key". */
+    private static String secretFileSource(PodTemplateSpec template, String path) {
+        for (VolumeMount mount : template.getSpec().getContainers().getFirst().getVolumeMounts()) {
+            if (path.startsWith(mount.getMountPath() + "/")) {
+                String file = path.substring(mount.getMountPath().length() + 1);
+                Volume volume = template.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
+                        .findFirst().orElseThrow(() -> new AssertionError("no volume " + mount.getName()));
+                assertNotNull(volume.getSecret(), path + " is not mounted from a Secret");
+                String key = volume.getSecret().getItems().stream().filter(i -> i.getPath().equals(file))
+                        .findFirst().orElseThrow(() -> new AssertionError(path + ": no such item in the Secret")).getKey();
+                return volume.getSecret().getSecretName() + "/" + key;
+            }
+        }
+        throw new AssertionError(path + " is not mounted");
+    }
+
+    /**
+     * The pod's environment, with each *_FILE variable pointing at a file in the test's folder
+     * holding a random value, as the Secret mounted there would.
+     */
+    private static Map<String, String> withSecretFiles(PodTemplateSpec template, Path dir) throws Exception {
+        Map<String, String> env = new HashMap<>(env(template));
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().endsWith(Env.FILE_SUFFIX)) {
+                secretFileSource(template, e.getValue());
+                Path file = Files.writeString(dir.resolve(e.getKey()), java.util.UUID.randomUUID().toString());
+                e.setValue(file.toString());
+            }
+        }
+        return env;
+    }
+
     @Test
-    void theControlPlaneLaunchesRunnerPodsItMayManageAndTheyCanDialItBack() {
+    void theControlPlaneLaunchesRunnerPodsItMayManageAndTheyCanDialItBack(@TempDir Path secrets) throws Exception {
         Deployment cp = one(Deployment.class, "mbi", "control-plane");
-        Map<String, String> env = env(cp.getSpec().getTemplate());
+        Map<String, String> env = withSecretFiles(cp.getSpec().getTemplate(), secrets);
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));
         assertEquals(ControlPlaneConfig.LauncherKind.KUBERNETES, config.launcher());
         assertEquals(1, cp.getSpec().getReplicas(), "sessions live in one control plane's memory");
@@ -187,10 +223,22 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void coturnUsesTheTurnRestSecretAndPrometheusScrapesTheEdge() throws Exception {
+    void coturnUsesTheTurnRestSecretAndPrometheusScrapesTheEdge(@TempDir Path secrets) throws Exception {
         Deployment coturn = one(Deployment.class, "mbi", "coturn");
-        assertTrue(coturn.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs().stream()
-                .anyMatch(a -> a.startsWith("--static-auth-secret=")));
+        var turnContainer = coturn.getSpec().getTemplate().getSpec().getContainers().getFirst();
+        assertTrue(turnContainer.getArgs().contains("--static-auth-secret=$(TURN_SECRET)"), turnContainer.getArgs().toString());
+        // coturn and the control plane take the secret from the same Secret, never from a value in the files.
+        SecretKeySelector coturnSecret = turnContainer.getEnv().stream().filter(e -> e.getName().equals("TURN_SECRET"))
+                .findFirst().orElseThrow().getValueFrom().getSecretKeyRef();
+        Deployment cp = one(Deployment.class, "mbi", "control-plane");
+        Map<String, String> cpEnv = env(cp.getSpec().getTemplate());
+        assertFalse(cpEnv.containsKey("TURN_SECRET") || cpEnv.containsKey("TURN_CREDENTIAL"), cpEnv.toString());
+        assertEquals(coturnSecret.getName() + "/" + coturnSecret.getKey(),
+                secretFileSource(cp.getSpec().getTemplate(), cpEnv.get("TURN_SECRET_FILE")));
+        // Turned on, the control plane accepts a proper secret from that file.
+        Map<String, String> turnOn = withSecretFiles(cp.getSpec().getTemplate(), secrets);
+        turnOn.put("TURN_ENABLED", "true");
+        assertTrue(ControlPlaneConfig.from(new Env(turnOn)).ice().turnEnabled());
         String turnConf = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
                 .filter(c -> c.getMetadata().getName().equals("coturn")).findFirst().orElseThrow().getData().get("turnserver.conf");
         assertTrue(turnConf.contains("use-auth-secret"), turnConf);
@@ -203,14 +251,23 @@ class DeploymentFilesTest {
 
     // ------------------------------------------------------------------ compose
 
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::[-?]([^}]*))?}");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::([-?])([^}]*))?}");
+    /** What the compose tests give for TURN_SECRET, which compose requires. */
+    private static final String TURN_SECRET = "3f9a1c6e8b2d4f7a0c5e9b1d3f6a8c2e";
 
-    /** Compose's ${VAR:-default} with the defaults, and the given values for the rest. */
+    /**
+     * Compose's ${VAR:-default} with the defaults, ${VAR:?message} refused with the message when VAR
+     * is not given (as compose refuses to start), and the given values for the rest.
+     */
     private static String interpolate(String text, Map<String, String> values) {
         Matcher m = VARIABLE.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String v = values.getOrDefault(m.group(1), m.group(2) == null ? "" : m.group(2));
+            String given = values.get(m.group(1));
+            if ((given == null || given.isEmpty()) && "?".equals(m.group(2))) {
+                throw new IllegalArgumentException(m.group(1) + ": " + m.group(3));
+            }
+            String v = given != null ? given : m.group(3) == null ? "" : m.group(3);
             m.appendReplacement(out, Matcher.quoteReplacement(v));
         }
         m.appendTail(out);
@@ -229,7 +286,7 @@ class DeploymentFilesTest {
 
     @Test
     void theComposeStackWiresEdgeControlPlaneRunnersAndMonitoring() throws Exception {
-        JsonNode root = compose("docker-compose.yml", Map.of());
+        JsonNode root = compose("docker-compose.yml", Map.of("TURN_SECRET", TURN_SECRET));
         JsonNode services = root.get("services");
         for (String name : List.of("edge", "control-plane", "coturn", "prometheus", "grafana")) {
             assertNotNull(services.get(name), "compose service " + name);
@@ -259,10 +316,19 @@ class DeploymentFilesTest {
         assertEquals("control-plane:" + config.grpcPort(), edge.controlPlaneAddr());
         assertTrue(services.get("edge").get("ports").get(0).asText().endsWith(":" + edge.port()));
 
-        // TURN REST secret: the same variable for coturn and the control plane.
-        assertTrue(services.get("coturn").get("command").toString().contains("--static-auth-secret=change-me"));
+        // TURN REST secret: the same variable for coturn and the control plane, required, with no default.
+        assertTrue(services.get("coturn").get("command").toString().contains("--static-auth-secret=" + TURN_SECRET));
         assertTrue(Files.readString(COMPOSE.resolve("coturn/turnserver.conf")).contains("use-auth-secret"));
-        assertEquals("change-me", env(cp).get("TURN_SECRET"));
+        assertEquals(TURN_SECRET, env(cp).get("TURN_SECRET"));
+        IllegalArgumentException noSecret = assertThrows(IllegalArgumentException.class,
+                () -> compose("docker-compose.yml", Map.of()));
+        assertTrue(noSecret.getMessage().startsWith("TURN_SECRET: set TURN_SECRET"), noSecret.getMessage());
+        Map<String, String> turnOn = env(cp);
+        turnOn.put("TURN_ENABLED", "true");
+        assertTrue(ControlPlaneConfig.from(new Env(turnOn)).ice().turnEnabled());
+        for (String file : List.of("docker-compose.yml", "docker-compose.remote-host.yml")) {
+            assertFalse(Files.readString(COMPOSE.resolve(file)).toLowerCase().contains("change-me"), file + " has a default secret");
+        }
 
         // Prometheus scrapes the edge; Grafana reads Prometheus and shows the dashboard.
         JsonNode scrape = YAML.readTree(COMPOSE.resolve("prometheus/prometheus.yml").toFile()).get("scrape_configs").get(0);
@@ -298,7 +364,7 @@ class DeploymentFilesTest {
         }
         JsonNode override = compose("docker-compose.remote-host.yml",
                 Map.of("REMOTE_DOCKER_HOST", "10.0.0.5", "CONTROL_PLANE_PUBLIC_ADDR", "10.0.0.1:50051"));
-        Map<String, String> env = env(compose("docker-compose.yml", Map.of()).get("services").get("control-plane"));
+        Map<String, String> env = env(compose("docker-compose.yml", Map.of("TURN_SECRET", TURN_SECRET)).get("services").get("control-plane"));
         env.putAll(env(override.get("services").get("control-plane")));
         env.put("DOCKER_HOSTS", env.get("DOCKER_HOSTS").replace("/etc/mbi/docker-tls/remote", tls.toString()));
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -12,15 +13,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Relay-only WebRTC through a real coturn with short-lived REST-API credentials, and a wrong secret. */
+/**
+ * Relay-only WebRTC through a real coturn with short-lived REST-API credentials, the secret given to
+ * the control plane as a file (TURN_SECRET_FILE), and a wrong secret.
+ */
 @ExtendWith(StackExtension.class)
 class TurnRelayTest {
-    private static final String SECRET = "turn-test-secret";
+    private static final String SECRET = Coturn.randomSecret();
     private static Coturn coturn;
+    private static Path secretFile;
 
     @BeforeAll
     static void start() throws Exception {
         coturn = Coturn.start(SECRET);
+        secretFile = Coturn.secretFile(SECRET);
     }
 
     @AfterAll
@@ -28,20 +34,23 @@ class TurnRelayTest {
         coturn.close();
     }
 
-    /** The stack whose control plane hands out credentials for this coturn, signed with this secret. */
-    private static StackConfig relay(String secret) {
+    /**
+     * The stack whose control plane hands out credentials for this coturn, signed with the secret
+     * given by the variable (TURN_SECRET or TURN_SECRET_FILE).
+     */
+    private static StackConfig relay(String variable, String value) {
         return StackConfig.of(Map.of(
                 "TURN_ENABLED", "true",
                 "TURN_HOST", "127.0.0.1",
                 "TURN_PORT", Integer.toString(coturn.port),
-                "TURN_SECRET", secret,
+                variable, value,
                 "TURN_TTL", "10m",
                 "ICE_TRANSPORT_POLICY", "relay"));
     }
 
     @Test
     void relayOnlyVideoFlowsThroughTurn(Stacks stacks) throws Exception {
-        TestStack stack = stacks.get(relay(SECRET));
+        TestStack stack = stacks.get(relay("TURN_SECRET_FILE", secretFile.toString()));
         TestSite site = stack.site;
         String id = stack.createSession(site.pageUrl());
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
@@ -71,7 +80,8 @@ class TurnRelayTest {
 
     @Test
     void aWrongTurnSecretIsReportedInsteadOfHanging(Stacks stacks) throws Exception {
-        TestStack stack = stacks.get(relay("not-the-secret"));
+        // A proper secret (the control plane refuses weak ones), but not coturn's.
+        TestStack stack = stacks.get(relay("TURN_SECRET", Coturn.randomSecret()));
         String id = stack.createSession(stack.site.pageUrl());
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
         long start = System.nanoTime();

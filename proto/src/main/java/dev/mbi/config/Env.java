@@ -1,5 +1,15 @@
 package dev.mbi.config;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +20,14 @@ import java.util.regex.Pattern;
 /**
  * Reads a service's settings from environment variables. Every bad value is collected,
  * so a misconfigured service reports all its problems at once, each naming the variable.
+ * Secrets ({@link #secret}) may also be given as files, and are never part of a message.
  */
 public final class Env {
+    /** What a secret's variable name gets to name the file holding it instead: TURN_SECRET_FILE. */
+    public static final String FILE_SUFFIX = "_FILE";
+    /** The largest secret file read; a secret is a line, not a document. */
+    static final int MAX_SECRET_FILE_BYTES = 64 * 1024;
+
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)([kmg]?)(?:i?b)?");
 
@@ -142,6 +158,69 @@ public final class Env {
             problems.add(name + "=" + v + ": not a number");
             return defaultValue;
         }
+    }
+
+    /**
+     * A secret setting: the value of {@code name}, or the content of the file that
+     * {@code name + "_FILE"} names (how Docker and Kubernetes secrets are mounted), trimmed.
+     * Empty when neither is set (blank counts as not set). Setting both, or naming a file that
+     * cannot be read, is empty, is not UTF-8 text or is larger than 64 KiB, is a problem naming
+     * the variable. No message ever holds the value itself, only variable names and the path.
+     */
+    public String secret(String name) {
+        String fileVariable = name + FILE_SUFFIX;
+        String direct = values.get(name);
+        String file = values.get(fileVariable);
+        boolean hasDirect = direct != null && !direct.isBlank();
+        boolean hasFile = file != null && !file.isBlank();
+        if (hasDirect && hasFile) {
+            problems.add(name + " and " + fileVariable + " are both set: give the secret one way only");
+            return "";
+        }
+        if (hasDirect) {
+            return direct.trim();
+        }
+        return hasFile ? readSecretFile(fileVariable, file.trim()) : "";
+    }
+
+    /** Whether the secret {@code name} is given, directly or as a file (whatever the file holds). */
+    public boolean hasSecret(String name) {
+        String direct = values.get(name);
+        String file = values.get(name + FILE_SUFFIX);
+        return (direct != null && !direct.isBlank()) || (file != null && !file.isBlank());
+    }
+
+    private String readSecretFile(String variable, String file) {
+        String where = variable + "=" + file;
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(Path.of(file))) {
+            bytes = in.readNBytes(MAX_SECRET_FILE_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            problems.add(where + ": no such file");
+            return "";
+        } catch (AccessDeniedException e) {
+            problems.add(where + ": permission denied");
+            return "";
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            // The exception names the path and the reason, never what the file holds.
+            problems.add(where + ": cannot be read (" + e.getClass().getSimpleName() + ")");
+            return "";
+        }
+        if (bytes.length > MAX_SECRET_FILE_BYTES) {
+            problems.add(where + ": larger than " + (MAX_SECRET_FILE_BYTES / 1024) + " KiB; give a file holding only the secret");
+            return "";
+        }
+        String content;
+        try {
+            content = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString().trim();
+        } catch (CharacterCodingException e) {
+            problems.add(where + ": not UTF-8 text");
+            return "";
+        }
+        if (content.isEmpty()) {
+            problems.add(where + ": the file is empty");
+        }
+        return content;
     }
 
     /** Records a problem found by a check that spans several variables. */

@@ -1,5 +1,6 @@
 package dev.mbi.config;
 
+import dev.mbi.redact.Urls;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -7,7 +8,11 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** One-line console logging for every service, at the level LOG_LEVEL names (debug, info, warn, error). */
+/**
+ * One-line console logging for every service, at the level LOG_LEVEL names (debug, info, warn, error).
+ * Credentials inside URLs never reach the log, whoever wrote the line (our code strips them where it
+ * logs a URL; this catches libraries and exception messages).
+ */
 public final class LogLevel {
     private LogLevel() {
     }
@@ -53,11 +58,11 @@ public final class LogLevel {
                     .append(service).append(' ')
                     .append(r.getLevel().getName()).append(' ')
                     .append(shortName).append(": ")
-                    .append(formatMessage(r)).append('\n');
+                    .append(Urls.withoutUserInfoIn(formatMessage(r))).append('\n');
             if (r.getThrown() != null) {
                 java.io.StringWriter sw = new java.io.StringWriter();
                 r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
-                sb.append(sw);
+                sb.append(Urls.withoutUserInfoIn(sw.toString()));
             }
             return sb.toString();
         }

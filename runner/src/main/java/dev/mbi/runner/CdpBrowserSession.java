@@ -13,6 +13,7 @@ import com.ruiyun.jvppeteer.cdp.events.ScreencastFrameEvent;
 import com.ruiyun.jvppeteer.common.PuppeteerLifeCycle;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.Navigate;
+import dev.mbi.redact.Urls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,9 +150,10 @@ final class CdpBrowserSession implements BrowserSession {
             // Like a local browser: a page that fails to load shows Chromium's error page, and the
             // user can still navigate elsewhere. Only a dead browser is fatal.
             if (!browser.connected()) {
-                throw new IllegalStateException("Chromium exited while opening " + spec.url(), e);
+                throw new IllegalStateException("Chromium exited while opening " + Urls.withoutUserInfo(spec.url()), e);
             }
-            LOG.warning("opening " + spec.url() + " did not finish cleanly: " + e.getMessage());
+            LOG.warning("opening " + Urls.withoutUserInfo(spec.url()) + " did not finish cleanly: "
+                    + Urls.withoutUserInfoIn(e.getMessage()));
         }
     }
 

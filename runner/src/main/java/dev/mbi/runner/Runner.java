@@ -127,7 +127,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame, executors.tasks());
             throttle.setEnabled(framesEnabled);
         }
-        LOG.info("session " + id + ": registered; opening " + w.getUrl() + " at " + w.getViewportWidth() + "x"
+        LOG.info("session " + id + ": registered; opening " + dev.mbi.redact.Urls.withoutUserInfo(w.getUrl()) + " at " + w.getViewportWidth() + "x"
                 + w.getViewportHeight() + ", up to " + w.getMaxFps() + " fps");
 
         long started = System.nanoTime();

@@ -34,6 +34,16 @@ public record IceSettings(
         return new IceSettings("", false, "", 3478, "", "", "", Duration.ofHours(1), false, 15);
     }
 
+    /** Everything but the TURN credential and secret, which are never shown. */
+    @Override
+    public String toString() {
+        return "IceSettings[stunUrl=" + stunUrl + ", turnEnabled=" + turnEnabled + ", turnHost=" + turnHost
+                + ", turnPort=" + turnPort + ", turnUsername=" + turnUsername
+                + ", turnCredential=" + (turnCredential.isEmpty() ? "" : "(hidden)")
+                + ", turnSecret=" + (turnSecret.isEmpty() ? "" : "(hidden)") + ", turnTtl=" + turnTtl
+                + ", relayOnly=" + relayOnly + ", webrtcTimeoutSec=" + webrtcTimeoutSec + "]";
+    }
+
     /** The servers for one session, with TURN credentials valid from now for the TTL. */
     public List<Server> serversFor(String sessionId, Instant now) {
         List<Server> servers = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.SessionMetrics;
+import dev.mbi.redact.Urls;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,7 +94,7 @@ public final class SessionRegistry implements AutoCloseable {
         Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, newToken(),
                 clock.instant(), nanoTime.getAsLong()));
         SessionSnapshot created = s.snapshot();
-        LOG.info("session " + s.id + ": created for " + checkedUrl + " (" + store.live() + "/" + store.max() + " live)");
+        LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl) + " (" + store.live() + "/" + store.max() + " live)");
         listeners.forEach(l -> l.onCreated(created));
         runners.launch(s);
         return created;
@@ -258,9 +259,9 @@ public final class SessionRegistry implements AutoCloseable {
         offers.sessionEnded(s.id);
         double duration = (nanoTime.getAsLong() - s.createdNanos) / 1e9;
         if (status == SessionStatus.ERROR) {
-            LOG.warning("session " + s.id + ": error: " + reason);
+            LOG.warning("session " + s.id + ": error: " + Urls.withoutUserInfoIn(reason));
         } else {
-            LOG.info("session " + s.id + ": terminated (" + reason + ") after " + Math.round(duration) + " s");
+            LOG.info("session " + s.id + ": terminated (" + Urls.withoutUserInfoIn(reason) + ") after " + Math.round(duration) + " s");
         }
         RunnerLifecycle.stop(ended, reason);
         for (Viewer v : ended.viewers()) {

@@ -6,6 +6,7 @@ import dev.mbi.controlplane.core.SessionSnapshot;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
 import dev.mbi.proto.v1.Welcome;
+import dev.mbi.redact.Urls;
 import java.util.List;
 import dev.mbi.proto.v1.Session;
 import dev.mbi.proto.v1.SessionStatus;
@@ -16,6 +17,11 @@ final class ProtoSessions {
     private ProtoSessions() {
     }
 
+    /**
+     * A session as every API caller sees it: its addresses without the userinfo they may carry
+     * ({@code http://user:password@host/}), in the error too. Only the runner gets the URL whole,
+     * in its welcome.
+     */
     static Session toProto(SessionSnapshot s) {
         Session.Builder b = Session.newBuilder()
                 .setSessionId(s.id())
@@ -26,12 +32,12 @@ final class ProtoSessions {
                     case ERROR -> SessionStatus.SESSION_STATUS_ERROR;
                 })
                 .setCreatedAtUnixMs(s.createdAt().toEpochMilli())
-                .setUrl(s.url())
-                .setError(s.error())
+                .setUrl(Urls.withoutUserInfo(s.url()))
+                .setError(Urls.withoutUserInfoIn(s.error()))
                 .setMetrics(s.metrics())
                 .setUptimeSec(Math.round(s.uptimeSeconds(Instant.now()) * 10) / 10.0)
                 .setRunnerHost(s.runnerHost())
-                .setCurrentUrl(s.currentUrl())
+                .setCurrentUrl(Urls.withoutUserInfo(s.currentUrl()))
                 .setTitle(s.title())
                 .setViewerCount(s.viewerCount());
         if (s.endedAt() != null) {
