@@ -226,7 +226,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : () -> new ScreencastVideo(executors);
             WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, input::offer,
-                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks());
+                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks(),
+                    executors.timer(), contract.settings().maxPeersPerSession(), WebRtcPeers.CONNECT_TIMEOUT);
             if (!webrtc.complete(peers)) {
                 peers.close();
                 return;
