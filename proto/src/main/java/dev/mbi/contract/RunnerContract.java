@@ -34,6 +34,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String VIEWPORT_HEIGHT = "VIEWPORT_HEIGHT";
     public static final String JPEG_QUALITY = "RUNNER_JPEG_QUALITY";
     public static final String LOG_LEVEL = "LOG_LEVEL";
+    public static final String MAX_PEERS_PER_SESSION = "MAX_PEERS_PER_SESSION";
     public static final String WORK_DIR = "RUNNER_WORK_DIR";
     public static final String HOME = "HOME";
     public static final String DISPLAY = "DISPLAY";
@@ -85,7 +86,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     }
 
     /**
-     * The runner's settings. The first six are the operator's choice and the same for every runner
+     * The runner's settings. The first seven are the operator's choice and the same for every runner
      * of a control plane; the work folder, HOME and the X display depend on where the runner runs
      * and are set by its launcher (empty: the runner's own defaults, or what it inherits).
      */
@@ -96,6 +97,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             Viewport viewport,
             int jpegQuality,
             String logLevel,
+            int maxPeersPerSession,
             Optional<Path> workDir,
             Optional<Path> home,
             Optional<String> display) {
@@ -106,6 +108,10 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         public static final int MIN_JPEG_QUALITY = 10;
         public static final int MAX_JPEG_QUALITY = 100;
         public static final String DEFAULT_LOG_LEVEL = "info";
+        /** WebRTC viewers (peer connections) one runner serves at once; more offers are refused. */
+        public static final int DEFAULT_MAX_PEERS_PER_SESSION = 4;
+        public static final int MIN_MAX_PEERS_PER_SESSION = 1;
+        public static final int MAX_MAX_PEERS_PER_SESSION = 64;
 
         public Settings {
             Objects.requireNonNull(chromiumPath, "chromiumPath");
@@ -122,6 +128,10 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                         + MIN_JPEG_QUALITY + " .. " + MAX_JPEG_QUALITY);
             }
             Objects.requireNonNull(logLevel, "logLevel");
+            if (maxPeersPerSession < MIN_MAX_PEERS_PER_SESSION || maxPeersPerSession > MAX_MAX_PEERS_PER_SESSION) {
+                throw new IllegalArgumentException("at most " + maxPeersPerSession + " WebRTC peers per session is outside "
+                        + MIN_MAX_PEERS_PER_SESSION + " .. " + MAX_MAX_PEERS_PER_SESSION);
+            }
             Objects.requireNonNull(workDir, "workDir");
             Objects.requireNonNull(home, "home");
             Objects.requireNonNull(display, "display");
@@ -130,12 +140,13 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         /** Every setting at its default. */
         public static Settings defaults() {
             return new Settings(DEFAULT_CHROMIUM_PATH, List.of(), Capture.SCREENCAST, DEFAULT_VIEWPORT,
-                    DEFAULT_JPEG_QUALITY, DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(), Optional.empty());
+                    DEFAULT_JPEG_QUALITY, DEFAULT_LOG_LEVEL, DEFAULT_MAX_PEERS_PER_SESSION,
+                    Optional.empty(), Optional.empty(), Optional.empty());
         }
 
         /**
          * Reads the operator's choices (Chromium, its flags, the capture, the viewport, the JPEG
-         * quality and the log level), recording each bad value in {@code env}. The control plane
+         * quality, the log level and the most WebRTC peers per session), recording each bad value in {@code env}. The control plane
          * reads them from its own environment and hands them to every runner; the work folder, HOME
          * and the display are left empty here since they belong to the launcher.
          */
@@ -155,6 +166,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                             env.integer(VIEWPORT_HEIGHT, DEFAULT_VIEWPORT.height(), Viewport.MIN_HEIGHT, Viewport.MAX_HEIGHT)),
                     env.integer(JPEG_QUALITY, DEFAULT_JPEG_QUALITY, MIN_JPEG_QUALITY, MAX_JPEG_QUALITY),
                     env.string(LOG_LEVEL, DEFAULT_LOG_LEVEL),
+                    env.integer(MAX_PEERS_PER_SESSION, DEFAULT_MAX_PEERS_PER_SESSION,
+                            MIN_MAX_PEERS_PER_SESSION, MAX_MAX_PEERS_PER_SESSION),
                     Optional.empty(),
                     Optional.empty(),
                     Optional.empty());
@@ -162,13 +175,13 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
 
         /** For a runner whose root file system is read-only: Chromium's profile and HOME go to {@code dir}. */
         public Settings inWritableDir(Path dir) {
-            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel,
+            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
                     Optional.of(dir), Optional.of(dir), display);
         }
 
         /** For a runner whose Chromium shows on the X display named, e.g. ":99". */
         public Settings onDisplay(String display) {
-            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel,
+            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
                     workDir, home, Optional.of(display));
         }
     }
@@ -199,7 +212,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         }
         env.requireValid("runner");
         return new RunnerContract(sessionId, token, addr, new Settings(chosen.chromiumPath(), chosen.chromeFlags(),
-                chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), workDir, home, display));
+                chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), chosen.maxPeersPerSession(),
+                workDir, home, display));
     }
 
     private static Optional<String> optional(Env env, String name) {
@@ -220,6 +234,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         env.put(VIEWPORT_HEIGHT, Integer.toString(settings.viewport().height()));
         env.put(JPEG_QUALITY, Integer.toString(settings.jpegQuality()));
         env.put(LOG_LEVEL, settings.logLevel());
+        env.put(MAX_PEERS_PER_SESSION, Integer.toString(settings.maxPeersPerSession()));
         settings.workDir().ifPresent(dir -> env.put(WORK_DIR, dir.toString()));
         settings.home().ifPresent(dir -> env.put(HOME, dir.toString()));
         settings.display().ifPresent(display -> env.put(DISPLAY, display));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The runner contract: its wire names, the round trip through the environment, labels and bad values. */
 class RunnerContractTest {
     private static final Settings CUSTOM = new Settings("/opt/chromium/chrome", List.of("--lang=fr", "--disable-webgl"),
-            Capture.DESKTOP, new Viewport(1920, 1080), 85, "debug",
+            Capture.DESKTOP, new Viewport(1920, 1080), 85, "debug", 2,
             Optional.of(Path.of("/tmp")), Optional.of(Path.of("/tmp")), Optional.of(":42"));
 
     private static RunnerContract contract(Settings settings) {
@@ -42,6 +42,7 @@ class RunnerContractTest {
                 Map.entry("VIEWPORT_HEIGHT", "1080"),
                 Map.entry("RUNNER_JPEG_QUALITY", "85"),
                 Map.entry("LOG_LEVEL", "debug"),
+                Map.entry("MAX_PEERS_PER_SESSION", "2"),
                 Map.entry("RUNNER_WORK_DIR", "/tmp"),
                 Map.entry("HOME", "/tmp"),
                 Map.entry("DISPLAY", ":42")), contract(CUSTOM).toEnvironment());
@@ -67,6 +68,7 @@ class RunnerContractTest {
         assertEquals("/usr/bin/chromium", minimal.settings().chromiumPath());
         assertEquals(new Viewport(1280, 720), minimal.settings().viewport());
         assertEquals(70, minimal.settings().jpegQuality());
+        assertEquals(4, minimal.settings().maxPeersPerSession());
     }
 
     @Test
@@ -107,13 +109,15 @@ class RunnerContractTest {
         env.put("RUNNER_CAPTURE", "video");
         env.put("VIEWPORT_WIDTH", "wide");
         env.put("RUNNER_CHROME_FLAGS", "--lang=fr --user-data-dir=/x");
+        env.put("MAX_PEERS_PER_SESSION", "0");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(env));
         String m = e.getMessage();
         for (String expected : new String[] {
             "RUNNER_JPEG_QUALITY=5: must be between 10 and 100",
             "RUNNER_CAPTURE=video: use one of screencast, desktop",
             "VIEWPORT_WIDTH=wide: not a whole number",
-            "RUNNER_CHROME_FLAGS contains --user-data-dir: the runner sets it itself"}) {
+            "RUNNER_CHROME_FLAGS contains --user-data-dir: the runner sets it itself",
+            "MAX_PEERS_PER_SESSION=0: must be between 1 and 64"}) {
             assertTrue(m.contains(expected), "missing '" + expected + "' in:\n" + m);
         }
     }
@@ -132,9 +136,11 @@ class RunnerContractTest {
     void valuesThatCannotTravelAreRefusedWhenTheContractIsMade() {
         Settings d = Settings.defaults();
         assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), List.of("--lang=fr de"),
-                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), d.workDir(), d.home(), d.display()));
+                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display()));
         assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), d.chromeFlags(),
-                d.capture(), d.viewport(), 101, d.logLevel(), d.workDir(), d.home(), d.display()));
+                d.capture(), d.viewport(), 101, d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display()));
+        assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), d.chromeFlags(),
+                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), 0, d.workDir(), d.home(), d.display()));
         assertThrows(IllegalArgumentException.class, () -> new Viewport(100, 100));
         assertThrows(NullPointerException.class, () -> new RunnerContract(null, "t", "a:1", d));
     }

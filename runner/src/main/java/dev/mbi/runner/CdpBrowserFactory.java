@@ -2,21 +2,33 @@ package dev.mbi.runner;
 
 import com.ruiyun.jvppeteer.api.core.Browser;
 import com.ruiyun.jvppeteer.cdp.core.Puppeteer;
-import com.ruiyun.jvppeteer.cdp.entities.LaunchOptions;
+import com.ruiyun.jvppeteer.cdp.entities.ConnectOptions;
+import com.ruiyun.jvppeteer.cdp.entities.TargetType;
 import com.ruiyun.jvppeteer.cdp.entities.Viewport;
 import dev.mbi.contract.RunnerContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Logger;
 
-/** Starts headless Chromium through jvppeteer (CDP) with a fresh profile that is removed at the end. */
+/**
+ * Starts Chromium (headless, or headful on the runner's X display for the desktop capture) with a
+ * fresh profile that is removed at the end, and drives it through jvppeteer over the DevTools pipe
+ * ({@link ChromiumCommand}, {@link CdpPipe}): Chromium opens no TCP port. Its own output goes to
+ * {@value #CHROMIUM_LOG} in the session's work folder.
+ */
 final class CdpBrowserFactory implements BrowserSession.Factory {
     private static final Logger LOG = Logger.getLogger(CdpBrowserFactory.class.getName());
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    /** Chromium's stdout and stderr, in the session's work folder. */
+    static final String CHROMIUM_LOG = "chromium.log";
+    /** How long Chromium may take to start and show its first tab. */
+    private static final int START_TIMEOUT_MS = 30_000;
+    /** How long one DevTools command may take. */
+    private static final int PROTOCOL_TIMEOUT_MS = 30_000;
 
     /** Flags every runner's Chromium gets; {@link RunnerContract#CHROME_FLAGS} adds to them. */
     static final List<String> BASE_FLAGS = List.of(
@@ -63,59 +75,63 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
                     + ": install it (apt-get install chromium) or set " + RunnerContract.CHROMIUM_PATH);
         }
         boolean onDisplay = settings.capture() == RunnerContract.Capture.DESKTOP;
-        List<String> args = new ArrayList<>(BASE_FLAGS);
+        List<String> own = new ArrayList<>(BASE_FLAGS);
         if (onDisplay) {
             // One full-screen window, nothing else on the display: the capture is the page.
-            args.addAll(List.of("--kiosk", "--window-position=0,0", "--disable-infobars"));
-        } else {
-            args.add("--headless=new");
+            own.addAll(List.of("--kiosk", "--window-position=0,0", "--disable-infobars"));
         }
-        args.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
-        args.addAll(settings.chromeFlags());
-        LaunchOptions options = LaunchOptions.builder()
-                .executablePath(executable(workDir).toString())
-                .headless(!onDisplay)
-                .userDataDir(workDir.resolve("profile").toString())
-                .args(args)
-                .defaultViewport(new Viewport(spec.viewportWidth(), spec.viewportHeight()))
-                .timeout(30_000)
-                .protocolTimeout(30_000)
-                .build();
-        Browser browser;
+        own.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
+        List<String> command = ChromiumCommand.command(settings.chromiumPath(),
+                ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
+        Path log = workDir.resolve(CHROMIUM_LOG);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+        settings.display().ifPresent(display -> builder.environment().put(RunnerContract.DISPLAY, display));
+        Process process;
         try {
-            browser = Puppeteer.launch(options);
-        } catch (IOException | RuntimeException e) {
+            process = builder.start();
+        } catch (IOException e) {
             CdpBrowserSession.deleteTree(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
-        return CdpBrowserSession.start(browser, workDir, spec, settings.jpegQuality(), listener, executors);
+        Browser browser;
+        try {
+            ConnectOptions options = new ConnectOptions();
+            options.setTransport(new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks()));
+            options.setDefaultViewport(new Viewport(spec.viewportWidth(), spec.viewportHeight()));
+            options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
+            browser = Puppeteer.connect(options);
+            // The tab Chromium opens (about:blank) is the session's page; wait until jvppeteer knows it.
+            browser.waitForTarget(target -> TargetType.PAGE.equals(target.type()), START_TIMEOUT_MS);
+        } catch (Exception e) {
+            String output = tail(log);
+            process.destroyForcibly();
+            CdpBrowserSession.deleteTree(workDir);
+            throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
+                    + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
+        }
+        return CdpBrowserSession.start(browser, process, workDir, spec, settings.jpegQuality(), listener, executors);
+    }
+
+    /** The end of Chromium's output, for a message about why it did not start. */
+    private static String tail(Path log) {
+        try {
+            String all = Files.readString(log, java.nio.charset.StandardCharsets.UTF_8).strip();
+            return all.length() <= 1_000 ? all : "..." + all.substring(all.length() - 1_000);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /**
      * Chromium must never outlive its runner, even one killed with SIGKILL: where setpriv exists,
      * Chromium is started through it with a parent-death signal, so the kernel ends it with us.
      */
-    private Path executable(Path workDir) {
-        if (!Files.isExecutable(SETPRIV)) {
-            LOG.warning("session " + contract.sessionId() + ": " + SETPRIV
-                    + " is missing (util-linux); Chromium may outlive a runner that is killed");
-            return Path.of(settings.chromiumPath());
+    private Optional<Path> setpriv() {
+        if (Files.isExecutable(SETPRIV)) {
+            return Optional.of(SETPRIV);
         }
-        Path wrapper = workDir.resolve("chromium");
-        try {
-            Files.writeString(wrapper, "#!/bin/sh\nexec " + SETPRIV + " --pdeathsig KILL -- '"
-                    + settings.chromiumPath().replace("'", "'\\''") + "' \"$@\"\n");
-            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
-            if (!Files.isExecutable(wrapper)) {
-                // A noexec work folder (the tmpfs of a runner container): there, the container ends with the runner.
-                LOG.fine(() -> "session " + contract.sessionId() + ": " + workDir + " is mounted noexec; starting Chromium directly");
-                Files.delete(wrapper);
-                return Path.of(settings.chromiumPath());
-            }
-            return wrapper;
-        } catch (IOException e) {
-            LOG.warning("session " + contract.sessionId() + ": cannot write the Chromium wrapper: " + e.getMessage());
-            return Path.of(settings.chromiumPath());
-        }
+        LOG.warning("session " + contract.sessionId() + ": " + SETPRIV
+                + " is missing (util-linux); Chromium may outlive a runner that is killed");
+        return Optional.empty();
     }
 }

@@ -38,6 +38,8 @@ final class CdpBrowserSession implements BrowserSession {
     private static final long FIRST_FRAME_GRACE_MS = 1_500;
 
     private final Browser browser;
+    /** Chromium's browser process (jvppeteer, connected over the pipe, does not own it). */
+    private final Process process;
     private final Page page;
     private final CDPSession cdp;
     private final Path workDir;
@@ -57,12 +59,13 @@ final class CdpBrowserSession implements BrowserSession {
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
 
-    private CdpBrowserSession(Browser browser, Page page, CDPSession cdp, Path workDir, Spec spec, int jpegQuality,
-                              Listener listener, RunnerExecutors executors) {
+    private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, Spec spec,
+                              int jpegQuality, Listener listener, RunnerExecutors executors) {
         this.jpegQuality = jpegQuality;
         this.frameExecutor = executors.frames();
         this.navigationExecutor = executors.navigation();
         this.browser = browser;
+        this.process = process;
         this.page = page;
         this.cdp = cdp;
         this.workDir = workDir;
@@ -73,14 +76,15 @@ final class CdpBrowserSession implements BrowserSession {
         this.lastFrameHeight = spec.viewportHeight();
     }
 
-    static CdpBrowserSession start(Browser browser, Path workDir, Spec spec, int jpegQuality, Listener listener,
-                                   RunnerExecutors executors) throws BrowserException {
+    /** @param process Chromium's browser process, which {@link #close()} ends */
+    static CdpBrowserSession start(Browser browser, Process process, Path workDir, Spec spec, int jpegQuality,
+                                   Listener listener, RunnerExecutors executors) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, page, cdp, workDir, spec, jpegQuality, listener, executors);
+            session = new CdpBrowserSession(browser, process, page, cdp, workDir, spec, jpegQuality, listener, executors);
             session.watch();
             session.startScreencast(jpegQuality);
             session.openFirstPage();
@@ -90,7 +94,7 @@ final class CdpBrowserSession implements BrowserSession {
             if (session != null) {
                 session.close();
             } else {
-                browser.process().destroyForcibly();
+                process.destroyForcibly();
                 deleteTree(workDir);
             }
             if (e instanceof InterruptedException) {
@@ -106,9 +110,9 @@ final class CdpBrowserSession implements BrowserSession {
                 listener.onFailure("Chromium exited unexpectedly");
             }
         });
-        browser.process().onExit().thenRun(() -> {
+        process.onExit().thenRun(() -> {
             if (!closed.get()) {
-                listener.onFailure("Chromium exited unexpectedly (exit code " + browser.process().exitValue() + ")");
+                listener.onFailure("Chromium exited unexpectedly (exit code " + process.exitValue() + ")");
             }
         });
         page.on(PageEvents.Error, (Consumer<Object>) error -> {
@@ -277,7 +281,7 @@ final class CdpBrowserSession implements BrowserSession {
 
     @Override
     public long browserPid() {
-        return browser.process().pid();
+        return process.pid();
     }
 
     @Override
@@ -287,7 +291,6 @@ final class CdpBrowserSession implements BrowserSession {
         }
         // No graceful close: the profile is thrown away, and a user who ended the session expects
         // Chromium gone at once. Kill the whole tree, helpers first.
-        Process process = browser.process();
         List<ProcessHandle> helpers = process.descendants().toList();
         process.destroyForcibly();
         helpers.forEach(ProcessHandle::destroyForcibly);

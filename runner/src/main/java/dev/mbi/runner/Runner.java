@@ -51,6 +51,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** Input is injected on one thread, in arrival order (a serial lane); none once the session ends. */
     private final ExecutorService inputExecutor;
+    /** What waits for that lane: bounded, with mouse moves merged, so a stuck browser cannot pile input up. */
+    private final InputQueue input;
     private volatile ScheduledFuture<?> metrics;
     private final AtomicLong seq = new AtomicLong();
     private final SessionFigures figures = new SessionFigures();
@@ -71,6 +73,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         this.browsers = browsers;
         this.executors = executors;
         this.inputExecutor = executors.input();
+        this.input = new InputQueue(this::inject, inputExecutor);
     }
 
     /** Runs the session to its end; returns the process exit code. Must run on a long-lived thread. */
@@ -176,7 +179,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     public void onMessage(ControlMessage message) {
         switch (message.getKindCase()) {
             case WELCOME -> welcome.complete(message.getWelcome());
-            case INPUT -> inputExecutor.execute(() -> inject(message.getInput()));
+            case INPUT -> input.offer(message.getInput());
             case STREAM_CONTROL -> {
                 synchronized (framesLock) {
                     framesEnabled = message.getStreamControl().getFramesEnabled();
@@ -222,8 +225,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : () -> new ScreencastVideo(executors);
-            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, event -> inputExecutor.execute(() -> inject(event)),
-                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks());
+            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, input::offer,
+                    answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks(),
+                    executors.timer(), contract.settings().maxPeersPerSession(), WebRtcPeers.CONNECT_TIMEOUT);
             if (!webrtc.complete(peers)) {
                 peers.close();
                 return;
@@ -306,7 +310,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void reportMetrics(ProcessStats stats) {
         WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
-        link.send(RunnerMessage.newBuilder().setMetrics(figures.report(stats, peers, throttle)).build());
+        link.send(RunnerMessage.newBuilder().setMetrics(figures.report(stats, peers, throttle, input.dropped())).build());
     }
 
     private static String hostname() {

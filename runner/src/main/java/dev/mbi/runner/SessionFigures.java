@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The figures a runner reports every few seconds: frames and bytes sent on the stream, the time
- * from an input to the next frame, CPU and memory, and the WebRTC side's figures.
+ * from an input to the next frame, input dropped under a flood, CPU and memory, and the WebRTC side's figures.
  */
 final class SessionFigures {
     private final AtomicLong framesSent = new AtomicLong();
@@ -39,8 +39,9 @@ final class SessionFigures {
      * The figures since the last report.
      *
      * @param peers the WebRTC side, or null while it is not running
+     * @param inputDropped input events dropped so far because too many were pending
      */
-    SessionMetrics report(ProcessStats stats, WebRtcPeers peers, FrameThrottle<?> throttle) {
+    SessionMetrics report(ProcessStats stats, WebRtcPeers peers, FrameThrottle<?> throttle, long inputDropped) {
         long now = System.nanoTime();
         long frames = framesSent.get();
         double fps = (frames - lastReportFrames) / ((now - lastReportNanos) / 1e9);
@@ -65,6 +66,7 @@ final class SessionFigures {
                 .setFramesDropped(throttle.dropped())
                 .setTransport(peers != null && peers.connectedPeers() > 0 ? "webrtc" : "websocket")
                 .setInputToFrameMs(round(inputToFrameMs))
+                .setInputDropped(inputDropped)
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package dev.mbi.runner;
 
+import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
 import dev.mbi.proto.v1.InputEvent;
@@ -28,6 +29,7 @@ import dev.onvoid.webrtc.RTCStatsType;
 import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import dev.onvoid.webrtc.media.video.VideoTrack;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,11 +49,18 @@ import java.util.logging.Logger;
  * The runner's WebRTC side: one PeerConnection per viewer, all sending the same VP8 video track,
  * each with an "input" data channel that carries the same JSON input as the WebSocket.
  * Signalling is non-trickle: the answer carries every candidate gathered within a bounded time.
+ * <p>
+ * Each peer holds native resources (an ICE agent, sockets, an encoder once connected), so a session
+ * serves at most {@code maxPeers} of them: an offer beyond that is answered with an error, and a
+ * peer that has not connected within {@link #CONNECT_TIMEOUT} (an offer whose viewer went away, or
+ * a flood of offers) is closed and its slot freed.
  */
 final class WebRtcPeers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WebRtcPeers.class.getName());
     /** Gathering is cut off after this long, so a missing STUN or TURN server cannot hang an offer. */
     private static final long GATHER_TIMEOUT_MS = 2_500;
+    /** A peer not connected this long after its offer is closed, freeing its slot. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
     private final String sessionId;
     private final List<RTCIceServer> iceServers;
@@ -57,25 +69,42 @@ final class WebRtcPeers implements AutoCloseable {
     private final Consumer<SignalAnswer> answers;
     /** Closes peers off libwebrtc's callback thread, which must not be held up. */
     private final Executor closer;
+    /** Watches each new peer's connect deadline. */
+    private final ScheduledExecutorService timer;
+    private final int maxPeers;
+    private final Duration connectTimeout;
     private final PeerConnectionFactory factory;
     private final ViewportVideo video;
     private final VideoTrack track;
+    /** Every peer holding a slot: connected, or still within its connect deadline. Added to under its own lock. */
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private final AtomicLong refused = new AtomicLong();
     private volatile String lastError = "";
     private Totals lastTotals = new Totals(0, 0, 0, 0, System.nanoTime());
 
     /**
      * @param video makes the video source; called after libwebrtc is loaded (the sources are native)
      * @param closer runs one-off blocking work: closing a peer that failed or was closed remotely
+     * @param timer runs the connect deadlines
+     * @param maxPeers peers served at once; further offers are refused
+     * @param connectTimeout how long a peer may take to connect before it is closed
      */
     WebRtcPeers(String sessionId, Welcome welcome, java.util.function.Supplier<ViewportVideo> video,
-                Consumer<InputEvent> input, Consumer<SignalAnswer> answers, Executor closer) {
+                Consumer<InputEvent> input, Consumer<SignalAnswer> answers, Executor closer,
+                ScheduledExecutorService timer, int maxPeers, Duration connectTimeout) {
+        if (maxPeers < 1) {
+            throw new IllegalArgumentException("maxPeers " + maxPeers);
+        }
         this.sessionId = sessionId;
         this.iceServers = toRtc(welcome.getIceServersList());
         this.relayOnly = welcome.getIceTransportPolicy() == IceTransportPolicy.ICE_TRANSPORT_POLICY_RELAY;
         this.input = input;
         this.answers = answers;
         this.closer = closer;
+        this.timer = timer;
+        this.maxPeers = maxPeers;
+        this.connectTimeout = connectTimeout;
         // The default factory opens an audio device and aborts the JVM where there is none.
         this.factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
         this.video = video.get();
@@ -108,11 +137,37 @@ final class WebRtcPeers implements AutoCloseable {
         return (int) peers.values().stream().filter(p -> p.connected).count();
     }
 
-    /** Answers one viewer's offer; the answer (or the reason there is none) goes to the answers sink. */
+    /** Peers holding a slot: connected or still connecting. */
+    int peerCount() {
+        return peers.size();
+    }
+
+    /**
+     * Answers one viewer's offer; the answer (or the reason there is none) goes to the answers sink.
+     * Refused at once when {@code maxPeers} peers hold a slot.
+     */
     void offer(String viewerId, String sdp) {
         try {
-            Peer peer = new Peer(viewerId);
-            peers.put(viewerId, peer);
+            Peer peer;
+            synchronized (peers) {
+                if (closed) {
+                    refuse(viewerId, "the session is ending");
+                    return;
+                }
+                Peer previous = peers.get(viewerId);
+                if (previous != null) {
+                    // The same viewer offering again: its new connection replaces the old one.
+                    previous.close();
+                }
+                if (peers.size() >= maxPeers) {
+                    refuse(viewerId, "this session already has " + peers.size() + " WebRTC viewers, the most it serves ("
+                            + RunnerContract.MAX_PEERS_PER_SESSION + "=" + maxPeers + ")");
+                    return;
+                }
+                peer = new Peer(viewerId);
+                peers.put(viewerId, peer);
+            }
+            peer.watchConnect();
             peer.answer(sdp).whenComplete((answerSdp, failure) -> {
                 if (failure == null) {
                     answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setSdp(answerSdp).build());
@@ -126,6 +181,14 @@ final class WebRtcPeers implements AutoCloseable {
         } catch (RuntimeException e) {
             answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setError(e.toString()).build());
         }
+    }
+
+    private void refuse(String viewerId, String reason) {
+        // A flood of offers must not flood the log: the 1st, 2nd, 4th, 8th... refusal is a warning.
+        long n = refused.incrementAndGet();
+        LOG.log(Long.bitCount(n) == 1 ? Level.WARNING : Level.FINE, "session " + sessionId + ": offer of viewer "
+                + viewerId + " refused: " + reason + " (" + n + " refused so far)");
+        answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setError(reason).build());
     }
 
     /** Sums of the senders' statistics, to turn into rates between two reports. */
@@ -178,6 +241,9 @@ final class WebRtcPeers implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (peers) {
+            closed = true;
+        }
         video.close();
         for (Peer p : peers.values()) {
             p.close();
@@ -194,6 +260,7 @@ final class WebRtcPeers implements AutoCloseable {
         final CompletableFuture<Void> gathered = new CompletableFuture<>();
         volatile boolean connected;
         volatile boolean closed;
+        private volatile ScheduledFuture<?> connectDeadline;
 
         Peer(String viewerId) {
             this.viewerId = viewerId;
@@ -201,6 +268,31 @@ final class WebRtcPeers implements AutoCloseable {
             config.iceServers = iceServers;
             config.iceTransportPolicy = relayOnly ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
             this.pc = factory.createPeerConnection(config, this);
+        }
+
+        /** Closes this peer if it has not connected within the connect timeout. */
+        void watchConnect() {
+            try {
+                connectDeadline = timer.schedule(() -> {
+                    if (!connected && !closed) {
+                        LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " did not connect within "
+                                + connectTimeout.toMillis() + " ms; closing it");
+                        closeLater();
+                    }
+                }, connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // the runner is stopping; its end closes every peer
+            }
+            if (closed) {
+                cancelDeadline();
+            }
+        }
+
+        private void cancelDeadline() {
+            ScheduledFuture<?> deadline = connectDeadline;
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
         }
 
         CompletableFuture<String> answer(String offerSdp) {
@@ -269,7 +361,11 @@ final class WebRtcPeers implements AutoCloseable {
             LOG.fine(() -> "session " + sessionId + ": viewer " + viewerId + " " + state);
             switch (state) {
                 case CONNECTED -> {
+                    if (closed) {
+                        return;
+                    }
                     connected = true;
+                    cancelDeadline();
                     updateFeed();
                     video.viewerJoined();
                     LOG.info("session " + sessionId + ": WebRTC viewer " + viewerId + " connected ("
@@ -295,10 +391,13 @@ final class WebRtcPeers implements AutoCloseable {
         }
 
         void close() {
-            if (closed) {
-                return;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
             }
-            closed = true;
+            cancelDeadline();
             boolean wasConnected = connected;
             connected = false;
             peers.remove(viewerId, this);

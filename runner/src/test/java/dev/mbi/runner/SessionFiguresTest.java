@@ -18,7 +18,7 @@ class SessionFiguresTest {
             figures.frameCaptured(); // no input yet: no latency figure
             figures.frameSent(1_000);
             figures.frameSent(500);
-            SessionMetrics first = figures.report(stats, null, throttle);
+            SessionMetrics first = figures.report(stats, null, throttle, 0);
             assertEquals(2, first.getFramesSent());
             assertEquals(1_500, first.getBytesSent());
             assertEquals(0.0, first.getInputToFrameMs());
@@ -29,10 +29,11 @@ class SessionFiguresTest {
             Thread.sleep(20);
             figures.frameCaptured();
             figures.frameCaptured(); // a later frame without new input keeps the figure
-            SessionMetrics second = figures.report(stats, null, throttle);
+            SessionMetrics second = figures.report(stats, null, throttle, 7);
             assertTrue(second.getInputToFrameMs() >= 20, String.valueOf(second.getInputToFrameMs()));
             assertEquals(2, second.getFramesSent(), "totals, not rates");
             assertEquals(0.0, second.getFps(), "no frame since the last report");
+            assertEquals(7, second.getInputDropped());
         }
     }
 }

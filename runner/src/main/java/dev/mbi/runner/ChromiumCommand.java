@@ -1,0 +1,91 @@
+package dev.mbi.runner;
+
+import com.ruiyun.jvppeteer.common.Constant;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The command that starts a runner's Chromium. DevTools is reached over
+ * {@value #PIPE_FLAG} only, never a TCP port: anything else on the host (another session's page
+ * included) could connect to a port and drive this browser. Chromium reads DevTools commands from
+ * its file descriptor 3 and writes replies and events to descriptor 4; a shell maps those to the
+ * process's stdin and stdout, which the runner holds ({@link CdpPipe}), and sends Chromium's own
+ * output to its stderr.
+ */
+final class ChromiumCommand {
+    static final String PIPE_FLAG = "--remote-debugging-pipe";
+    static final String SHELL = "/bin/sh";
+    private static final String DISABLE_FEATURES = "--disable-features=";
+    private static final String ENABLE_FEATURES = "--enable-features=";
+    /** Features jvppeteer turns off for automation; kept when launching without it. */
+    private static final List<String> DISABLED_FEATURES = List.of("Translate", "AcceptCHFrame", "MediaRouter",
+            "OptimizationHints", "ProcessPerSiteUpToMainFrameThreshold", "IsolateSandboxedIframes");
+    private static final List<String> ENABLED_FEATURES = List.of("PdfOopif");
+
+    private ChromiumCommand() {
+    }
+
+    /**
+     * Chromium's arguments: the automation defaults puppeteer uses, then {@code own} and
+     * {@code extra} (the operator's), the profile folder and the DevTools pipe; repeated flags
+     * are given once, and every {@code --disable-features} / {@code --enable-features} list is
+     * merged into one (Chromium would honour only the last).
+     *
+     * @param headless headless (screencast capture) rather than a window on the display
+     */
+    static List<String> arguments(boolean headless, List<String> own, List<String> extra, Path profile) {
+        List<String> all = new ArrayList<>(Constant.DEFAULT_ARGS);
+        if (headless) {
+            all.addAll(List.of("--headless=new", "--hide-scrollbars", "--mute-audio"));
+        }
+        all.addAll(own);
+        all.addAll(extra);
+        Set<String> disabled = new LinkedHashSet<>(DISABLED_FEATURES);
+        Set<String> enabled = new LinkedHashSet<>(ENABLED_FEATURES);
+        Set<String> flags = new LinkedHashSet<>();
+        for (String arg : all) {
+            if (arg.startsWith(DISABLE_FEATURES)) {
+                addFeatures(disabled, arg.substring(DISABLE_FEATURES.length()));
+            } else if (arg.startsWith(ENABLE_FEATURES)) {
+                addFeatures(enabled, arg.substring(ENABLE_FEATURES.length()));
+            } else if (!arg.startsWith("--remote-debugging-") && !arg.startsWith("--user-data-dir")) {
+                flags.add(arg);
+            }
+        }
+        List<String> args = new ArrayList<>(flags);
+        args.add(DISABLE_FEATURES + String.join(",", disabled));
+        args.add(ENABLE_FEATURES + String.join(",", enabled));
+        args.add("--user-data-dir=" + profile);
+        args.add(PIPE_FLAG);
+        args.add("about:blank");
+        return args;
+    }
+
+    private static void addFeatures(Set<String> into, String list) {
+        for (String feature : list.split(",")) {
+            if (!feature.isBlank()) {
+                into.add(feature.trim());
+            }
+        }
+    }
+
+    /**
+     * The process to start: a shell that puts the DevTools pipe on descriptors 3 and 4 and then
+     * becomes Chromium (through {@code setpriv}, when given, so that Chromium dies with the runner).
+     */
+    static List<String> command(String chromiumPath, List<String> arguments, Optional<Path> setpriv) {
+        String exec = setpriv.map(p -> "exec " + quote(p.toString()) + " --pdeathsig KILL -- ").orElse("exec ")
+                + "\"$0\" \"$@\" 3<&0 4>&1 0</dev/null 1>&2";
+        List<String> command = new ArrayList<>(List.of(SHELL, "-c", exec, chromiumPath));
+        command.addAll(arguments);
+        return command;
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
