@@ -144,14 +144,22 @@ public final class NewestFrameSender<T> {
                     queue.clear();
                     newestFrame = null;
                 }
-                sink.broken(e);
+                try {
+                    sink.broken(e);
+                } catch (RuntimeException closedAlready) {
+                    // as above
+                }
                 return;
             }
         }
-        if (overflowed) {
-            sink.broken(new Overflow(capacity));
-        } else {
-            sink.finish(failure);
+        try {
+            if (overflowed) {
+                sink.broken(new Overflow(capacity));
+            } else {
+                sink.finish(failure);
+            }
+        } catch (RuntimeException closedAlready) {
+            // The receiver went away while the stream was being ended: nothing is left to tell it.
         }
     }
 }
