@@ -1,6 +1,7 @@
 package dev.mbi.contract;
 
 import dev.mbi.config.Env;
+import dev.mbi.egress.EgressSettings;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -100,7 +101,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             int maxPeersPerSession,
             Optional<Path> workDir,
             Optional<Path> home,
-            Optional<String> display) {
+            Optional<String> display,
+            EgressSettings egress) {
 
         public static final String DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
         public static final Viewport DEFAULT_VIEWPORT = new Viewport(1280, 720);
@@ -128,6 +130,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                         + MIN_JPEG_QUALITY + " .. " + MAX_JPEG_QUALITY);
             }
             Objects.requireNonNull(logLevel, "logLevel");
+            Objects.requireNonNull(egress, "egress");
             if (maxPeersPerSession < MIN_MAX_PEERS_PER_SESSION || maxPeersPerSession > MAX_MAX_PEERS_PER_SESSION) {
                 throw new IllegalArgumentException("at most " + maxPeersPerSession + " WebRTC peers per session is outside "
                         + MIN_MAX_PEERS_PER_SESSION + " .. " + MAX_MAX_PEERS_PER_SESSION);
@@ -141,12 +144,12 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         public static Settings defaults() {
             return new Settings(DEFAULT_CHROMIUM_PATH, List.of(), Capture.SCREENCAST, DEFAULT_VIEWPORT,
                     DEFAULT_JPEG_QUALITY, DEFAULT_LOG_LEVEL, DEFAULT_MAX_PEERS_PER_SESSION,
-                    Optional.empty(), Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), Optional.empty(), EgressSettings.defaults());
         }
 
         /**
          * Reads the operator's choices (Chromium, its flags, the capture, the viewport, the JPEG
-         * quality, the log level and the most WebRTC peers per session), recording each bad value in {@code env}. The control plane
+         * quality, the log level, the most WebRTC peers per session and the egress policy), recording each bad value in {@code env}. The control plane
          * reads them from its own environment and hands them to every runner; the work folder, HOME
          * and the display are left empty here since they belong to the launcher.
          */
@@ -170,19 +173,20 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                             MIN_MAX_PEERS_PER_SESSION, MAX_MAX_PEERS_PER_SESSION),
                     Optional.empty(),
                     Optional.empty(),
-                    Optional.empty());
+                    Optional.empty(),
+                    EgressSettings.from(env));
         }
 
         /** For a runner whose root file system is read-only: Chromium's profile and HOME go to {@code dir}. */
         public Settings inWritableDir(Path dir) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
-                    Optional.of(dir), Optional.of(dir), display);
+                    Optional.of(dir), Optional.of(dir), display, egress);
         }
 
         /** For a runner whose Chromium shows on the X display named, e.g. ":99". */
         public Settings onDisplay(String display) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
-                    workDir, home, Optional.of(display));
+                    workDir, home, Optional.of(display), egress);
         }
     }
 
@@ -213,7 +217,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         env.requireValid("runner");
         return new RunnerContract(sessionId, token, addr, new Settings(chosen.chromiumPath(), chosen.chromeFlags(),
                 chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), chosen.maxPeersPerSession(),
-                workDir, home, display));
+                workDir, home, display, chosen.egress()));
     }
 
     private static Optional<String> optional(Env env, String name) {
@@ -238,6 +242,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         settings.workDir().ifPresent(dir -> env.put(WORK_DIR, dir.toString()));
         settings.home().ifPresent(dir -> env.put(HOME, dir.toString()));
         settings.display().ifPresent(display -> env.put(DISPLAY, display));
+        env.putAll(settings.egress().toEnvironment());
         return Collections.unmodifiableMap(env);
     }
 

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 class RunnerContractTest {
     private static final Settings CUSTOM = new Settings("/opt/chromium/chrome", List.of("--lang=fr", "--disable-webgl"),
             Capture.DESKTOP, new Viewport(1920, 1080), 85, "debug", 2,
-            Optional.of(Path.of("/tmp")), Optional.of(Path.of("/tmp")), Optional.of(":42"));
+            Optional.of(Path.of("/tmp")), Optional.of(Path.of("/tmp")), Optional.of(":42"),
+            new dev.mbi.egress.EgressSettings(true, List.of(dev.mbi.egress.Cidr.parse("10.1.0.0/16")), List.of(),
+                    List.of(), List.of(dev.mbi.egress.HostPattern.parse("*.ads.example")), Optional.empty()));
 
     private static RunnerContract contract(Settings settings) {
         return new RunnerContract("s-1", "t0ken", "control-plane:50051", settings);
@@ -45,7 +47,10 @@ class RunnerContractTest {
                 Map.entry("MAX_PEERS_PER_SESSION", "2"),
                 Map.entry("RUNNER_WORK_DIR", "/tmp"),
                 Map.entry("HOME", "/tmp"),
-                Map.entry("DISPLAY", ":42")), contract(CUSTOM).toEnvironment());
+                Map.entry("DISPLAY", ":42"),
+                Map.entry("EGRESS_ALLOW_PRIVATE", "true"),
+                Map.entry("EGRESS_ALLOW_CIDRS", "10.1.0.0/16"),
+                Map.entry("EGRESS_DENY_HOSTS", "*.ads.example")), contract(CUSTOM).toEnvironment());
     }
 
     @Test
@@ -136,11 +141,11 @@ class RunnerContractTest {
     void valuesThatCannotTravelAreRefusedWhenTheContractIsMade() {
         Settings d = Settings.defaults();
         assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), List.of("--lang=fr de"),
-                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display()));
+                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display(), d.egress()));
         assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), d.chromeFlags(),
-                d.capture(), d.viewport(), 101, d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display()));
+                d.capture(), d.viewport(), 101, d.logLevel(), d.maxPeersPerSession(), d.workDir(), d.home(), d.display(), d.egress()));
         assertThrows(IllegalArgumentException.class, () -> new Settings(d.chromiumPath(), d.chromeFlags(),
-                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), 0, d.workDir(), d.home(), d.display()));
+                d.capture(), d.viewport(), d.jpegQuality(), d.logLevel(), 0, d.workDir(), d.home(), d.display(), d.egress()));
         assertThrows(IllegalArgumentException.class, () -> new Viewport(100, 100));
         assertThrows(NullPointerException.class, () -> new RunnerContract(null, "t", "a:1", d));
     }

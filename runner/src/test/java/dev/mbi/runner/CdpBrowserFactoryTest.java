@@ -80,7 +80,7 @@ class CdpBrowserFactoryTest {
     private static RunnerContract.Settings settings(Capture capture) {
         RunnerContract.Settings d = RunnerContract.Settings.defaults();
         return new RunnerContract.Settings(CHROMIUM, d.chromeFlags(), capture, d.viewport(), d.jpegQuality(),
-                d.logLevel(), d.maxPeersPerSession(), Optional.empty(), Optional.empty(), Optional.empty());
+                d.logLevel(), d.maxPeersPerSession(), Optional.empty(), Optional.empty(), Optional.empty(), d.egress());
     }
 
     private void openAndInspect(RunnerContract.Settings settings) throws Exception {

@@ -1,5 +1,9 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.EgressSettings;
+import dev.mbi.egress.Cidr;
+import dev.mbi.egress.HostPattern;
+import dev.mbi.egress.HostName;
 import dev.mbi.runner.egress.Decision.Reason;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.UpstreamProxy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

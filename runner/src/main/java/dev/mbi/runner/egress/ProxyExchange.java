@@ -1,5 +1,7 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.UpstreamProxy;
+import dev.mbi.egress.HostName;
 import dev.mbi.runner.egress.Decision.Reason;
 import dev.mbi.runner.egress.HttpHead.Header;
 import java.io.BufferedInputStream;

@@ -1,5 +1,6 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.Cidr;
 import dev.mbi.runner.egress.Decision.Reason;
 import java.net.Inet4Address;
 import java.net.Inet6Address;

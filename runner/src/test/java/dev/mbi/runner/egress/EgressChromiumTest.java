@@ -1,5 +1,6 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.EgressSettings;
 import static dev.mbi.runner.egress.EgressFixtures.ip;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.HostName;
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.EgressSettings;
 import dev.mbi.config.Env;
 import java.util.Map;
 

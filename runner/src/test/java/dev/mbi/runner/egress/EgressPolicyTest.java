@@ -1,5 +1,9 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.EgressSettings;
+import dev.mbi.egress.Cidr;
+import dev.mbi.egress.UpstreamProxy;
+import dev.mbi.egress.HostName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

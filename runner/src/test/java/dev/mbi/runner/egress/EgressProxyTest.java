@@ -1,5 +1,7 @@
 package dev.mbi.runner.egress;
 
+import dev.mbi.egress.EgressSettings;
+import dev.mbi.egress.UpstreamProxy;
 import static dev.mbi.runner.egress.EgressFixtures.connect;
 import static dev.mbi.runner.egress.EgressFixtures.exchange;
 import static dev.mbi.runner.egress.EgressFixtures.ip;

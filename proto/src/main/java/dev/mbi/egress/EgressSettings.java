@@ -1,4 +1,4 @@
-package dev.mbi.runner.egress;
+package dev.mbi.egress;
 
 import dev.mbi.config.Env;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.mbi.runner.egress;
+package dev.mbi.egress;
 
 /**
  * An HTTP proxy the egress proxy sends every allowed connection through ({@code EGRESS_PROXY},

@@ -1,4 +1,4 @@
-package dev.mbi.runner.egress;
+package dev.mbi.egress;
 
 import java.net.IDN;
 import java.net.Inet6Address;

@@ -1,4 +1,4 @@
-package dev.mbi.runner.egress;
+package dev.mbi.egress;
 
 /**
  * A host in an allow or deny list: an exact name ({@code example.com}, also an address literal

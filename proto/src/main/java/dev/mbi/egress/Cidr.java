@@ -1,4 +1,4 @@
-package dev.mbi.runner.egress;
+package dev.mbi.egress;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
