@@ -67,6 +67,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     RUNNER_JAR: JARS.runner,
     MAX_SESSIONS: String(MAX_SESSIONS),
     FALLBACK_FPS: '10',
+    // The test page is served on 127.0.0.1, which the egress policy denies by default.
+    EGRESS_ALLOW_PRIVATE: 'true',
   });
   start('edge', JARS.edge, {
     PORT: String(httpPort),

@@ -60,6 +60,17 @@ final class SessionJson {
         webrtc.put("rttMs", m.getWebrtcRttMs());
         webrtc.put("framesDropped", m.getWebrtcFramesDropped());
         webrtc.put("error", m.getWebrtcError());
+        metrics.put("inputDropped", m.getInputDropped());
+        // What the egress policy refused: how often, and the last host with the rule that refused it.
+        ObjectNode egress = metrics.putObject("egress");
+        egress.put("blocked", m.getEgressBlocked());
+        if (m.getEgressLastBlockedHost().isEmpty()) {
+            egress.putNull("lastBlockedHost");
+            egress.putNull("lastBlockedReason");
+        } else {
+            egress.put("lastBlockedHost", m.getEgressLastBlockedHost());
+            egress.put("lastBlockedReason", m.getEgressLastBlockedReason());
+        }
         if (m.getInputToFrameMs() > 0) {
             metrics.put("inputToFrameMs", m.getInputToFrameMs());
         } else {

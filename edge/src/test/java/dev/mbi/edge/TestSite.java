@@ -61,6 +61,7 @@ final class TestSite implements AutoCloseable {
 
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String host;
 
@@ -79,7 +80,13 @@ final class TestSite implements AutoCloseable {
         server.start();
     }
 
-    private static void respond(com.sun.net.httpserver.HttpExchange exchange, String type, String body) throws IOException {
+    /** Requests this site answered so far (any path). */
+    int requests() {
+        return requests.get();
+    }
+
+    private void respond(com.sun.net.httpserver.HttpExchange exchange, String type, String body) throws IOException {
+        requests.incrementAndGet();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", type + "; charset=utf-8");
         exchange.sendResponseHeaders(200, bytes.length);

@@ -53,7 +53,10 @@ final class TestStack implements AutoCloseable {
         Map<String, String> env = new HashMap<>(Map.of(
                 "GRPC_PORT", "0",
                 "RUNNER_JAR", RUNNER_JAR.toString(),
-                "FALLBACK_FPS", "10"));
+                "FALLBACK_FPS", "10",
+                // The test page is served on this machine, which the egress policy denies by default;
+                // EgressTest runs with it off.
+                "EGRESS_ALLOW_PRIVATE", "true"));
         env.putAll(config.controlPlaneEnv());
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)));
         Map<String, String> edgeEnv = new HashMap<>(config.edgeEnv());

@@ -49,7 +49,10 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String ROLE_RUNNER = "runner";
 
     /** Chromium flags the runner sets itself; {@value #CHROME_FLAGS} may not contain them. */
-    public static final List<String> RESERVED_CHROME_FLAGS = List.of("--remote-debugging", "--user-data-dir", "--headless=old");
+    public static final List<String> RESERVED_CHROME_FLAGS = List.of("--remote-debugging", "--user-data-dir", "--headless=old",
+            // The egress proxy's: nothing may route around it.
+            "--proxy-server", "--proxy-bypass-list", "--no-proxy-server", "--proxy-pac-url", "--proxy-auto-detect",
+            "--force-webrtc-ip-handling-policy", "--enable-quic");
 
     public RunnerContract {
         Objects.requireNonNull(sessionId, "sessionId");

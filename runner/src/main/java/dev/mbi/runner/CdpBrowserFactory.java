@@ -50,11 +50,14 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     private final RunnerContract contract;
     private final RunnerContract.Settings settings;
     private final RunnerExecutors executors;
+    private final List<String> egressFlags;
 
-    CdpBrowserFactory(RunnerContract contract, RunnerExecutors executors) {
+    /** @param egressFlags the flags that send every connection through the runner's egress proxy */
+    CdpBrowserFactory(RunnerContract contract, RunnerExecutors executors, List<String> egressFlags) {
         this.contract = contract;
         this.settings = contract.settings();
         this.executors = executors;
+        this.egressFlags = List.copyOf(egressFlags);
     }
 
     @Override
@@ -81,6 +84,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             own.addAll(List.of("--kiosk", "--window-position=0,0", "--disable-infobars"));
         }
         own.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
+        own.addAll(egressFlags);
         List<String> command = ChromiumCommand.command(settings.chromiumPath(),
                 ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
         Path log = workDir.resolve(CHROMIUM_LOG);

@@ -45,6 +45,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private final RunnerContract contract;
     private final BrowserSession.Factory browsers;
+    private final EgressGuard egress;
     private final RunnerExecutors executors;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
@@ -68,10 +69,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final Object framesLock = new Object();
 
     /** @param executors where the session's work runs; the caller closes them after {@link #run()} */
-    Runner(RunnerContract contract, BrowserSession.Factory browsers, RunnerExecutors executors) {
+    Runner(RunnerContract contract, BrowserSession.Factory browsers, RunnerExecutors executors, EgressGuard egress) {
         this.contract = contract;
         this.browsers = browsers;
         this.executors = executors;
+        this.egress = egress;
         this.inputExecutor = executors.input();
         this.input = new InputQueue(this::inject, inputExecutor);
     }
@@ -310,7 +312,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private void reportMetrics(ProcessStats stats) {
         WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
-        link.send(RunnerMessage.newBuilder().setMetrics(figures.report(stats, peers, throttle, input.dropped())).build());
+        link.send(RunnerMessage.newBuilder()
+                .setMetrics(egress.addTo(figures.report(stats, peers, throttle, input.dropped()))).build());
     }
 
     private static String hostname() {

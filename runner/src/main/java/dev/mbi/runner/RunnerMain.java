@@ -25,8 +25,10 @@ public final class RunnerMain {
         LogLevel.configure("runner[" + contract.sessionId() + "]", contract.settings().logLevel());
         int code;
         // Every thread of the runner's own work; closing waits (boundedly) for what is still running.
-        try (RunnerExecutors executors = RunnerExecutors.create()) {
-            Runner runner = new Runner(contract, new CdpBrowserFactory(contract, executors), executors);
+        try (RunnerExecutors executors = RunnerExecutors.create();
+             EgressGuard egress = startEgress(contract, executors)) {
+            Runner runner = new Runner(contract, new CdpBrowserFactory(contract, executors, egress.chromiumFlags()),
+                    executors, egress);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
             try {
                 // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
@@ -38,5 +40,17 @@ public final class RunnerMain {
         }
         // Non-daemon threads of the libraries must not keep a finished runner alive.
         System.exit(code);
+    }
+
+    /** The egress proxy comes first: Chromium is never started without it. */
+    private static EgressGuard startEgress(RunnerContract contract, RunnerExecutors executors) {
+        try {
+            return EgressGuard.start(contract, executors);
+        } catch (java.io.IOException e) {
+            LOG.severe("session " + contract.sessionId() + ": the egress proxy did not start (" + e.getMessage()
+                    + "); the browser is not started without it");
+            System.exit(3);
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -77,7 +77,8 @@ class RunnerInputFloodTest {
              RunnerExecutors executors = RunnerExecutors.create()) {
             RunnerContract contract = new RunnerContract("flood", "token", controlPlane.address(),
                     RunnerContract.Settings.defaults());
-            Runner runner = new Runner(contract, (spec, listener) -> browser, executors);
+            EgressGuard egress = EgressGuard.start(contract, executors);
+            Runner runner = new Runner(contract, (spec, listener) -> browser, executors, egress);
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(runner::run, executors.tasks());
             Awaitility.await("ready").atMost(Duration.ofSeconds(20))
                     .until(() -> !controlPlane.received(RunnerMessage.KindCase.READY).isEmpty());
