@@ -45,12 +45,7 @@ public final class Edge implements AutoCloseable {
 
     /** Starts an edge that records its metrics in this registry (it closes the registry when it stops). */
     public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
-        // The edge's one timer (heartbeats, pings, re-subscribing), made here and stopped in close().
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("edge-timer").factory());
-        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout(), timer);
-        EdgeMetrics metrics = new EdgeMetrics(registry);
-        ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
+        // Who may call: made first, so a mode that cannot start stops the edge before anything runs.
         AccessConfig accessConfig = config.access();
         // Token mode with no token configured: one admin token for this run, told in the log (like Jupyter's).
         String madeToken = accessConfig.mode() == AccessConfig.AuthMode.TOKEN && accessConfig.tokens().isEmpty()
@@ -64,6 +59,12 @@ public final class Edge implements AutoCloseable {
             }
             case NONE -> null;
         };
+        // The edge's one timer (heartbeats, pings, re-subscribing), made here and stopped in close().
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("edge-timer").factory());
+        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout(), timer);
+        EdgeMetrics metrics = new EdgeMetrics(registry);
+        ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
         Access access = new Access(accessConfig, authenticator, controlPlane);
         RateLimits limits = new RateLimits(accessConfig.createRatePerMinute(), accessConfig.offerRatePerMinute(), metrics, timer);
         StaticContentService ui = config.uiDir()
