@@ -28,6 +28,7 @@ for _ in $(seq 1 100); do
   if curl -fsS "http://localhost:$PORT/readyz" >/dev/null 2>&1; then
     echo
     echo "mbi is running: open http://localhost:$PORT/  (API at http://localhost:$PORT/api/sessions; Ctrl-C stops it)"
+    echo "Sign in with the login link the edge logged above (…/?token=…), or a token from API_TOKENS / ADMIN_TOKENS."
     echo
     break
   fi

@@ -2,6 +2,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -38,20 +39,35 @@ export interface ApiSession {
   viewers: number;
 }
 
+/** The suite user's API token (the stack runs with token auth). */
+export function apiToken(): string {
+  return inject('apiToken');
+}
+
+/** The headers of an API call as the suite's user. */
+export function authHeaders(): Record<string, string> {
+  return { authorization: `Bearer ${apiToken()}` };
+}
+
+/** The UI's login link, as the edge prints it when it makes a token: the UI keeps the token and drops it from the address. */
+export function loginUrl(baseUrl: string): string {
+  return `${baseUrl}/?token=${encodeURIComponent(apiToken())}`;
+}
+
 export async function listSessions(baseUrl: string): Promise<ApiSession[]> {
-  const res = await fetch(`${baseUrl}/api/sessions`);
+  const res = await fetch(`${baseUrl}/api/sessions`, { headers: authHeaders() });
   return ((await res.json()) as { sessions: ApiSession[] }).sessions;
 }
 
 export async function getSession(baseUrl: string, id: string): Promise<ApiSession> {
-  return (await (await fetch(`${baseUrl}/api/sessions/${id}`)).json()) as ApiSession;
+  return (await (await fetch(`${baseUrl}/api/sessions/${id}`, { headers: authHeaders() })).json()) as ApiSession;
 }
 
 /** Ends every live session, so each test starts with the session limit free. */
 export async function endAllSessions(baseUrl: string): Promise<void> {
   for (const s of await listSessions(baseUrl)) {
     if (s.status === 'pending' || s.status === 'ready') {
-      await fetch(`${baseUrl}/api/sessions/${s.sessionId}`, { method: 'DELETE' });
+      await fetch(`${baseUrl}/api/sessions/${s.sessionId}`, { method: 'DELETE', headers: authHeaders() });
     }
   }
 }
@@ -182,7 +198,11 @@ export async function statValue(page: Page, name: string): Promise<string> {
 export async function viewState(page: Page): Promise<string> {
   const id = /#\/sessions\/([^/?#]+)/.exec(page.url())?.[1];
   const server = id
-    ? await page.evaluate(async (sid) => JSON.stringify((await (await fetch(`/api/sessions/${sid}`)).json()).metrics), id)
+    ? await page.evaluate(
+        async ({ sid, token }) =>
+          JSON.stringify((await (await fetch(`/api/sessions/${sid}`, { headers: { authorization: `Bearer ${token}` } })).json()).metrics),
+        { sid: id, token: apiToken() },
+      )
     : 'no session';
   const view = await page.evaluate(() => {
     const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="remote-canvas"]');

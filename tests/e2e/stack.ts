@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     maxSessions: number;
+    /** The API token of the suite's user ("e2e"): the stack runs with token auth, as deployed. */
+    apiToken: string;
   }
 }
 
@@ -70,10 +73,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // The test page is served on 127.0.0.1, which the egress policy denies by default.
     EGRESS_ALLOW_PRIVATE: 'true',
   });
+  const apiToken = randomBytes(24).toString('base64url');
   start('edge', JARS.edge, {
     PORT: String(httpPort),
     CONTROL_PLANE_ADDR: `localhost:${grpcPort}`,
     UI_DIR,
+    AUTH_MODE: 'token',
+    API_TOKENS: `e2e:${apiToken}`,
+    ADMIN_TOKENS: '',
   });
 
   const baseUrl = `http://localhost:${httpPort}`;
@@ -85,6 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('baseUrl', baseUrl);
   project.provide('maxSessions', MAX_SESSIONS);
+  project.provide('apiToken', apiToken);
 
   return async () => {
     await stop(processes);

@@ -15,6 +15,7 @@ import {
   getSession,
   launchBrowser,
   LETTERBOXED,
+  loginUrl,
   near,
   remotePixel,
   startSession,
@@ -55,7 +56,7 @@ async function openUi(ice: { iceServers: unknown[]; webrtcTimeoutSec: number }):
     fallbackReports.push(route.request().postDataJSON() as { reason: string });
     await route.continue();
   });
-  await page.goto(`${baseUrl}/`);
+  await page.goto(loginUrl(baseUrl));
 }
 
 afterEach(async () => {

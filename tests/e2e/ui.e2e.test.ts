@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  apiToken,
+  authHeaders,
   awaitSessionStatus,
   clickRemote,
   coloursSeen,
@@ -16,6 +18,7 @@ import {
   LAPTOP,
   launchBrowser,
   LETTERBOXED,
+  loginUrl,
   near,
   PHONE,
   remotePixel,
@@ -63,7 +66,7 @@ describe('web UI on the real stack', () => {
     const context = await browser.newContext({ ...LETTERBOXED });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/`);
+    await page.goto(loginUrl(baseUrl));
 
     // The start screen.
     await expect.poll(() => page.locator('input[type="url"]').isVisible()).toBe(true);
@@ -180,7 +183,7 @@ describe('web UI on the real stack', () => {
 
   it('shows an error with its reason when the remote browser dies', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/`);
+    await page.goto(loginUrl(baseUrl));
     const id = await startSession(page, site.url('/page'));
     process.kill(runnerPid(id), 'SIGKILL');
     const status = page.getByTestId('session-status');
@@ -196,7 +199,7 @@ describe('web UI on the real stack', () => {
 
   it('explains refused starts in words: a bad address (400) and a full house (503)', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/`);
+    await page.goto(loginUrl(baseUrl));
     const start = page.getByRole('button', { name: 'Start Session' });
     const error = page.locator('#start-error');
 
@@ -207,7 +210,7 @@ describe('web UI on the real stack', () => {
     // Fill the stack's only session slot from the API, then ask for another.
     const res = await fetch(`${baseUrl}/api/sessions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders() },
       body: JSON.stringify({ url: site.url('/page2') }),
     });
     expect(res.status).toBe(201);
@@ -223,7 +226,7 @@ describe('web UI on the real stack', () => {
   it('lists sessions to rejoin or end, and looks right at laptop and phone widths', async () => {
     const laptop = await browser.newContext({ ...LAPTOP });
     const page = await laptop.newPage();
-    await page.goto(`${baseUrl}/`);
+    await page.goto(loginUrl(baseUrl));
     const id = await startSession(page, site.url('/page'));
     await settledTransport(page);
     try {
@@ -238,7 +241,7 @@ describe('web UI on the real stack', () => {
     // A phone joins the same session from the list and taps the remote button.
     const phone = await browser.newContext({ ...PHONE });
     const mobile = await phone.newPage();
-    await mobile.goto(`${baseUrl}/`);
+    await mobile.goto(loginUrl(baseUrl));
     const item = mobile.locator(`[data-session-id="${id}"]`);
     await expect.poll(() => item.getAttribute('class'), { timeout: 10_000 }).toBe('session-item');
     await mobile.screenshot({ path: join(ARTIFACTS, 'start-phone.png'), fullPage: true });
@@ -267,5 +270,49 @@ describe('web UI on the real stack', () => {
     expect(await row.getByRole('button', { name: 'Rejoin' }).count()).toBe(0);
     expect((await getSession(baseUrl, id)).status).toBe('terminated');
     await laptop.close();
+  });
+});
+
+describe('signing in', () => {
+  it('asks a browser without a token to sign in; a login link signs in; a session link opens only its session', async () => {
+    // No token: the start screen's first call answers 401, and the UI asks for one.
+    const stranger = await browser.newContext({ ...LAPTOP });
+    const page = await stranger.newPage();
+    await page.goto(`${baseUrl}/`);
+    const dialog = page.getByRole('dialog', { name: 'Sign in' });
+    await dialog.waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'login.png') });
+    await page.locator('#login-token').fill('not-the-token');
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('dialog', { name: 'Sign in' }).getByRole('alert').textContent(), { timeout: 10_000 }).toContain(
+      'not accepted',
+    );
+    await page.locator('#login-token').fill(apiToken());
+    await page.getByRole('dialog', { name: 'Sign in' }).getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByText(/\d+ running/).count(), { timeout: 10_000 }).toBe(1);
+    expect(await dialog.count()).toBe(0);
+
+    // A started session's address carries the session's own token...
+    const id = await startSession(page, site.url('/page'));
+    expect(page.url()).toMatch(new RegExp(`#/sessions/${id}\\?st=[A-Za-z0-9_-]{32}$`));
+    // ...which opens it in a browser that has no access token, and nothing else: the list asks for one.
+    const friend = await browser.newContext({ ...LAPTOP });
+    const shared = await friend.newPage();
+    await shared.goto(page.url());
+    await awaitSessionStatus(shared, 'ready', 15_000);
+    expect(await shared.getByRole('dialog', { name: 'Sign in' }).count()).toBe(0);
+    await shared.getByRole('button', { name: 'All sessions (this one keeps running)' }).click();
+    await shared.getByRole('dialog', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+    await friend.close();
+
+    // The login link: the token is kept and leaves the address bar.
+    const linked = await browser.newContext({ ...LAPTOP });
+    const viaLink = await linked.newPage();
+    await viaLink.goto(loginUrl(baseUrl));
+    await expect.poll(() => viaLink.getByText(/\d+ running/).count(), { timeout: 10_000 }).toBe(1);
+    expect(viaLink.url()).toBe(`${baseUrl}/`);
+    expect(await viaLink.getByRole('dialog', { name: 'Sign in' }).count()).toBe(0);
+    await linked.close();
+    await stranger.close();
   });
 });

@@ -1,36 +1,67 @@
 import { useCallback, useEffect, useState } from 'react';
+import { apiToken, onUnauthorized, rememberSessionToken, sessionHash, sessionToken, setApiToken } from './auth';
+import { LoginPrompt } from './components/LoginPrompt';
 import { SessionView } from './components/SessionView';
 import { StartScreen } from './components/StartScreen';
+import { type Route, routeFromHash } from './lib/route';
 
-/** The screen to show, from the location hash: "#/sessions/<id>" is a session, anything else the start screen. */
-type Route = { screen: 'start' } | { screen: 'session'; sessionId: string };
-
-function routeFromHash(hash: string): Route {
-  const match = /^#\/sessions\/([^/?#]+)$/.exec(hash);
-  return match ? { screen: 'session', sessionId: decodeURIComponent(match[1]) } : { screen: 'start' };
+/** Keeps a session token that came in the address, and puts a known one there (the address is the session's link). */
+function withSessionToken(route: Route): Route {
+  if (route.screen !== 'session') {
+    return route;
+  }
+  if (route.sessionToken) {
+    rememberSessionToken(route.sessionId, route.sessionToken);
+    return route;
+  }
+  const known = sessionToken(route.sessionId);
+  if (known) {
+    history.replaceState(history.state, '', location.pathname + location.search + sessionHash(route.sessionId, known));
+    return { ...route, sessionToken: known };
+  }
+  return route;
 }
 
 export function App() {
-  const [route, setRoute] = useState<Route>(() => routeFromHash(location.hash));
+  const [route, setRoute] = useState<Route>(() => withSessionToken(routeFromHash(location.hash)));
+  // Shown after a 401; "rejected" when the browser already had a token (so it was wrong).
+  const [login, setLogin] = useState<{ rejected: boolean } | null>(null);
+  // Bumped after signing in: the screen starts again with the new token.
+  const [signedIn, setSignedIn] = useState(0);
 
   useEffect(() => {
-    const onChange = () => setRoute(routeFromHash(location.hash));
+    const onChange = () => setRoute(withSessionToken(routeFromHash(location.hash)));
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
 
-  const openSession = useCallback((sessionId: string) => {
-    location.hash = `#/sessions/${encodeURIComponent(sessionId)}`;
+  useEffect(() => onUnauthorized(() => setLogin({ rejected: apiToken() !== null })), []);
+
+  const openSession = useCallback((sessionId: string, token?: string) => {
+    if (token) {
+      rememberSessionToken(sessionId, token);
+    }
+    location.hash = sessionHash(sessionId, token ?? sessionToken(sessionId));
   }, []);
   const goHome = useCallback(() => {
     // Replace the session's entry: Back should not reopen a session that was just ended.
     history.replaceState(null, '', location.pathname + location.search);
     setRoute({ screen: 'start' });
   }, []);
+  const signIn = useCallback((token: string) => {
+    setApiToken(token);
+    setLogin(null);
+    setSignedIn((n) => n + 1);
+  }, []);
 
-  return route.screen === 'session' ? (
-    <SessionView key={route.sessionId} sessionId={route.sessionId} onLeave={goHome} />
-  ) : (
-    <StartScreen onOpen={openSession} />
+  return (
+    <>
+      {route.screen === 'session' ? (
+        <SessionView key={`${route.sessionId}/${signedIn}`} sessionId={route.sessionId} onLeave={goHome} />
+      ) : (
+        <StartScreen key={signedIn} onOpen={openSession} />
+      )}
+      {login && <LoginPrompt rejected={login.rejected} onToken={signIn} />}
+    </>
   );
 }

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { ApiError, describeStartError } from './api';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api, describeStartError, viewerSocketUrl } from './api';
+import { onUnauthorized, rememberSessionToken, setApiToken } from './auth';
+import { memoryStorage } from './testing/memoryStorage';
 
 describe('describeStartError', () => {
   it('explains a refused address with the server reason', () => {
@@ -15,11 +17,88 @@ describe('describeStartError', () => {
     );
   });
 
+  it('explains missing credentials and rate limits', () => {
+    expect(describeStartError(new ApiError(401, 'authentication required'))).toMatch(/Sign in/);
+    expect(describeStartError(new ApiError(429, 'too many requests: at most 30 create calls a minute'))).toMatch(
+      /too quickly: too many requests/,
+    );
+  });
+
   it('covers network errors and the unexpected', () => {
     expect(describeStartError(new ApiError(0, 'x'))).toMatch(/Cannot reach the server/);
     expect(describeStartError(new ApiError(500, 'internal error'))).toBe(
       'Could not start the session: internal error (HTTP 500).',
     );
     expect(describeStartError(new TypeError('boom'))).toMatch(/unexpected/);
+  });
+});
+
+describe('credentials on every call', () => {
+  let fetchMock: ReturnType<typeof vi.fn>;
+
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+    fetchMock = vi.fn(async () => new Response(JSON.stringify({ sessions: [] }), { status: 200 }));
+    vi.stubGlobal('fetch', fetchMock);
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  const sent = (i = 0) => {
+    const [path, init] = fetchMock.mock.calls[i] as [string, RequestInit];
+    return { path, headers: (init.headers ?? {}) as Record<string, string>, method: init.method };
+  };
+
+  it('sends the API token as a bearer', async () => {
+    setApiToken('user-token');
+    await api.listSessions();
+    await api.createSession('https://example.com');
+    expect(sent(0).headers.authorization).toBe('Bearer user-token');
+    expect(sent(1).headers).toEqual({ authorization: 'Bearer user-token', 'content-type': 'application/json' });
+  });
+
+  it("sends a session's own token on that session's routes", async () => {
+    setApiToken('user-token');
+    rememberSessionToken('s1', 'session-token');
+    await api.getSession('s1');
+    await api.iceConfig('s1');
+    await api.offer('s1', 'v=0');
+    await api.reportFallback('s1', 'timeout');
+    await api.deleteSession('s1');
+    await api.getSession('s2');
+    for (let i = 0; i < 5; i++) {
+      expect(sent(i).headers.authorization).toBe('Bearer session-token');
+    }
+    expect(sent(5).headers.authorization).toBe('Bearer user-token');
+  });
+
+  it('sends no credential when it has none', async () => {
+    await api.listSessions();
+    expect(sent().headers.authorization).toBeUndefined();
+  });
+
+  it('asks for a token on 401', async () => {
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ error: 'authentication required' }), { status: 401 }));
+    const asked = vi.fn();
+    const stop = onUnauthorized(asked);
+    await expect(api.listSessions()).rejects.toMatchObject({ status: 401, message: 'authentication required' });
+    expect(asked).toHaveBeenCalledOnce();
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ error: 'session not found' }), { status: 404 }));
+    await expect(api.getSession('x')).rejects.toMatchObject({ status: 404 });
+    expect(asked).toHaveBeenCalledOnce();
+    stop();
+  });
+
+  it('puts the token in the WebSocket address, which cannot carry headers', () => {
+    setApiToken('user token');
+    rememberSessionToken('s1', 'st1');
+    expect(viewerSocketUrl('s1', { protocol: 'https:', host: 'mbi.example.com' })).toBe('wss://mbi.example.com/ws/sessions/s1?token=st1');
+    expect(viewerSocketUrl('s2', { protocol: 'http:', host: 'localhost:8090' })).toBe(
+      'ws://localhost:8090/ws/sessions/s2?token=user%20token',
+    );
+    localStorage.clear();
+    expect(viewerSocketUrl('s3', { protocol: 'http:', host: 'h' })).toBe('ws://h/ws/sessions/s3');
   });
 });

@@ -1,4 +1,9 @@
-/** The edge's REST API (see the README), typed. Every failure is an ApiError with the server's words. */
+/**
+ * The edge's REST API (see the README), typed. Every failure is an ApiError with the server's
+ * words. Every call carries a bearer token: a session's own for its routes when the UI has it,
+ * else the user's; a 401 also tells the app to ask for a token.
+ */
+import { apiToken, bearerFor, notifyUnauthorized } from './auth';
 
 export type SessionStatus = 'pending' | 'ready' | 'terminated' | 'error';
 
@@ -24,7 +29,17 @@ export interface Session {
   title: string;
   viewers: number;
   endedAt?: string;
+  /** Who created the session. */
+  owner?: string;
   metrics: SessionMetrics;
+}
+
+export interface CreatedSession {
+  sessionId: string;
+  status: SessionStatus;
+  createdAt: string;
+  /** The session's own token: it opens this session, and only it, to whoever has it. */
+  sessionToken?: string;
 }
 
 export interface IceConfig {
@@ -45,12 +60,25 @@ export class ApiError extends Error {
 }
 
 /** status 0 means the request never got an answer. */
-async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  token: string | null = apiToken(),
+): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+  }
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -69,6 +97,9 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
       json = undefined;
     }
   }
+  if (res.status === 401) {
+    notifyUnauthorized();
+  }
   if (!res.ok) {
     const message =
       json && typeof json === 'object' && 'error' in json && typeof json.error === 'string'
@@ -82,18 +113,25 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
 const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
 
 export const api = {
-  createSession: (url: string) =>
-    call<{ sessionId: string; status: SessionStatus; createdAt: string }>('POST', '/api/sessions', { url }),
-  getSession: (id: string) => call<Session>('GET', sessionPath(id)),
+  createSession: (url: string) => call<CreatedSession>('POST', '/api/sessions', { url }),
+  getSession: (id: string) => call<Session>('GET', sessionPath(id), undefined, undefined, bearerFor(id)),
   listSessions: () => call<{ sessions: Session[] }>('GET', '/api/sessions').then((r) => r.sessions),
-  deleteSession: (id: string) => call<void>('DELETE', sessionPath(id)),
-  iceConfig: (id: string, signal?: AbortSignal) => call<IceConfig>('GET', `${sessionPath(id)}/ice`, undefined, signal),
+  deleteSession: (id: string) => call<void>('DELETE', sessionPath(id), undefined, undefined, bearerFor(id)),
+  iceConfig: (id: string, signal?: AbortSignal) =>
+    call<IceConfig>('GET', `${sessionPath(id)}/ice`, undefined, signal, bearerFor(id)),
   offer: (id: string, sdp: string, signal?: AbortSignal) =>
-    call<{ type: 'answer'; sdp: string }>('POST', `${sessionPath(id)}/offer`, { type: 'offer', sdp }, signal),
+    call<{ type: 'answer'; sdp: string }>('POST', `${sessionPath(id)}/offer`, { type: 'offer', sdp }, signal, bearerFor(id)),
   /** Tells the server the client fell back; its answer does not matter. */
   reportFallback: (id: string, reason: FallbackReason) =>
-    call<void>('POST', `${sessionPath(id)}/fallback`, { reason }).catch(() => undefined),
+    call<void>('POST', `${sessionPath(id)}/fallback`, { reason }, undefined, bearerFor(id)).catch(() => undefined),
 };
+
+/** The viewer WebSocket's address: browsers cannot send headers there, so the token rides as ?token=. */
+export function viewerSocketUrl(id: string, loc: { protocol: string; host: string } = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  const token = bearerFor(id);
+  return `${scheme}//${loc.host}/ws/sessions/${encodeURIComponent(id)}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
 
 /** A failed session start, in words for the start screen. */
 export function describeStartError(error: unknown): string {
@@ -105,6 +143,10 @@ export function describeStartError(error: unknown): string {
       return 'Cannot reach the server. Check your connection and try again.';
     case 400:
       return `That address cannot be opened: ${error.message}.`;
+    case 401:
+      return 'Sign in first: the server needs your access token.';
+    case 429:
+      return `You are starting sessions too quickly: ${error.message}.`;
     case 503:
       return error.message.startsWith('max')
         ? 'All session slots are in use (limit reached). End a session below or try again later.'

@@ -5,7 +5,8 @@ import { isMacPlatform } from '../lib/keys';
 import { isTryingWebrtc, liveTransport, type TransportState } from '../lib/transport';
 import { useRemoteSession } from '../remote/useRemoteSession';
 import { attachViewInput } from '../remote/viewInput';
-import { ListIcon, StatsIcon, StopIcon } from './icons';
+import { sessionHash, sessionToken } from '../auth';
+import { LinkIcon, ListIcon, StatsIcon, StopIcon } from './icons';
 import { NavBar } from './NavBar';
 import { StatsOverlay } from './StatsOverlay';
 import { StatusBadge } from './StatusBadge';
@@ -102,6 +103,19 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
     onLeave();
   };
 
+  // The session's link carries its own token: it opens this session, and nothing else, to whoever gets it.
+  const shareToken = sessionToken(sessionId);
+  const copyLink = async () => {
+    const link = `${location.origin}${location.pathname}${sessionHash(sessionId, shareToken)}`;
+    try {
+      await navigator.clipboard.writeText(link);
+      setNotice('Link copied: it opens this session (and only this one) to whoever has it.');
+    } catch {
+      setNotice(`Copy this link to share the session: ${link}`);
+    }
+    setTimeout(() => setNotice(null), 6000);
+  };
+
   const live = status === 'ready';
   const ended = status === 'terminated' || status === 'error';
   return (
@@ -127,6 +141,18 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
           </span>
         </div>
         <div className="toolbar-actions">
+          {shareToken && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Copy a link to this session"
+              title="Copy a link to this session"
+              data-testid="share-link"
+              onClick={() => void copyLink()}
+            >
+              <LinkIcon />
+            </button>
+          )}
           <button
             type="button"
             className="icon-button"

@@ -4,7 +4,7 @@ import { withScheme } from '../lib/url';
 import { Logo } from './icons';
 import { SessionList } from './SessionList';
 
-export function StartScreen({ onOpen }: { onOpen: (sessionId: string) => void }) {
+export function StartScreen({ onOpen }: { onOpen: (sessionId: string, sessionToken?: string) => void }) {
   const [address, setAddress] = useState('');
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -20,7 +20,7 @@ export function StartScreen({ onOpen }: { onOpen: (sessionId: string) => void })
     setError(null);
     try {
       const created = await api.createSession(url);
-      onOpen(created.sessionId);
+      onOpen(created.sessionId, created.sessionToken);
     } catch (err) {
       setError(describeStartError(err));
       setStarting(false);

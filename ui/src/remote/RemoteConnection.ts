@@ -3,7 +3,7 @@
  * live) and the WebRTC attempt driven by the transport state machine (lib/transport.ts).
  */
 
-import { api, ApiError } from '../api';
+import { api, ApiError, viewerSocketUrl } from '../api';
 import { base64Bytes, EMPTY_STATS, type LiveStats, RateMeter, type RtcSample, summarizeRtcStats } from '../lib/stats';
 import { type Effect, initialState, transition, type TransportEvent, type TransportState } from '../lib/transport';
 import { type FrameMessage, type InputMessage, parseServerMessage, type StatusMessage } from './messages';
@@ -113,8 +113,7 @@ export class RemoteConnection {
   // --- WebSocket ---
 
   private openSocket(): void {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(`${scheme}//${location.host}/ws/sessions/${encodeURIComponent(this.sessionId)}`);
+    const socket = new WebSocket(viewerSocketUrl(this.sessionId));
     this.socket = socket;
     this.listener.socket(this.reconnects === 0 ? 'connecting' : 'reconnecting');
     socket.onopen = () => {

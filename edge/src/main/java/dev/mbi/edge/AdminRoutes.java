@@ -6,22 +6,22 @@ import dev.mbi.proto.v1.RunnerHost;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 
-/**
- * The runner fleet for operators: list the hosts, drain or undrain one. Put these routes behind
- * the same authentication as the rest of the API before exposing the edge.
- */
+/** The runner fleet for operators (administrators only): list the hosts, drain or undrain one. */
 final class AdminRoutes implements HttpService {
     private final ControlPlaneClient controlPlane;
     private final EdgeMetrics metrics;
+    private final Access access;
 
-    AdminRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics) {
+    AdminRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics, Access access) {
         this.controlPlane = controlPlane;
         this.metrics = metrics;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/api/admin/hosts", SessionRoutes.timed(metrics, "GET", "/api/admin/hosts", (req, res) -> {
+                    access.admin(req);
                     ObjectNode body = SessionJson.MAPPER.createObjectNode();
                     ArrayNode hosts = body.putArray("hosts");
                     for (RunnerHost h : controlPlane.hosts()) {
@@ -30,11 +30,17 @@ final class AdminRoutes implements HttpService {
                     SessionRoutes.json(res, 200, body.toString());
                 }))
                 .post("/api/admin/hosts/{name}/drain", SessionRoutes.timed(metrics, "POST", "/api/admin/hosts/{name}/drain",
-                        (req, res) -> SessionRoutes.json(res, 200,
-                                json(controlPlane.drainHost(req.path().pathParameters().get("name"), false)).toString())))
+                        (req, res) -> {
+                            access.admin(req);
+                            SessionRoutes.json(res, 200,
+                                    json(controlPlane.drainHost(req.path().pathParameters().get("name"), false)).toString());
+                        }))
                 .post("/api/admin/hosts/{name}/undrain", SessionRoutes.timed(metrics, "POST", "/api/admin/hosts/{name}/undrain",
-                        (req, res) -> SessionRoutes.json(res, 200,
-                                json(controlPlane.drainHost(req.path().pathParameters().get("name"), true)).toString())));
+                        (req, res) -> {
+                            access.admin(req);
+                            SessionRoutes.json(res, 200,
+                                    json(controlPlane.drainHost(req.path().pathParameters().get("name"), true)).toString());
+                        }));
     }
 
     static ObjectNode json(RunnerHost h) {

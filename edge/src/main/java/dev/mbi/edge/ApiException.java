@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 /** A request that fails with an HTTP status and a message for the client; the one error shape of the API. */
 final class ApiException extends Exception {
     private final int status;
+    private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
     ApiException(int status, String message) {
         super(message, null, false, false);
@@ -14,6 +15,16 @@ final class ApiException extends Exception {
 
     int status() {
         return status;
+    }
+
+    /** A header to send with the error (Retry-After, WWW-Authenticate). */
+    ApiException header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    java.util.Map<String, String> headers() {
+        return headers;
     }
 
     static ApiException badRequest(String message) {

@@ -73,12 +73,22 @@ final class ControlPlaneClient implements AutoCloseable {
         return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).build()));
     }
 
+    /** Creates a session owned by this caller; the answer carries the session's own token. */
+    Session create(String url, String owner) throws ApiException {
+        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner).build()));
+    }
+
     Session get(String id) throws ApiException {
         return call(stub -> stub.getSession(GetSessionRequest.newBuilder().setSessionId(id).build()));
     }
 
     List<Session> list() throws ApiException {
         return call(stub -> stub.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList());
+    }
+
+    /** One owner's sessions. */
+    List<Session> list(String owner) throws ApiException {
+        return call(stub -> stub.listSessions(ListSessionsRequest.newBuilder().setOwner(owner).build()).getSessionsList());
     }
 
     IceConfig iceConfig(String id) throws ApiException {

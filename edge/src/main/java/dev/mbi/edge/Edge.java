@@ -1,11 +1,17 @@
 package dev.mbi.edge;
 
+import dev.mbi.edge.auth.AccessConfig;
+import dev.mbi.edge.auth.Authenticator;
+import dev.mbi.edge.auth.OidcAuthenticator;
+import dev.mbi.edge.auth.TokenAuthenticator;
+import dev.mbi.edge.auth.Tokens;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +26,16 @@ public final class Edge implements AutoCloseable {
     private final ViewerSockets sockets;
     private final EdgeMetrics metrics;
     private final ScheduledExecutorService timer;
+    private final RateLimits limits;
 
     private Edge(WebServer server, ControlPlaneClient controlPlane, ViewerSockets sockets, EdgeMetrics metrics,
-                 ScheduledExecutorService timer) {
+                 ScheduledExecutorService timer, RateLimits limits) {
         this.server = server;
         this.controlPlane = controlPlane;
         this.sockets = sockets;
         this.metrics = metrics;
         this.timer = timer;
+        this.limits = limits;
     }
 
     /** Starts an edge with a metrics registry of its own. */
@@ -37,12 +45,28 @@ public final class Edge implements AutoCloseable {
 
     /** Starts an edge that records its metrics in this registry (it closes the registry when it stops). */
     public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
+        // Who may call: made first, so a mode that cannot start stops the edge before anything runs.
+        AccessConfig accessConfig = config.access();
+        // Token mode with no token configured: one admin token for this run, told in the log (like Jupyter's).
+        String madeToken = accessConfig.mode() == AccessConfig.AuthMode.TOKEN && accessConfig.tokens().isEmpty()
+                ? Tokens.random() : null;
+        Authenticator authenticator = switch (accessConfig.mode()) {
+            case TOKEN -> new TokenAuthenticator(madeToken == null ? accessConfig.tokens()
+                    : List.of(new AccessConfig.ApiToken("admin", madeToken, true)));
+            case OIDC -> {
+                AccessConfig.Oidc oidc = accessConfig.oidc().orElseThrow();
+                yield new OidcAuthenticator(oidc.issuer(), oidc.audience(), oidc.rolesClaim(), oidc.adminRole());
+            }
+            case NONE -> null;
+        };
         // The edge's one timer (heartbeats, pings, re-subscribing), made here and stopped in close().
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("edge-timer").factory());
         ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout(), timer);
         EdgeMetrics metrics = new EdgeMetrics(registry);
         ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
+        Access access = new Access(accessConfig, authenticator, controlPlane);
+        RateLimits limits = new RateLimits(accessConfig.createRatePerMinute(), accessConfig.offerRatePerMinute(), metrics, timer);
         StaticContentService ui = config.uiDir()
                 .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())
                 .orElseGet(() -> StaticContentService.builder("static").welcomeFileName("index.html").build());
@@ -51,13 +75,26 @@ public final class Edge implements AutoCloseable {
                 .port(config.port())
                 .maxPayloadSize(64 * 1024)
                 .routing(routing -> routing
-                        .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, EdgeMetrics.CONTENT_TYPE)
-                                .send(metrics.scrape()))
-                        .register(new SessionRoutes(controlPlane, metrics))
-                        .register(new AdminRoutes(controlPlane, metrics))
-                        .register("/", ui))
+                        .addFilter(new SecurityHeaders(accessConfig))
+                        .get("/metrics", (req, res) -> {
+                            if (accessConfig.metricsAuth()) {
+                                try {
+                                    access.admin(req);
+                                } catch (ApiException e) {
+                                    e.headers().forEach(res::header);
+                                    SessionRoutes.json(res, e.status(), SessionJson.error(e.getMessage()));
+                                    return;
+                                }
+                            }
+                            res.header(HeaderNames.CONTENT_TYPE, EdgeMetrics.CONTENT_TYPE).send(metrics.scrape());
+                        })
+                        .register(new SessionRoutes(controlPlane, metrics, access, limits))
+                        .register(new AdminRoutes(controlPlane, metrics, access))
+                        .register("/", ui)
+                        // Nothing else here: the one JSON error (and the headers every answer has).
+                        .any((req, res) -> SessionRoutes.json(res, 404, SessionJson.error("not found"))))
                 .addRouting(WsRouting.builder()
-                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets)))
+                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets, access, metrics)))
                 .build()
                 .start();
 
@@ -70,7 +107,21 @@ public final class Edge implements AutoCloseable {
         });
         LOG.info("edge listening on http://localhost:" + server.port() + "/ (control plane at "
                 + config.controlPlaneAddr() + ", UI from " + config.uiDir().map(Object::toString).orElse("the built-in page") + ")");
-        return new Edge(server, controlPlane, sockets, metrics, timer);
+        switch (accessConfig.mode()) {
+            case NONE -> LOG.warning("AUTH_MODE=none: anyone who reaches http://localhost:" + server.port()
+                    + "/ may start, watch and end every session and use the admin routes; use it only on a trusted network");
+            case TOKEN -> {
+                if (madeToken != null) {
+                    LOG.info("no API_TOKENS or ADMIN_TOKENS set: made an admin token for this run; log in at "
+                            + "http://localhost:" + server.port() + "/?token=" + madeToken);
+                } else {
+                    LOG.info("API tokens: " + accessConfig.tokens().size() + " ("
+                            + accessConfig.tokens().stream().filter(AccessConfig.ApiToken::admin).count() + " admin)");
+                }
+            }
+            case OIDC -> LOG.info("OIDC: JWTs from " + accessConfig.oidc().orElseThrow().issuer());
+        }
+        return new Edge(server, controlPlane, sockets, metrics, timer, limits);
     }
 
     public int port() {
@@ -80,6 +131,7 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         sockets.close();
+        limits.close();
         server.stop();
         controlPlane.close();
         timer.shutdownNow();

@@ -2,6 +2,7 @@ package dev.mbi.edge;
 
 import dev.mbi.config.Env;
 import dev.mbi.config.ServiceMain;
+import dev.mbi.edge.auth.AccessConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,8 @@ public record EdgeConfig(
         Duration wsPingInterval,
         Duration heartbeatInterval,
         Optional<Path> uiDir,
-        String logLevel) implements ServiceMain.Config {
+        String logLevel,
+        AccessConfig access) implements ServiceMain.Config {
 
     public static EdgeConfig from(Env env) {
         String ui = env.string("UI_DIR", "");
@@ -40,7 +42,8 @@ public record EdgeConfig(
                 env.duration("WS_PING_INTERVAL", Duration.ofSeconds(15), Duration.ofSeconds(1)),
                 env.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100)),
                 uiDir,
-                env.string("LOG_LEVEL", "info"));
+                env.string("LOG_LEVEL", "info"),
+                AccessConfig.from(env));
         env.requireValid("edge");
         return config;
     }

@@ -37,6 +37,7 @@ final class EdgeMetrics implements AutoCloseable {
     private final Timer sessionDuration;
     private final Counter spawnErrors;
     private final Counter webrtcFallbacks;
+    private final Counter viewerOverflows;
 
     /** A new, empty registry for one edge. */
     EdgeMetrics() {
@@ -64,6 +65,27 @@ final class EdgeMetrics implements AutoCloseable {
         webrtcFallbacks = Counter.builder("browser_webrtc_fallbacks_total")
                 .description("Clients that fell back from WebRTC to the WebSocket stream")
                 .register(registry);
+        for (String route : List.of("create", "offer")) {
+            rateLimitedCounter(route);
+        }
+        viewerOverflows = Counter.builder("browser_viewer_overflows_total")
+                .description("Viewer WebSockets closed (1008) because the client let its message queue fill")
+                .register(registry);
+    }
+
+    private Counter rateLimitedCounter(String route) {
+        return Counter.builder("browser_rate_limited_total")
+                .description("Calls refused with 429 by the per-caller rate limits, by route: create or offer")
+                .tag("route", route)
+                .register(registry);
+    }
+
+    void rateLimited(String route) {
+        rateLimitedCounter(route).increment();
+    }
+
+    void viewerOverflow() {
+        viewerOverflows.increment();
     }
 
     /** Every series of this edge in Prometheus text format. */

@@ -40,6 +40,7 @@ final class SessionJson {
         n.put("title", s.getTitle());
         n.put("runnerHost", s.getRunnerHost());
         n.put("viewers", s.getViewerCount());
+        n.put("owner", s.getOwner());
         if (s.getEndedAtUnixMs() > 0) {
             n.put("endedAt", Instant.ofEpochMilli(s.getEndedAtUnixMs()).toString());
         }

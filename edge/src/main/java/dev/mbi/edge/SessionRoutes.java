@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.edge.auth.Caller;
 import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.IceConfig;
 import dev.mbi.proto.v1.IceServer;
@@ -28,10 +29,14 @@ final class SessionRoutes implements HttpService {
 
     private final ControlPlaneClient controlPlane;
     private final EdgeMetrics metrics;
+    private final Access access;
+    private final RateLimits limits;
 
-    SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics) {
+    SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics, Access access, RateLimits limits) {
         this.controlPlane = controlPlane;
         this.metrics = metrics;
+        this.access = access;
+        this.limits = limits;
     }
 
     @FunctionalInterface
@@ -41,7 +46,11 @@ final class SessionRoutes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/api/sessions", timed("POST", "/api/sessions", this::create))
+        // Every route under /api/sessions/{id}, present or later, is first checked here: only the
+        // session's owner, an admin, or the holder of the session's own token get through.
+        rules.any("/api/sessions/{id}", this::guardSession)
+                .any("/api/sessions/{id}/{+rest}", this::guardSession)
+                .post("/api/sessions", timed("POST", "/api/sessions", this::create))
                 .get("/api/sessions", timed("GET", "/api/sessions", this::list))
                 .get("/api/sessions/{id}", timed("GET", "/api/sessions/{id}", this::get))
                 .delete("/api/sessions/{id}", timed("DELETE", "/api/sessions/{id}", this::delete))
@@ -55,16 +64,58 @@ final class SessionRoutes implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws ApiException {
+        Caller caller = access.user(req);
+        requireJson(req);
+        limits.create.take("user:" + caller.name());
         String url = urlFrom(body(req));
         Session created;
         try {
-            created = controlPlane.create(url);
+            created = controlPlane.create(url, caller.name());
         } catch (ApiException e) {
             metrics.sessionCreateResult(e.status() == 503 && e.getMessage().startsWith("max") ? "rejected" : "error");
             throw e;
         }
         metrics.sessionCreateResult("created");
-        json(res, 201, SessionJson.created(created).toString());
+        ObjectNode body = SessionJson.created(created);
+        if (!created.getSessionToken().isEmpty()) {
+            // The session's own token, told once: it opens this session (and only it) to whoever holds it.
+            body.put("sessionToken", created.getSessionToken());
+        }
+        json(res, 201, body.toString());
+    }
+
+    /** Lets a per-session request through to its route (with the session, in the request's context), or refuses it. */
+    private void guardSession(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        try {
+            req.context().register(access.session(req, id(req)));
+        } catch (ApiException e) {
+            e.headers().forEach(res::header);
+            json(res, e.status(), SessionJson.error(e.getMessage()));
+            metrics.httpRequest(req.prologue().method().text(), "/api/sessions/{id}/*", e.status(), System.nanoTime() - start);
+            return;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, req.prologue().method().text() + " " + req.path().path() + " failed", e);
+            json(res, 500, SessionJson.error("internal error; the edge's log has the details"));
+            return;
+        }
+        res.next();
+    }
+
+    /** The session of a per-session route, as {@link #guardSession} admitted it. */
+    private static Access.Grant grant(ServerRequest req) {
+        return req.context().get(Access.Grant.class)
+                .orElseThrow(() -> new IllegalStateException("per-session route reached without its access check"));
+    }
+
+    /** Routes that read a JSON body take nothing else (415): a form or text/plain post never gets this far. */
+    static void requireJson(ServerRequest req) throws ApiException {
+        boolean json = req.headers().contentType()
+                .map(t -> t.mediaType().text().equalsIgnoreCase("application/json"))
+                .orElse(false);
+        if (!json) {
+            throw new ApiException(415, "Content-Type must be application/json");
+        }
     }
 
     static String urlFrom(String body) throws ApiException {
@@ -88,25 +139,29 @@ final class SessionRoutes implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws ApiException {
-        json(res, 200, SessionJson.full(controlPlane.get(id(req))).toString());
+        json(res, 200, SessionJson.full(grant(req).session()).toString());
     }
 
+    /** An admin's list has every session; anyone else's only their own. */
     private void list(ServerRequest req, ServerResponse res) throws ApiException {
+        Caller caller = access.user(req);
         ObjectNode body = SessionJson.MAPPER.createObjectNode();
         ArrayNode sessions = body.putArray("sessions");
-        for (Session s : controlPlane.list()) {
-            sessions.add(SessionJson.full(s));
+        for (Session s : caller.admin() ? controlPlane.list() : controlPlane.list(caller.name())) {
+            if (caller.admin() || s.getOwner().equals(caller.name())) {
+                sessions.add(SessionJson.full(s));
+            }
         }
         json(res, 200, body.toString());
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws ApiException {
-        controlPlane.delete(id(req));
+        controlPlane.delete(grant(req).session().getSessionId());
         res.status(Status.NO_CONTENT_204).send();
     }
 
     private void ice(ServerRequest req, ServerResponse res) throws ApiException {
-        IceConfig config = controlPlane.iceConfig(id(req));
+        IceConfig config = controlPlane.iceConfig(grant(req).session().getSessionId());
         ObjectNode body = SessionJson.MAPPER.createObjectNode();
         ArrayNode servers = body.putArray("iceServers");
         for (IceServer s : config.getIceServersList()) {
@@ -125,8 +180,11 @@ final class SessionRoutes implements HttpService {
     }
 
     private void offer(ServerRequest req, ServerResponse res) throws ApiException {
+        Access.Grant grant = grant(req);
+        requireJson(req);
+        limits.offer.take(grant.rateKey());
         String sdp = offerSdpFrom(body(req));
-        OfferAnswer answer = controlPlane.offer(id(req), sdp);
+        OfferAnswer answer = controlPlane.offer(grant.session().getSessionId(), sdp);
         ObjectNode body = SessionJson.MAPPER.createObjectNode();
         body.put("type", "answer");
         body.put("sdp", answer.getSdp());
@@ -149,7 +207,8 @@ final class SessionRoutes implements HttpService {
 
     /** A client that gave up on WebRTC and uses the WebSocket stream says so here. */
     private void fallback(ServerRequest req, ServerResponse res) throws ApiException {
-        controlPlane.get(id(req));
+        grant(req);
+        requireJson(req);
         metrics.webrtcFallback();
         res.status(Status.NO_CONTENT_204).send();
     }
@@ -165,8 +224,12 @@ final class SessionRoutes implements HttpService {
         };
     }
 
+    /** Says why the upgrade was refused (the WebSocket listener checks the same, in the same order). */
     private void notAnUpgrade(ServerRequest req, ServerResponse res) throws ApiException {
-        controlPlane.get(id(req)); // 404 for an unknown session
+        if (!access.originAllowed(req.headers())) {
+            throw new ApiException(403, "WebSocket from a foreign origin refused: list it in ALLOWED_ORIGINS");
+        }
+        access.session(Access.bearerOrQueryToken(req.headers(), req.query()), id(req)); // 401, or 404 for an unknown session
         throw ApiException.badRequest("this is a WebSocket endpoint: connect with a WebSocket client");
     }
 
@@ -195,6 +258,7 @@ final class SessionRoutes implements HttpService {
             try {
                 handler.handle(req, res);
             } catch (ApiException e) {
+                e.headers().forEach(res::header);
                 json(res, e.status(), SessionJson.error(e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, method + " " + route + " failed", e);

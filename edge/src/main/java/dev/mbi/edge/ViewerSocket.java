@@ -23,11 +23,18 @@ import java.util.logging.Logger;
 
 /**
  * One client's WebSocket on /ws/sessions/{id}, relayed to the control plane's Attach stream:
- * frames and status out (a slow client skips frames), input events in.
+ * frames and status out (a slow client skips frames), input events in. Opened only from an
+ * allowed Origin and with a credential for the session ({@link Access}). Messages other than
+ * frames (status, errors, pings) wait in a bounded queue: a client that lets it fill has stopped
+ * reading, and its socket is closed with 1008 (policy violation).
  */
 final class ViewerSocket implements WsListener {
     private static final Logger LOG = Logger.getLogger(ViewerSocket.class.getName());
     static final String PATH_PREFIX = "/ws/sessions/";
+    /** Status, error and ping messages that may wait for one client; frames never queue (only the newest waits). */
+    static final int QUEUE_CAPACITY = 256;
+    /** How long a closing socket may take to deliver its close frame before the connection is cut. */
+    private static final long CLOSE_GRACE_SECONDS = 10;
 
     /** What goes out on the socket; pings share the single writer with text. */
     private sealed interface Outgoing permits Text, Ping {
@@ -41,35 +48,46 @@ final class ViewerSocket implements WsListener {
 
     private final ControlPlaneClient controlPlane;
     private final ViewerSockets registry;
+    private final Access access;
+    private final EdgeMetrics metrics;
+    private final java.util.concurrent.atomic.AtomicBoolean overflowed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean closed;
     private String sessionId;
     private volatile WsSession socket;
     private volatile NewestFrameSender<Outgoing> out;
     private StreamObserver<ViewerMessage> upstream;
     private long lastPingNanos = System.nanoTime();
 
-    ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry) {
+    ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry, Access access, EdgeMetrics metrics) {
         this.controlPlane = controlPlane;
         this.registry = registry;
+        this.access = access;
+        this.metrics = metrics;
     }
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
         String path = prologue.uriPath().path();
         String id = path.startsWith(PATH_PREFIX) ? path.substring(PATH_PREFIX.length()) : "";
+        // Refusing here hands the request to the HTTP route, which runs the same checks and answers
+        // 403 (origin), 401 (no credential) or 404 (unknown session, or not the caller's) as JSON.
+        if (!access.originAllowed(headers)) {
+            throw new WsUpgradeException("session " + id + ": origin " + headers.first(io.helidon.http.HeaderNames.ORIGIN).orElse("")
+                    + " not allowed");
+        }
         try {
-            controlPlane.get(id);
+            access.session(Access.bearerOrQueryToken(headers, prologue.query()), id);
         } catch (ApiException e) {
-            // Refusing here hands the request to the HTTP route, which answers 404 (or 503) as JSON.
             throw new WsUpgradeException("session " + id + ": " + e.getMessage());
         }
         sessionId = id;
-        return Optional.empty();
+        return Optional.of(SecurityHeaders.upgradeHeaders(access.config()));
     }
 
     @Override
     public void onOpen(WsSession session) {
         socket = session;
-        out = new NewestFrameSender<>("ws-sender", new NewestFrameSender.Sink<>() {
+        out = new NewestFrameSender<>("ws-sender", QUEUE_CAPACITY, new NewestFrameSender.Sink<>() {
             @Override
             public void send(Outgoing message) {
                 switch (message) {
@@ -80,13 +98,28 @@ final class ViewerSocket implements WsListener {
 
             @Override
             public void finish(Throwable failure) {
-                session.close(failure == null ? WsCloseCodes.NORMAL_CLOSE : WsCloseCodes.UNEXPECTED_CONDITION,
-                        failure == null ? "session ended" : failure.getMessage());
+                try {
+                    session.close(failure == null ? WsCloseCodes.NORMAL_CLOSE : WsCloseCodes.UNEXPECTED_CONDITION,
+                            failure == null ? "session ended" : failure.getMessage());
+                } finally {
+                    closed = true;
+                }
             }
 
             @Override
             public void broken(Exception cause) {
+                if (cause instanceof NewestFrameSender.Overflow) {
+                    overflow();
+                    // This is the socket's one writer, and the write that was stuck has gone through: say why.
+                    try {
+                        session.close(WsCloseCodes.VIOLATED_POLICY, "viewer stopped reading");
+                    } finally {
+                        closed = true;
+                    }
+                    return;
+                }
                 LOG.fine(() -> "session " + sessionId + ": client socket broke: " + cause.getMessage());
+                closed = true;
                 closeUpstream();
             }
         });
@@ -95,7 +128,7 @@ final class ViewerSocket implements WsListener {
             public void onNext(ViewerUpdate update) {
                 switch (update.getKindCase()) {
                     case FRAME -> out.frame(new Text(frameMessage(update.getFrame())));
-                    case STATUS -> out.message(new Text(SessionJson.statusMessage(update.getStatus())));
+                    case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
                     case HEARTBEAT, KIND_NOT_SET -> {
                     }
                 }
@@ -104,7 +137,7 @@ final class ViewerSocket implements WsListener {
             @Override
             public void onError(Throwable t) {
                 Status s = Status.fromThrowable(t);
-                out.message(new Text(SessionJson.error("lost the session stream: " + s.getCode())));
+                control(new Text(SessionJson.error("lost the session stream: " + s.getCode())));
                 out.finish(new IllegalStateException("session stream ended: " + s.getCode()));
                 registry.remove(ViewerSocket.this);
             }
@@ -125,7 +158,7 @@ final class ViewerSocket implements WsListener {
             sendUpstream(ViewerMessage.newBuilder().setInput(InputJson.parse(text)).build());
         } catch (InputJson.InputException e) {
             // Bad input costs the client one error message, not the session.
-            out.message(new Text("{\"type\":\"error\",\"error\":" + SessionJson.MAPPER.valueToTree(e.getMessage()) + "}"));
+            control(new Text("{\"type\":\"error\",\"error\":" + SessionJson.MAPPER.valueToTree(e.getMessage()) + "}"));
         }
     }
 
@@ -146,8 +179,43 @@ final class ViewerSocket implements WsListener {
         long now = System.nanoTime();
         if (now - lastPingNanos >= pingIntervalNanos && out != null) {
             lastPingNanos = now;
-            out.message(new Ping());
+            control(new Ping());
         }
+    }
+
+    /**
+     * Queues a message that is not a frame. When the queue is full the client has stopped reading:
+     * it is given up on at once (counted, detached from the session, its socket closing with 1008),
+     * not when its stuck write returns, which may be never.
+     */
+    private void control(Outgoing message) {
+        NewestFrameSender<Outgoing> o = out;
+        if (o == null || overflowed.get()) {
+            return;
+        }
+        boolean full = o.queued() >= QUEUE_CAPACITY;
+        o.message(message); // at capacity this gives up on the receiver: the queue is dropped
+        if (full) {
+            overflow();
+        }
+    }
+
+    private void overflow() {
+        if (!overflowed.compareAndSet(false, true)) {
+            return;
+        }
+        metrics.viewerOverflow();
+        LOG.warning("session " + sessionId + ": a viewer let " + QUEUE_CAPACITY
+                + " messages pile up (it stopped reading): closing its WebSocket (1008)");
+        closeUpstream();
+        // The writer closes the socket with 1008 once its stuck write goes through; a client that
+        // never reads again has its connection cut instead.
+        registry.later(CLOSE_GRACE_SECONDS, () -> {
+            if (!closed && socket instanceof io.helidon.webserver.spi.ServerConnection connection) {
+                LOG.fine(() -> "session " + sessionId + ": cutting the connection of a viewer that does not read");
+                connection.close(true);
+            }
+        });
     }
 
     private synchronized void sendUpstream(ViewerMessage message) {

@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
 final class ViewerSockets implements AutoCloseable {
     private final Set<ViewerSocket> open = ConcurrentHashMap.newKeySet();
     private final ScheduledFuture<?> ticks;
+    private final ScheduledExecutorService timer;
 
     /** Ticks on the edge's timer until closed. */
     ViewerSockets(Duration heartbeatInterval, Duration pingInterval, ScheduledExecutorService timer) {
+        this.timer = timer;
         long pingNanos = pingInterval.toNanos();
         long ms = heartbeatInterval.toMillis();
         ticks = timer.scheduleAtFixedRate(() -> open.forEach(s -> s.tick(pingNanos)), ms, ms, TimeUnit.MILLISECONDS);
@@ -25,6 +27,15 @@ final class ViewerSockets implements AutoCloseable {
 
     void remove(ViewerSocket socket) {
         open.remove(socket);
+    }
+
+    /** Runs a socket's delayed work on the timer (nothing once the edge stops). */
+    void later(long seconds, Runnable task) {
+        try {
+            timer.schedule(task, seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the edge is shutting down
+        }
     }
 
     @Override

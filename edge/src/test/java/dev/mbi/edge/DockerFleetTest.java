@@ -49,7 +49,7 @@ class DockerFleetTest {
     }
 
     private Map<String, JsonNode> hosts() throws Exception {
-        TestStack.Response r = stack.request("GET", "/api/admin/hosts", null);
+        TestStack.Response r = stack.requestAs(TestStack.ADMIN_TOKEN, "GET", "/api/admin/hosts", null);
         assertEquals(200, r.status(), r.body());
         Map<String, JsonNode> byName = new HashMap<>();
         r.json().get("hosts").forEach(h -> byName.put(h.get("name").asText(), h));
@@ -89,7 +89,7 @@ class DockerFleetTest {
         delete(s2);
         TestStack.await("the session's place is free again", Duration.ofSeconds(10)).ignoreExceptions()
                 .until(() -> hosts().get(second).get("sessions").asInt() == 0);
-        TestStack.Response drained = stack.request("POST", "/api/admin/hosts/" + second + "/drain", null);
+        TestStack.Response drained = stack.requestAs(TestStack.ADMIN_TOKEN, "POST", "/api/admin/hosts/" + second + "/drain", null);
         assertEquals(200, drained.status(), drained.body());
         assertTrue(drained.json().get("drained").asBoolean(), drained.body());
         String s3 = stack.createSession(site.pageUrl());
@@ -103,7 +103,7 @@ class DockerFleetTest {
         assertTrue(refused.get("error").asText().contains(second + " drained"), refused.toString());
 
         // Undrained, it takes runners again.
-        assertEquals(200, stack.request("POST", "/api/admin/hosts/" + second + "/undrain", null).status());
+        assertEquals(200, stack.requestAs(TestStack.ADMIN_TOKEN, "POST", "/api/admin/hosts/" + second + "/undrain", null).status());
         String s5 = stack.createSession(site.pageUrl());
         assertEquals(second, readySessionHost(s5));
 
@@ -118,7 +118,7 @@ class DockerFleetTest {
 
     @Test
     void drainingAnUnknownHostIsA404() throws Exception {
-        TestStack.Response r = stack.request("POST", "/api/admin/hosts/no-such-host/drain", null);
+        TestStack.Response r = stack.requestAs(TestStack.ADMIN_TOKEN, "POST", "/api/admin/hosts/no-such-host/drain", null);
         assertEquals(404, r.status(), r.body());
         assertEquals("runner host no-such-host not found", r.json().get("error").asText());
     }

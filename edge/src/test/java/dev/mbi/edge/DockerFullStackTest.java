@@ -67,7 +67,7 @@ class DockerFullStackTest {
     }
 
     private ViewerClient viewer(String id) {
-        return new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id);
+        return new ViewerClient(stack.wsUrl(id));
     }
 
     private static Container containerOf(String sessionId) {

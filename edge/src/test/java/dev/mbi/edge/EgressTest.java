@@ -38,7 +38,7 @@ class EgressTest {
         assertEquals("127.0.0.1", first.get("lastBlockedHost").asText(), first.toString());
         assertEquals("loopback", first.get("lastBlockedReason").asText(), first.toString());
 
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             // Each address a different path: spellings of one address are one URL to the browser. (Hex and
             // octal spellings such as 0x7f.1 are refused as navigations before they reach the browser; the
             // proxy's own tests cover them.)

@@ -27,7 +27,7 @@ class FullStackTest {
     }
 
     private ViewerClient viewer(String id) {
-        return new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id);
+        return new ViewerClient(stack.wsUrl(id));
     }
 
     @Test
@@ -186,12 +186,15 @@ class FullStackTest {
     @Test
     void anUnreachableControlPlaneIsA503() throws Exception {
         try (Edge orphan = Edge.start(EdgeConfig.from(new dev.mbi.config.Env(Map.of(
-                "PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "2s"))))) {
+                "PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "2s",
+                "API_TOKENS", TestStack.USER_TOKEN))))) {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             for (String[] c : new String[][] {{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/readyz"}}) {
                 java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create("http://localhost:" + orphan.port() + c[1]))
                         .method(c[0], java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"https://example.com\"}"))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + TestStack.USER_TOKEN)
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(503, r.statusCode(), c[0] + " " + c[1] + " -> " + r.body());
                 assertTrue(r.body().contains("control plane unavailable"), r.body());

@@ -58,7 +58,7 @@ class LimitsAndReapingTest {
         // Watched, the two sessions outlive the idle timeout while the rest of the test runs.
         List<ViewerClient> viewers = new ArrayList<>();
         for (String id : created) {
-            viewers.add(new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id));
+            viewers.add(new ViewerClient(stack.wsUrl(id)));
         }
         try {
             for (String id : created) {
@@ -79,7 +79,7 @@ class LimitsAndReapingTest {
     void anUnwatchedSessionIsReapedAfterTheIdleTimeoutButAWatchedOneIsNot() throws Exception {
         String idle = stack.createSession(site.pageUrl());
         String watched = stack.createSession(site.pageUrl());
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + watched)) {
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(watched))) {
             stack.awaitStatus(idle, "ready", Duration.ofSeconds(30));
             stack.awaitStatus(watched, "ready", Duration.ofSeconds(30));
             JsonNode reaped = stack.awaitStatus(idle, "terminated", Duration.ofSeconds(10));

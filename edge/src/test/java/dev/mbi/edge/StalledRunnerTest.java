@@ -42,7 +42,8 @@ class StalledRunnerTest {
     static void start() {
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"))),
                 LAUNCHER);
-        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort()))));
+        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort(),
+                "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
         // A small receive window: the runner's side fills after a few messages it does not read.
         runnerChannel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort()).usePlaintext()
                 .flowControlWindow(16 * 1024).build();
@@ -58,6 +59,7 @@ class StalledRunnerTest {
     private static long timeMs(String path, int expectedStatus) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edge.port() + path))
+                .header("Authorization", "Bearer " + TestStack.USER_TOKEN)
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(expectedStatus, r.statusCode(), path + " -> " + r.body());
@@ -66,7 +68,7 @@ class StalledRunnerTest {
 
     private static JsonNode session(String id) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edge.port() + "/api/sessions/" + id))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + TestStack.USER_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         return SessionJson.MAPPER.readTree(r.body());
     }
 
@@ -74,6 +76,7 @@ class StalledRunnerTest {
     void aRunnerThatStopsReadingHoldsUpNobodyAndIsCutOff() throws Exception {
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + edge.port() + "/api/sessions"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TestStack.USER_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"http://127.0.0.1:9/\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
@@ -89,7 +92,7 @@ class StalledRunnerTest {
         String text = "x".repeat(2_000);
         long slowest = 0;
         int sent = 0;
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + spec.sessionId())) {
+        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + spec.sessionId() + "?token=" + TestStack.USER_TOKEN)) {
             for (; sent < 3_000; sent++) {
                 try {
                     viewer.send("{\"type\":\"type\",\"text\":\"" + text + "\"}");

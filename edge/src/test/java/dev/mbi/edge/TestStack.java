@@ -32,6 +32,20 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class TestStack implements AutoCloseable {
     static final Path RUNNER_JAR = Path.of("../runner/target/runner.jar");
+    /**
+     * The stacks run with token auth: two users, "tester" (whose token {@link #request} sends) and
+     * "other", and an admin, "operator".
+     */
+    static final String USER_TOKEN = "tester-token-0123456789";
+    static final String OTHER_USER_TOKEN = "other-token-0123456789";
+    static final String ADMIN_TOKEN = "operator-token-0123456789";
+    /** Edge settings every stack gets unless its configuration says otherwise. */
+    private static final Map<String, String> EDGE_DEFAULTS = Map.of(
+            "API_TOKENS", "tester:" + USER_TOKEN + ",other:" + OTHER_USER_TOKEN,
+            "ADMIN_TOKENS", "operator:" + ADMIN_TOKEN,
+            // Tests create sessions far faster than people do; the limits have tests of their own.
+            "CREATE_RATE_PER_MINUTE", "100000",
+            "OFFER_RATE_PER_MINUTE", "100000");
     private static final Set<String> ENDED = Set.of("terminated", "error");
     private static final Pattern ACTIVE = Pattern.compile("(?m)^browser_sessions_active(?:\\{[^}]*\\})? ([0-9.eE+-]+)$");
 
@@ -41,7 +55,10 @@ final class TestStack implements AutoCloseable {
     final Edge edge;
     final HttpClient http = HttpClient.newHttpClient();
 
-    record Response(int status, JsonNode json, String body) {
+    record Response(int status, JsonNode json, String body, java.net.http.HttpHeaders headers) {
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
     }
 
     private TestStack(StackConfig config, TestSite site) {
@@ -60,6 +77,13 @@ final class TestStack implements AutoCloseable {
         env.putAll(config.controlPlaneEnv());
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)));
         Map<String, String> edgeEnv = new HashMap<>(config.edgeEnv());
+        // A stack that sets its own AUTH_MODE gets no tokens (reset() then needs none: AUTH_MODE=none).
+        boolean ownAuth = edgeEnv.containsKey("AUTH_MODE");
+        EDGE_DEFAULTS.forEach((k, v) -> {
+            if (!(ownAuth && k.contains("TOKENS"))) {
+                edgeEnv.putIfAbsent(k, v);
+            }
+        });
         edgeEnv.put("PORT", "0");
         edgeEnv.put("CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort());
         try {
@@ -90,18 +114,36 @@ final class TestStack implements AutoCloseable {
         return "http://localhost:" + edge.port();
     }
 
+    /** The viewer WebSocket of a session, opened with the test user's token. */
+    String wsUrl(String sessionId) {
+        return wsUrl(sessionId, USER_TOKEN);
+    }
+
+    String wsUrl(String sessionId, String token) {
+        return "ws://localhost:" + edge.port() + "/ws/sessions/" + sessionId + (token == null ? "" : "?token=" + token);
+    }
+
+    /** A request as the test user ({@link #USER_TOKEN}); a body goes as JSON. */
     Response request(String method, String path, String body) throws IOException, InterruptedException {
+        return requestAs(USER_TOKEN, method, path, body);
+    }
+
+    /** A request with this bearer token (null: none); a body goes as JSON. */
+    Response requestAs(String token, String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(20));
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = null;
         if (r.body() != null && !r.body().isBlank() && r.headers().firstValue("content-type").orElse("").contains("json")) {
             json = SessionJson.MAPPER.readTree(r.body());
         }
-        return new Response(r.statusCode(), json, r.body());
+        return new Response(r.statusCode(), json, r.body(), r.headers());
     }
 
     String createSession(String url) throws Exception {
@@ -145,7 +187,7 @@ final class TestStack implements AutoCloseable {
 
     /** browser_sessions_active as this stack's edge reports it. */
     double activeSessions() throws Exception {
-        String metrics = request("GET", "/metrics", null).body();
+        String metrics = requestAs(ADMIN_TOKEN, "GET", "/metrics", null).body();
         Matcher m = ACTIVE.matcher(metrics);
         if (!m.find()) {
             throw new AssertionError("browser_sessions_active missing from /metrics: " + metrics);
@@ -158,13 +200,14 @@ final class TestStack implements AutoCloseable {
      * forgets what the test page reported: the next test finds every slot free.
      */
     void reset() throws Exception {
-        Response list = request("GET", "/api/sessions", null);
+        String admin = ADMIN_TOKEN; // ignored with AUTH_MODE=none
+        Response list = requestAs(admin, "GET", "/api/sessions", null);
         if (list.status() != 200) {
             throw new AssertionError("listing the sessions of " + config + " answered " + list.status() + ": " + list.body());
         }
         for (JsonNode s : list.json().get("sessions")) {
             if (!ENDED.contains(s.get("status").asText())) {
-                Response r = request("DELETE", "/api/sessions/" + s.get("sessionId").asText(), null);
+                Response r = requestAs(admin, "DELETE", "/api/sessions/" + s.get("sessionId").asText(), null);
                 if (r.status() != 204) {
                     throw new AssertionError("ending session " + s.get("sessionId").asText() + " answered " + r.status() + ": " + r.body());
                 }

@@ -41,7 +41,7 @@ class UrlCredentialsApiTest {
         assertEquals(201, created.status(), created.body());
         assertNoCredentials("the create answer", created.body());
         String id = created.json().get("sessionId").asText();
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             JsonNode ready = stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
             assertEquals(site.pageUrl(), ready.get("url").asText());
             assertNoCredentials("the session", ready.toString());

@@ -86,7 +86,7 @@ class WebRtcBench {
         String id = stack.createSession(site.url("/toggle"));
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
         List<Double> ms = new ArrayList<>();
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             viewer.awaitPixel(640, 360, BLACK, 15_000);
             boolean white = false;
             for (int i = 0; i < CLICKS + 2; i++) {

@@ -80,7 +80,7 @@ class WebRtcTest {
             viewer.awaitPixel(ViewerClient::reddish, 10_000);
         }
         // The WebSocket fallback still works on this path (screencast of the headful page).
-        try (ViewerClient ws = new ViewerClient("ws://localhost:" + desktop.edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient ws = new ViewerClient(desktop.wsUrl(id))) {
             assertEquals(720, ws.awaitPixel(1000, 600, ViewerClient::reddish, 10_000).image().getHeight());
         }
         assertEquals(204, desktop.request("DELETE", "/api/sessions/" + id, null).status());

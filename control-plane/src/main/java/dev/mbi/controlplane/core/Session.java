@@ -24,6 +24,9 @@ final class Session {
     final Instant createdAt;
     final long createdNanos;
     private final String joinToken;
+    /** Who created it (empty when the caller was not named), and the SHA-256 (hex) of its own bearer token. */
+    final String owner;
+    final String sessionTokenSha256;
 
     private SessionStatus status = SessionStatus.PENDING;
     private String error = "";
@@ -43,6 +46,12 @@ final class Session {
     private List<Viewer> viewers = List.of();
 
     Session(String id, String url, String joinToken, Instant createdAt, long nowNanos) {
+        this(id, url, joinToken, createdAt, nowNanos, "", "");
+    }
+
+    Session(String id, String url, String joinToken, Instant createdAt, long nowNanos, String owner, String sessionTokenSha256) {
+        this.owner = owner;
+        this.sessionTokenSha256 = sessionTokenSha256;
         this.id = id;
         this.url = url;
         this.joinToken = joinToken;
@@ -58,7 +67,7 @@ final class Session {
 
     synchronized SessionSnapshot snapshot() {
         return new SessionSnapshot(id, status, createdAt, url, error, metrics, runnerHost, currentUrl, title,
-                endedAt, viewers.size());
+                endedAt, viewers.size(), owner, sessionTokenSha256);
     }
 
     synchronized SessionStatus status() {

@@ -88,16 +88,27 @@ public final class SessionRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------ the API's calls
 
+    /** A new session, and its own bearer token (told once, here; the session keeps only its hash). */
+    public record Created(SessionSnapshot session, String sessionToken) {
+    }
+
     /** Creates a session and starts its runner in the background. */
     public SessionSnapshot create(String url) throws SessionException {
+        return create(url, "").session();
+    }
+
+    /** Creates a session owned by this caller and starts its runner in the background. */
+    public Created create(String url, String owner) throws SessionException {
         String checkedUrl = StartUrl.check(url);
+        String sessionToken = newToken();
+        String tokenSha256 = sha256Hex(sessionToken);
         Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, newToken(),
-                clock.instant(), nanoTime.getAsLong()));
+                clock.instant(), nanoTime.getAsLong(), owner, tokenSha256));
         SessionSnapshot created = s.snapshot();
         LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl) + " (" + store.live() + "/" + store.max() + " live)");
         listeners.forEach(l -> l.onCreated(created));
         runners.launch(s);
-        return created;
+        return new Created(created, sessionToken);
     }
 
     public Optional<SessionSnapshot> get(String id) {
@@ -287,6 +298,15 @@ public final class SessionRegistry implements AutoCloseable {
 
     public int liveCount() {
         return store.live();
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private String newToken() {

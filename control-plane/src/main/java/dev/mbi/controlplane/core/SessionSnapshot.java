@@ -15,7 +15,9 @@ public record SessionSnapshot(
         String currentUrl,
         String title,
         Instant endedAt,
-        int viewerCount) {
+        int viewerCount,
+        String owner,
+        String sessionTokenSha256) {
 
     /** Seconds from creation to now, or to the end for an ended session. */
     public double uptimeSeconds(Instant now) {

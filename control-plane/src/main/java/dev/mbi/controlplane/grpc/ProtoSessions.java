@@ -2,6 +2,7 @@ package dev.mbi.controlplane.grpc;
 
 import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.core.RunnerWelcome;
+import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.core.SessionSnapshot;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
@@ -39,11 +40,18 @@ final class ProtoSessions {
                 .setRunnerHost(s.runnerHost())
                 .setCurrentUrl(Urls.withoutUserInfo(s.currentUrl()))
                 .setTitle(s.title())
-                .setViewerCount(s.viewerCount());
+                .setViewerCount(s.viewerCount())
+                .setOwner(s.owner())
+                .setSessionTokenSha256(s.sessionTokenSha256());
         if (s.endedAt() != null) {
             b.setEndedAtUnixMs(s.endedAt().toEpochMilli());
         }
         return b.build();
+    }
+
+    /** A create's answer: the only message that carries the session's own token. */
+    static Session toProto(SessionRegistry.Created c) {
+        return toProto(c.session()).toBuilder().setSessionToken(c.sessionToken()).build();
     }
 
     static Welcome toProto(RunnerWelcome w) {

@@ -55,7 +55,7 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
 
     @Override
     public void createSession(CreateSessionRequest request, StreamObserver<Session> responses) {
-        answer(responses, () -> ProtoSessions.toProto(registry.create(request.getUrl())));
+        answer(responses, () -> ProtoSessions.toProto(registry.create(request.getUrl(), request.getOwner())));
     }
 
     @Override

@@ -167,6 +167,21 @@ class SessionRegistryTest {
     }
 
     @Test
+    void aSessionKeepsItsOwnerAndOnlyTheHashOfItsOwnToken() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionRegistry.Created created = registry.create("https://example.com/", "alice");
+        assertEquals("alice", created.session().owner());
+        assertTrue(created.sessionToken().matches("[A-Za-z0-9_-]{32}"), created.sessionToken());
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(created.sessionToken().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        SessionSnapshot later = registry.get(created.session().id()).orElseThrow();
+        assertEquals(sha256, later.sessionTokenSha256());
+        assertEquals("alice", later.owner());
+        assertTrue(!later.toString().contains(created.sessionToken()), "the token itself is not kept");
+        assertTrue(!registry.create("https://example.com/", "alice").sessionToken().equals(created.sessionToken()));
+    }
+
+    @Test
     void statusMovesPendingReadyTerminatedAndViewersSeeIt() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionSnapshot s = registry.create("https://example.com/");
