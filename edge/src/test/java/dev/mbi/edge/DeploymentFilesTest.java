@@ -205,9 +205,14 @@ class DeploymentFilesTest {
                     toControlPlane = rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == 50051);
                 }
                 if (peer.getIpBlock() != null) {
-                    assertEquals("0.0.0.0/0", peer.getIpBlock().getCidr());
                     List<String> except = peer.getIpBlock().getExcept();
-                    for (String blocked : List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")) {
+                    List<String> mustExclude = switch (peer.getIpBlock().getCidr()) {
+                        case "0.0.0.0/0" -> List.of("0.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8", "224.0.0.0/4");
+                        case "::/0" -> List.of("::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "::ffff:0:0/96");
+                        default -> throw new AssertionError("runners may reach only the internet: " + peer.getIpBlock());
+                    };
+                    for (String blocked : mustExclude) {
                         assertTrue(except.contains(blocked), "egress to " + blocked + " must be excluded: " + except);
                     }
                     toInternet = true;
@@ -242,11 +247,29 @@ class DeploymentFilesTest {
         String turnConf = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
                 .filter(c -> c.getMetadata().getName().equals("coturn")).findFirst().orElseThrow().getData().get("turnserver.conf");
         assertTrue(turnConf.contains("use-auth-secret"), turnConf);
+        assertRelayKeepsOutOfPrivateRanges(turnConf);
         String prometheus = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
                 .filter(c -> c.getMetadata().getName().equals("prometheus")).findFirst().orElseThrow().getData().get("prometheus.yml");
         JsonNode scrape = YAML.readTree(prometheus).get("scrape_configs").get(0);
         assertEquals("/metrics", scrape.get("metrics_path").asText());
         assertTrue(scrape.toString().contains("\"regex\":\"edge\""), scrape.toString());
+    }
+
+    /** coturn relays nothing to private, loopback, link-local, CGNAT, multicast or IPv6 local ranges. */
+    static void assertRelayKeepsOutOfPrivateRanges(String turnConf) {
+        for (String line : List.of("denied-peer-ip=10.0.0.0-10.255.255.255", "denied-peer-ip=172.16.0.0-172.31.255.255",
+                "denied-peer-ip=192.168.0.0-192.168.255.255", "denied-peer-ip=169.254.0.0-169.254.255.255",
+                "denied-peer-ip=127.0.0.0-127.255.255.255", "denied-peer-ip=0.0.0.0-0.255.255.255",
+                "denied-peer-ip=100.64.0.0-100.127.255.255", "denied-peer-ip=::1", "no-multicast-peers",
+                "denied-peer-ip=fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                "denied-peer-ip=fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff")) {
+            assertTrue(turnConf.lines().anyMatch(l -> l.strip().equals(line)), "coturn must have " + line);
+        }
+    }
+
+    @Test
+    void composeCoturnKeepsOutOfPrivateRanges() throws Exception {
+        assertRelayKeepsOutOfPrivateRanges(Files.readString(Path.of("../compose/coturn/turnserver.conf")));
     }
 
     // ------------------------------------------------------------------ compose
