@@ -37,6 +37,13 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String WORK_DIR = "RUNNER_WORK_DIR";
     public static final String HOME = "HOME";
     public static final String DISPLAY = "DISPLAY";
+    /** "true" when the runner dials the control plane over TLS; the PEM variables below refine it. */
+    public static final String CONTROL_PLANE_TLS = "CONTROL_PLANE_TLS";
+    /** The CAs (PEM text) the runner trusts for the control plane's certificate; empty: the system's. */
+    public static final String CONTROL_PLANE_TLS_CA_PEM = "CONTROL_PLANE_TLS_CA_PEM";
+    /** The client certificate (PEM text) a runner presents for mutual TLS, with its key. */
+    public static final String CONTROL_PLANE_TLS_CERT_PEM = "CONTROL_PLANE_TLS_CERT_PEM";
+    public static final String CONTROL_PLANE_TLS_KEY_PEM = "CONTROL_PLANE_TLS_KEY_PEM";
 
     // ---- labels of runner containers and pods
 
@@ -87,7 +94,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     /**
      * The runner's settings. The first six are the operator's choice and the same for every runner
      * of a control plane; the work folder, HOME and the X display depend on where the runner runs
-     * and are set by its launcher (empty: the runner's own defaults, or what it inherits).
+     * and are set by its launcher (empty: the runner's own defaults, or what it inherits); how it
+     * dials the control plane (TLS) is the control plane's.
      */
     public record Settings(
             String chromiumPath,
@@ -98,7 +106,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             String logLevel,
             Optional<Path> workDir,
             Optional<Path> home,
-            Optional<String> display) {
+            Optional<String> display,
+            ControlPlaneTls controlPlaneTls) {
 
         public static final String DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
         public static final Viewport DEFAULT_VIEWPORT = new Viewport(1280, 720);
@@ -125,6 +134,14 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             Objects.requireNonNull(workDir, "workDir");
             Objects.requireNonNull(home, "home");
             Objects.requireNonNull(display, "display");
+            Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+        }
+
+        /** Settings that dial the control plane in plain text. */
+        public Settings(String chromiumPath, List<String> chromeFlags, Capture capture, Viewport viewport, int jpegQuality,
+                        String logLevel, Optional<Path> workDir, Optional<Path> home, Optional<String> display) {
+            this(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, workDir, home, display,
+                    ControlPlaneTls.PLAINTEXT);
         }
 
         /** Every setting at its default. */
@@ -163,13 +180,19 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         /** For a runner whose root file system is read-only: Chromium's profile and HOME go to {@code dir}. */
         public Settings inWritableDir(Path dir) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel,
-                    Optional.of(dir), Optional.of(dir), display);
+                    Optional.of(dir), Optional.of(dir), display, controlPlaneTls);
         }
 
         /** For a runner whose Chromium shows on the X display named, e.g. ":99". */
         public Settings onDisplay(String display) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel,
-                    workDir, home, Optional.of(display));
+                    workDir, home, Optional.of(display), controlPlaneTls);
+        }
+
+        /** For runners that dial the control plane this way. */
+        public Settings dialingWith(ControlPlaneTls tls) {
+            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel,
+                    workDir, home, display, tls);
         }
     }
 
@@ -197,9 +220,19 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             env.problem(CAPTURE + "=" + Capture.DESKTOP.value() + " needs an X display in " + DISPLAY
                     + " (the process launcher runs the runner under its own Xvfb; install Debian's xvfb package)");
         }
+        ControlPlaneTls tls = ControlPlaneTls.PLAINTEXT;
+        if (env.bool(CONTROL_PLANE_TLS, false)) {
+            String cert = env.string(CONTROL_PLANE_TLS_CERT_PEM, "");
+            String key = env.string(CONTROL_PLANE_TLS_KEY_PEM, "");
+            if (cert.isEmpty() != key.isEmpty()) {
+                env.problem(CONTROL_PLANE_TLS_CERT_PEM + " and " + CONTROL_PLANE_TLS_KEY_PEM + " go together: set both or neither");
+            } else {
+                tls = ControlPlaneTls.tls(env.string(CONTROL_PLANE_TLS_CA_PEM, ""), cert, key);
+            }
+        }
         env.requireValid("runner");
         return new RunnerContract(sessionId, token, addr, new Settings(chosen.chromiumPath(), chosen.chromeFlags(),
-                chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), workDir, home, display));
+                chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), workDir, home, display, tls));
     }
 
     private static Optional<String> optional(Env env, String name) {
@@ -223,6 +256,17 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         settings.workDir().ifPresent(dir -> env.put(WORK_DIR, dir.toString()));
         settings.home().ifPresent(dir -> env.put(HOME, dir.toString()));
         settings.display().ifPresent(display -> env.put(DISPLAY, display));
+        ControlPlaneTls tls = settings.controlPlaneTls();
+        if (tls.enabled()) {
+            env.put(CONTROL_PLANE_TLS, "true");
+            if (!tls.caPem().isEmpty()) {
+                env.put(CONTROL_PLANE_TLS_CA_PEM, tls.caPem());
+            }
+            if (tls.mutual()) {
+                env.put(CONTROL_PLANE_TLS_CERT_PEM, tls.certPem());
+                env.put(CONTROL_PLANE_TLS_KEY_PEM, tls.keyPem());
+            }
+        }
         return Collections.unmodifiableMap(env);
     }
 

@@ -5,11 +5,16 @@ import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.NavigateAction;
 import dev.mbi.proto.v1.SessionMetrics;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,24 +92,52 @@ public final class SessionRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------ the API's calls
 
-    /** Creates a session and starts its runner in the background. */
+    /** A new session, and its own bearer token: given out here once, kept only as its SHA-256. */
+    public record Created(SessionSnapshot session, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Created[" + session + ", sessionToken=redacted]";
+        }
+    }
+
+    /** Creates a session with no owner and starts its runner in the background. */
     public SessionSnapshot create(String url) throws SessionException {
+        return create(url, "").session();
+    }
+
+    /** Creates a session recorded as {@code owner}'s and starts its runner in the background. */
+    public Created create(String url, String owner) throws SessionException {
         String checkedUrl = StartUrl.check(url);
-        Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, newToken(),
-                clock.instant(), nanoTime.getAsLong()));
+        String checkedOwner = owner == null ? "" : owner;
+        if (Limits.utf8Length(checkedOwner) > Limits.MAX_OWNER_BYTES) {
+            throw new SessionException(SessionException.Reason.INVALID, "owner is longer than " + Limits.MAX_OWNER_BYTES + " bytes");
+        }
+        // 256 random bits; only its SHA-256 stays with the session, and neither is ever logged.
+        String sessionToken = newToken(32);
+        String tokenSha256 = HexFormat.of().formatHex(sha256(sessionToken));
+        Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, checkedOwner, newToken(24),
+                tokenSha256, clock.instant(), nanoTime.getAsLong()));
         SessionSnapshot created = s.snapshot();
-        LOG.info("session " + s.id + ": created for " + checkedUrl + " (" + store.live() + "/" + store.max() + " live)");
+        LOG.info("session " + s.id + ": created for " + checkedUrl
+                + (checkedOwner.isEmpty() ? "" : " by " + Limits.truncate(checkedOwner, 64))
+                + " (" + store.live() + "/" + store.max() + " live)");
         listeners.forEach(l -> l.onCreated(created));
         runners.launch(s);
-        return created;
+        return new Created(created, sessionToken);
     }
 
     public Optional<SessionSnapshot> get(String id) {
         return Optional.ofNullable(store.get(id)).map(Session::snapshot);
     }
 
+    /** Every session, oldest first (ties by id). */
     public List<SessionSnapshot> list() {
         return store.snapshots();
+    }
+
+    /** One page of the sessions (of one owner, or all when {@code owner} is empty); see {@link SessionPage}. */
+    public SessionPage list(String owner, int pageSize, String pageToken) throws SessionException {
+        return SessionPage.of(store.snapshots(), owner, pageSize, pageToken);
     }
 
     /** Ends a session on request; an already ended one is returned as it is. */
@@ -143,10 +176,30 @@ public final class SessionRegistry implements AutoCloseable {
             this.viewer = viewer;
         }
 
+        /**
+         * Passes a viewer's input to the runner. A navigation is checked as a start URL is: one
+         * that is refused is dropped, and the viewer is told why.
+         */
         public void input(InputEvent event) {
-            if (registry != null) {
-                session.input(event, registry.nanoTime.getAsLong());
+            if (registry == null) {
+                return;
             }
+            if (event.hasNavigate() && navigatesToUrl(event.getNavigate().getAction())) {
+                try {
+                    StartUrl.check(event.getNavigate().getUrl());
+                } catch (SessionException e) {
+                    LOG.fine(() -> "session " + session.id + ": navigation refused: " + e.getMessage());
+                    viewer.inputRefused("navigation refused: " + e.getMessage());
+                    return;
+                }
+            }
+            session.input(event, registry.nanoTime.getAsLong());
+        }
+
+        /** Every navigation but back, forward and reload opens the URL it carries. */
+        private static boolean navigatesToUrl(NavigateAction action) {
+            return action != NavigateAction.NAVIGATE_ACTION_BACK && action != NavigateAction.NAVIGATE_ACTION_FORWARD
+                    && action != NavigateAction.NAVIGATE_ACTION_RELOAD;
         }
 
         public void detach() {
@@ -219,7 +272,8 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     /** The runner reported a failure it cannot recover from. */
-    public void runnerFailed(String id, String reason) {
+    public void runnerFailed(String id, String reported) {
+        String reason = Limits.truncate(reported, Limits.MAX_REASON_BYTES);
         Session s = store.get(id);
         if (s != null) {
             end(s, SessionStatus.ERROR, reason.isBlank() ? "runner failed" : reason, false);
@@ -227,7 +281,8 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     /** The runner ended the session by itself, without failing. */
-    public void runnerTerminated(String id, String reason) {
+    public void runnerTerminated(String id, String reported) {
+        String reason = Limits.truncate(reported, Limits.MAX_REASON_BYTES);
         Session s = store.get(id);
         if (s != null) {
             end(s, SessionStatus.TERMINATED, reason, false);
@@ -288,9 +343,17 @@ public final class SessionRegistry implements AutoCloseable {
         return store.live();
     }
 
-    private String newToken() {
-        byte[] bytes = new byte[24];
+    private String newToken(int randomBytes) {
+        byte[] bytes = new byte[randomBytes];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

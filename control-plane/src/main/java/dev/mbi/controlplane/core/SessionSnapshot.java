@@ -3,7 +3,10 @@ package dev.mbi.controlplane.core;
 import dev.mbi.proto.v1.SessionMetrics;
 import java.time.Instant;
 
-/** What a session looked like at one moment; immutable, safe to hand anywhere. */
+/**
+ * What a session looked like at one moment; immutable, safe to hand anywhere. It holds the
+ * session token's SHA-256 (hex), never the token.
+ */
 public record SessionSnapshot(
         String id,
         SessionStatus status,
@@ -15,7 +18,9 @@ public record SessionSnapshot(
         String currentUrl,
         String title,
         Instant endedAt,
-        int viewerCount) {
+        int viewerCount,
+        String owner,
+        String sessionTokenSha256) {
 
     /** Seconds from creation to now, or to the end for an ended session. */
     public double uptimeSeconds(Instant now) {

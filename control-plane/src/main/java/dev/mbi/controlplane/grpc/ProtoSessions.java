@@ -33,7 +33,9 @@ final class ProtoSessions {
                 .setRunnerHost(s.runnerHost())
                 .setCurrentUrl(s.currentUrl())
                 .setTitle(s.title())
-                .setViewerCount(s.viewerCount());
+                .setViewerCount(s.viewerCount())
+                .setOwner(s.owner())
+                .setSessionTokenSha256(s.sessionTokenSha256());
         if (s.endedAt() != null) {
             b.setEndedAtUnixMs(s.endedAt().toEpochMilli());
         }
