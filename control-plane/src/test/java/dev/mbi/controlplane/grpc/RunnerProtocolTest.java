@@ -239,6 +239,11 @@ class RunnerProtocolTest {
         try {
             Status status = runner.closed().get(10, TimeUnit.SECONDS);
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+            // The reason is typed (google.rpc.ErrorInfo), not only written in the message.
+            com.google.rpc.ErrorInfo info = io.grpc.protobuf.StatusProto.fromStatusAndTrailers(status, runner.trailers().get())
+                    .getDetails(0).unpack(com.google.rpc.ErrorInfo.class);
+            assertEquals("mbi.dev", info.getDomain());
+            assertEquals(dev.mbi.proto.v1.LimitReason.LIMIT_REASON_PEER_NOT_READING.name(), info.getReason());
             fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_ERROR, Duration.ofSeconds(5));
             assertTrue(fixture.get(spec.sessionId()).getError().contains("stopped reading"), fixture.get(spec.sessionId()).getError());
             assertEquals(SessionStatus.SESSION_STATUS_ERROR,
