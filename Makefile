@@ -86,6 +86,7 @@ docker-images: build
 
 ## The whole stack in Docker (compose/): edge on :8090, Grafana on :3000; Ctrl-C stops it.
 dev: docker-images
+	CONTROL_PLANE_TOKEN=$${CONTROL_PLANE_TOKEN:-$$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')} \
 	DOCKER_GID=$$(stat -c %g /var/run/docker.sock) $(COMPOSE) -p mbi -f compose/docker-compose.yml up
 
 ## Apply k8s/ to the cluster kubectl points at (images: push mbi/* to your registry first).
