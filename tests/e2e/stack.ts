@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -41,6 +42,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(ARTIFACTS, { recursive: true });
   const java = join(javaHome(), 'bin/java');
   const grpcPort = await freePort();
+  const apiPort = await freePort();
+  // The control plane's API token, shared by the two services for this run only.
+  const token = randomBytes(32).toString('base64url');
   const httpPort = await freePort();
   const logPath = join(ARTIFACTS, 'stack.log');
   const log = createWriteStream(logPath);
@@ -64,13 +68,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   start('control plane', JARS.controlPlane, {
     GRPC_PORT: String(grpcPort),
+    API_GRPC_PORT: String(apiPort),
+    CONTROL_PLANE_TOKEN: token,
     RUNNER_JAR: JARS.runner,
     MAX_SESSIONS: String(MAX_SESSIONS),
     FALLBACK_FPS: '10',
   });
   start('edge', JARS.edge, {
     PORT: String(httpPort),
-    CONTROL_PLANE_ADDR: `localhost:${grpcPort}`,
+    CONTROL_PLANE_ADDR: `localhost:${apiPort}`,
+    CONTROL_PLANE_TOKEN: token,
     UI_DIR,
   });
 
