@@ -6,8 +6,8 @@ RUN groupadd --gid 10001 mbi && useradd --uid 10001 --gid 10001 --home-dir /tmp 
 COPY target/docker/jre-server /opt/java
 COPY control-plane/target/lib /opt/mbi/lib
 COPY control-plane/target/control-plane.jar /opt/mbi/control-plane.jar
-ENV HOME=/tmp GRPC_PORT=50051
-EXPOSE 50051
+ENV HOME=/tmp GRPC_PORT=50051 API_GRPC_PORT=50052
+EXPOSE 50051 50052
 USER 10001:10001
 WORKDIR /tmp
 ENTRYPOINT ["/opt/java/bin/java", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/mbi/control-plane.jar"]

@@ -6,8 +6,14 @@ cd "$(dirname "$0")/.."
 : "${JAVA_HOME:?JAVA_HOME must point at a JDK 21 or newer}"
 java="$JAVA_HOME/bin/java"
 export GRPC_PORT="${GRPC_PORT:-50051}"
+export API_GRPC_PORT="${API_GRPC_PORT:-50052}"
 export PORT="${PORT:-8090}"
-export CONTROL_PLANE_ADDR="${CONTROL_PLANE_ADDR:-localhost:$GRPC_PORT}"
+export CONTROL_PLANE_ADDR="${CONTROL_PLANE_ADDR:-localhost:$API_GRPC_PORT}"
+# The control plane's API needs a token, which both services share: a random one unless given.
+if [ -z "${CONTROL_PLANE_TOKEN:-}" ] && [ -z "${CONTROL_PLANE_TOKEN_FILE:-}" ]; then
+  CONTROL_PLANE_TOKEN="$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')"
+fi
+[ -n "${CONTROL_PLANE_TOKEN:-}" ] && export CONTROL_PLANE_TOKEN
 export RUNNER_JAR="${RUNNER_JAR:-$PWD/runner/target/runner.jar}"
 
 pids=()

@@ -44,6 +44,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(ARTIFACTS, { recursive: true });
   const java = join(javaHome(), 'bin/java');
   const grpcPort = await freePort();
+  const apiPort = await freePort();
+  // The control plane's API token, shared by the two services for this run only.
+  const token = randomBytes(32).toString('base64url');
   const httpPort = await freePort();
   const logPath = join(ARTIFACTS, 'stack.log');
   const log = createWriteStream(logPath);
@@ -67,6 +70,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   start('control plane', JARS.controlPlane, {
     GRPC_PORT: String(grpcPort),
+    API_GRPC_PORT: String(apiPort),
+    CONTROL_PLANE_TOKEN: token,
     RUNNER_JAR: JARS.runner,
     MAX_SESSIONS: String(MAX_SESSIONS),
     FALLBACK_FPS: '10',
@@ -76,7 +81,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const apiToken = randomBytes(24).toString('base64url');
   start('edge', JARS.edge, {
     PORT: String(httpPort),
-    CONTROL_PLANE_ADDR: `localhost:${grpcPort}`,
+    CONTROL_PLANE_ADDR: `localhost:${apiPort}`,
+    CONTROL_PLANE_TOKEN: token,
     UI_DIR,
     AUTH_MODE: 'token',
     API_TOKENS: `e2e:${apiToken}`,

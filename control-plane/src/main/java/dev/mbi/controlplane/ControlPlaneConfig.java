@@ -2,12 +2,17 @@ package dev.mbi.controlplane;
 
 import dev.mbi.config.Env;
 import dev.mbi.config.ServiceMain;
+import dev.mbi.contract.ControlPlaneTls;
 import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.core.IceSettings;
+import dev.mbi.controlplane.grpc.ApiToken;
 import dev.mbi.controlplane.launch.FleetConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Every setting of the control plane, read from the environment in one place and checked at start. */
 public record ControlPlaneConfig(
@@ -24,7 +29,13 @@ public record ControlPlaneConfig(
         int fallbackFps,
         IceSettings ice,
         Duration offerTimeout,
-        FleetConfig fleet) implements ServiceMain.Config {
+        FleetConfig fleet,
+        int apiGrpcPort,
+        ApiToken apiToken,
+        Optional<ServerTls> tls) implements ServiceMain.Config {
+
+    /** The shortest CONTROL_PLANE_TOKEN accepted. */
+    public static final int MIN_TOKEN_LENGTH = 16;
 
     public enum LauncherKind { PROCESS, DOCKER, KUBERNETES }
 
@@ -41,6 +52,12 @@ public record ControlPlaneConfig(
 
     public static ControlPlaneConfig from(Env env) {
         int grpcPort = env.integer("GRPC_PORT", 50051, 0, 65535);
+        int apiGrpcPort = env.integer("API_GRPC_PORT", 50052, 0, 65535);
+        if (apiGrpcPort == grpcPort && grpcPort != 0) {
+            env.problem("API_GRPC_PORT=" + apiGrpcPort + " is GRPC_PORT too: runners and the API need a port each");
+        }
+        ApiToken token = apiToken(env);
+        Optional<ServerTls> tls = serverTls(env);
         LauncherKind launcher = env.choice("RUNNER_LAUNCHER", LauncherKind.PROCESS, LauncherKind.class);
         Path runnerJar = Path.of(env.string("RUNNER_JAR", defaultRunnerJar()));
         if (launcher == LauncherKind.PROCESS && !Files.isRegularFile(runnerJar)) {
@@ -65,14 +82,126 @@ public record ControlPlaneConfig(
                 launcher,
                 env.string("RUNNER_CONTROL_PLANE_ADDR", ""),
                 runnerJar,
-                // Chromium, its flags, the capture, the viewport, JPEG quality and LOG_LEVEL, passed on to every runner.
-                RunnerContract.Settings.from(env),
+                // Chromium, its flags, the capture, the viewport, JPEG quality and LOG_LEVEL, passed on to every runner,
+                // and how runners dial back when the control plane serves TLS.
+                RunnerContract.Settings.from(env).dialingWith(runnerTls(env, tls)),
                 env.integer("FALLBACK_FPS", 5, 1, 60),
                 ice(env),
                 env.duration("OFFER_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(500)),
-                fleet);
+                fleet,
+                apiGrpcPort,
+                token,
+                tls);
         env.requireValid("control plane");
         return config;
+    }
+
+    /** TLS on both gRPC ports: the server's certificate and key, and the CA of client certificates for mutual TLS. */
+    public record ServerTls(Path cert, Path key, Optional<Path> clientCa) {
+    }
+
+    /** CONTROL_PLANE_TOKEN, or the first line of the file CONTROL_PLANE_TOKEN_FILE names: required. */
+    private static ApiToken apiToken(Env env) {
+        String direct = env.string("CONTROL_PLANE_TOKEN", "");
+        String file = env.string("CONTROL_PLANE_TOKEN_FILE", "");
+        String token = direct;
+        if (!direct.isEmpty() && !file.isEmpty()) {
+            env.problem("CONTROL_PLANE_TOKEN and CONTROL_PLANE_TOKEN_FILE are both set: set one");
+        } else if (!file.isEmpty()) {
+            try {
+                token = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+            } catch (IOException | RuntimeException e) {
+                env.problem("CONTROL_PLANE_TOKEN_FILE=" + file + " cannot be read (" + e.getMessage() + ")");
+                return ApiToken.of("unreadable-token-file");
+            }
+            if (token.isEmpty()) {
+                env.problem("CONTROL_PLANE_TOKEN_FILE=" + file + " is empty");
+            }
+        } else if (direct.isEmpty()) {
+            env.problem("CONTROL_PLANE_TOKEN is not set: every call on the API port (API_GRPC_PORT) must carry it as"
+                    + " 'authorization: Bearer <token>'; give the control plane and its edges the same random value"
+                    + " (e.g. openssl rand -base64 32), or name a file holding it in CONTROL_PLANE_TOKEN_FILE");
+        }
+        if (!token.isEmpty() && token.length() < MIN_TOKEN_LENGTH) {
+            env.problem("CONTROL_PLANE_TOKEN is too short (" + token.length() + " characters): use at least "
+                    + MIN_TOKEN_LENGTH + " random characters (e.g. openssl rand -base64 32)");
+        }
+        if (!token.isEmpty() && token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            env.problem("CONTROL_PLANE_TOKEN must be printable ASCII without spaces (it travels in a gRPC header)");
+        }
+        return ApiToken.of(token.isEmpty() ? "unset" : token);
+    }
+
+    /** GRPC_TLS_CERT and GRPC_TLS_KEY (PEM files) turn TLS on; GRPC_TLS_CA requires client certificates it signed. */
+    private static Optional<ServerTls> serverTls(Env env) {
+        Optional<Path> cert = file(env, "GRPC_TLS_CERT");
+        Optional<Path> key = file(env, "GRPC_TLS_KEY");
+        Optional<Path> ca = file(env, "GRPC_TLS_CA");
+        if (cert.isPresent() != key.isPresent()) {
+            env.problem("GRPC_TLS_CERT and GRPC_TLS_KEY go together: set both (TLS) or neither (plain text)");
+            return Optional.empty();
+        }
+        if (cert.isEmpty()) {
+            if (ca.isPresent()) {
+                env.problem("GRPC_TLS_CA (mutual TLS) needs GRPC_TLS_CERT and GRPC_TLS_KEY, the server's own certificate");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new ServerTls(cert.get(), key.get(), ca));
+    }
+
+    /**
+     * How runners dial back: in plain text, or over TLS trusting RUNNER_TLS_CA (by default the
+     * control plane's own certificate, GRPC_TLS_CERT) and, with mutual TLS, presenting
+     * RUNNER_TLS_CERT and RUNNER_TLS_KEY.
+     */
+    private static ControlPlaneTls runnerTls(Env env, Optional<ServerTls> tls) {
+        Optional<Path> ca = file(env, "RUNNER_TLS_CA");
+        Optional<Path> cert = file(env, "RUNNER_TLS_CERT");
+        Optional<Path> key = file(env, "RUNNER_TLS_KEY");
+        if (tls.isEmpty()) {
+            if (ca.isPresent() || cert.isPresent() || key.isPresent()) {
+                env.problem("RUNNER_TLS_CA, RUNNER_TLS_CERT and RUNNER_TLS_KEY need TLS on the control plane"
+                        + " (GRPC_TLS_CERT, GRPC_TLS_KEY)");
+            }
+            return ControlPlaneTls.PLAINTEXT;
+        }
+        if (cert.isPresent() != key.isPresent()) {
+            env.problem("RUNNER_TLS_CERT and RUNNER_TLS_KEY go together: set both or neither");
+            return ControlPlaneTls.PLAINTEXT;
+        }
+        if (tls.get().clientCa().isPresent() && cert.isEmpty()) {
+            env.problem("GRPC_TLS_CA requires client certificates: give runners theirs in RUNNER_TLS_CERT and RUNNER_TLS_KEY");
+            return ControlPlaneTls.PLAINTEXT;
+        }
+        String caPem = pem(ca.orElse(tls.get().cert()));
+        String certPem = cert.map(ControlPlaneConfig::pem).orElse("");
+        String keyPem = key.map(ControlPlaneConfig::pem).orElse("");
+        if (caPem.isEmpty() || certPem.isEmpty() != keyPem.isEmpty()) {
+            return ControlPlaneTls.PLAINTEXT; // an unreadable file, reported by file()
+        }
+        return ControlPlaneTls.tls(caPem, certPem, keyPem);
+    }
+
+    /** A file setting: empty when unset; a problem when set to something that is not a readable file. */
+    private static Optional<Path> file(Env env, String name) {
+        String value = env.string(name, "");
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        Path p = Path.of(value);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            env.problem(name + "=" + value + " is not a readable file");
+        }
+        return Optional.of(p);
+    }
+
+    private static String pem(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.US_ASCII).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /** STUN/TURN for WebRTC. No STUN by default: a self-hosted product should not call a third party unasked. */

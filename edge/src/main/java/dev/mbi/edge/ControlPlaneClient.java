@@ -18,12 +18,20 @@ import dev.mbi.proto.v1.SessionServiceGrpc;
 import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
 import dev.mbi.proto.v1.WatchSessionsRequest;
+import dev.mbi.proto.v1.ListSessionsResponse;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,25 +39,37 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
-/** The edge's only way to the runners: the control plane's SessionService over gRPC. */
+/**
+ * The edge's only way to the runners: the control plane's API port (SessionService, AdminService,
+ * health) over gRPC, in plain text or TLS, every call carrying {@code authorization: Bearer
+ * <CONTROL_PLANE_TOKEN>}.
+ */
 final class ControlPlaneClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    /** The most pages one listing follows (the control plane gives at most 100 sessions a page). */
+    static final int MAX_PAGES = 1_000;
 
     private final String target;
     private final Duration timeout;
-    private final ManagedChannel channel;
+    private final ManagedChannel connection;
+    /** The connection, with the token on every call. */
+    private final Channel channel;
     private final ScheduledExecutorService timer;
     private volatile boolean closed;
 
     /** @param timer runs the edge's delayed work (re-subscribing to session events) */
-    ControlPlaneClient(String target, Duration timeout, ScheduledExecutorService timer) {
+    ControlPlaneClient(String target, ControlPlaneAccess access, Duration timeout, ScheduledExecutorService timer) {
         this.target = target;
         this.timeout = timeout;
         this.timer = timer;
-        this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        this.connection = Grpc.newChannelBuilder(target, access.tls().channelCredentials())
                 .keepAliveTime(20, TimeUnit.SECONDS)
                 .maxInboundMessageSize(16 * 1024 * 1024)
                 .build();
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + access.token());
+        this.channel = ClientInterceptors.intercept(connection, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     String target() {
@@ -70,10 +90,10 @@ final class ControlPlaneClient implements AutoCloseable {
     }
 
     Session create(String url) throws ApiException {
-        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).build()));
+        return create(url, "");
     }
 
-    /** Creates a session owned by this caller; the answer carries the session's own token. */
+    /** A new session recorded as {@code owner}'s; the answer carries the session's token, given out this once. */
     Session create(String url, String owner) throws ApiException {
         return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner).build()));
     }
@@ -82,13 +102,49 @@ final class ControlPlaneClient implements AutoCloseable {
         return call(stub -> stub.getSession(GetSessionRequest.newBuilder().setSessionId(id).build()));
     }
 
+    /** Every session, oldest first, page by page. */
     List<Session> list() throws ApiException {
-        return call(stub -> stub.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList());
+        return list("");
     }
 
-    /** One owner's sessions. */
+    /** Every session of {@code owner} (every session when empty), oldest first, page by page. */
     List<Session> list(String owner) throws ApiException {
-        return call(stub -> stub.listSessions(ListSessionsRequest.newBuilder().setOwner(owner).build()).getSessionsList());
+        List<Session> all = new ArrayList<>();
+        String token = "";
+        for (int pages = 0; pages < MAX_PAGES; pages++) {
+            ListSessionsResponse page = page(owner, 0, token);
+            all.addAll(page.getSessionsList());
+            if (page.getNextPageToken().isEmpty() || page.getNextPageToken().equals(token)) {
+                return all;
+            }
+            token = page.getNextPageToken();
+        }
+        LOG.warning("listing sessions stopped after " + MAX_PAGES + " pages");
+        return all;
+    }
+
+    /** One page: at most {@code pageSize} sessions (0: the control plane's default, 100) after {@code pageToken}. */
+    ListSessionsResponse page(String owner, int pageSize, String pageToken) throws ApiException {
+        return call(stub -> stub.listSessions(ListSessionsRequest.newBuilder()
+                .setOwner(owner).setPageSize(pageSize).setPageToken(pageToken).build()));
+    }
+
+    /**
+     * Whether the control plane serves the API, asked through gRPC health checking with this edge's
+     * token (so a wrong token shows as not ready, too).
+     */
+    void ready() throws ApiException {
+        HealthCheckResponse.ServingStatus status;
+        try {
+            status = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(SessionServiceGrpc.SERVICE_NAME).build()).getStatus();
+        } catch (StatusRuntimeException e) {
+            ApiException failure = ApiException.from(e, target);
+            throw new ApiException(503, failure.getMessage());
+        }
+        if (status != HealthCheckResponse.ServingStatus.SERVING) {
+            throw new ApiException(503, "control plane at " + target + " is not serving (" + status + ")");
+        }
     }
 
     IceConfig iceConfig(String id) throws ApiException {
@@ -178,6 +234,6 @@ final class ControlPlaneClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        channel.shutdownNow();
+        connection.shutdownNow();
     }
 }

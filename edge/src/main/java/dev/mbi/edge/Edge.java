@@ -62,7 +62,8 @@ public final class Edge implements AutoCloseable {
         // The edge's one timer (heartbeats, pings, re-subscribing), made here and stopped in close().
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("edge-timer").factory());
-        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneTimeout(), timer);
+        ControlPlaneClient controlPlane = new ControlPlaneClient(config.controlPlaneAddr(), config.controlPlaneAccess(),
+                config.controlPlaneTimeout(), timer);
         EdgeMetrics metrics = new EdgeMetrics(registry);
         ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
         Access access = new Access(accessConfig, authenticator, controlPlane);

@@ -17,7 +17,8 @@ public record EdgeConfig(
         Duration heartbeatInterval,
         Optional<Path> uiDir,
         String logLevel,
-        AccessConfig access) implements ServiceMain.Config {
+        AccessConfig access,
+        ControlPlaneAccess controlPlaneAccess) implements ServiceMain.Config {
 
     public static EdgeConfig from(Env env) {
         String ui = env.string("UI_DIR", "");
@@ -37,13 +38,15 @@ public record EdgeConfig(
         }
         EdgeConfig config = new EdgeConfig(
                 env.integer("PORT", 8090, 0, 65535),
-                env.string("CONTROL_PLANE_ADDR", "localhost:50051"),
+                // The control plane's API port (API_GRPC_PORT), not the runners' (GRPC_PORT).
+                env.string("CONTROL_PLANE_ADDR", "localhost:50052"),
                 env.duration("CONTROL_PLANE_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
                 env.duration("WS_PING_INTERVAL", Duration.ofSeconds(15), Duration.ofSeconds(1)),
                 env.duration("HEARTBEAT_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100)),
                 uiDir,
                 env.string("LOG_LEVEL", "info"),
-                AccessConfig.from(env));
+                AccessConfig.from(env),
+                ControlPlaneAccess.from(env));
         env.requireValid("edge");
         return config;
     }

@@ -9,6 +9,7 @@ import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.IceConfig;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
+import dev.mbi.proto.v1.LimitReason;
 import dev.mbi.proto.v1.OfferAnswer;
 import dev.mbi.proto.v1.Session;
 import io.helidon.http.HeaderValues;
@@ -72,7 +73,7 @@ final class SessionRoutes implements HttpService {
         try {
             created = controlPlane.create(url, caller.name());
         } catch (ApiException e) {
-            metrics.sessionCreateResult(e.status() == 503 && e.getMessage().startsWith("max") ? "rejected" : "error");
+            metrics.sessionCreateResult(e.limit() == LimitReason.LIMIT_REASON_MAX_SESSIONS ? "rejected" : "error");
             throw e;
         }
         metrics.sessionCreateResult("created");
@@ -234,7 +235,7 @@ final class SessionRoutes implements HttpService {
     }
 
     private void ready(ServerRequest req, ServerResponse res) throws ApiException {
-        controlPlane.list();
+        controlPlane.ready();
         json(res, 200, "{\"status\":\"ready\"}");
     }
 

@@ -129,6 +129,9 @@ final class ViewerSocket implements WsListener {
                 switch (update.getKindCase()) {
                     case FRAME -> out.frame(new Text(frameMessage(update.getFrame())));
                     case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
+                    // The control plane dropped an input (a navigation it will not open): reported like bad input.
+                    case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"
+                            + SessionJson.MAPPER.valueToTree(update.getInputRefused().getReason()) + "}"));
                     case HEARTBEAT, KIND_NOT_SET -> {
                     }
                 }

@@ -77,9 +77,16 @@ class DeploymentFilesTest {
                 .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + namespace + "/" + name + " in k8s/"));
     }
 
+    /** The container's environment; a value from a Secret stands as "secret:NAME/KEY" (the cluster's operator makes it). */
     private static Map<String, String> env(PodTemplateSpec template) {
         return template.getSpec().getContainers().getFirst().getEnv().stream()
-                .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+                .filter(e -> e.getValue() != null || e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                .collect(Collectors.toMap(EnvVar::getName, e -> e.getValue() != null ? e.getValue()
+                        : "secret:" + e.getValueFrom().getSecretKeyRef().getName() + "/" + e.getValueFrom().getSecretKeyRef().getKey()));
+    }
+
+    private static int portOf(String addr) {
+        return Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
     }
 
     /** A host:port address must name a Service of k8s/ (short or cluster name) and one of its ports. */
@@ -164,6 +171,12 @@ class DeploymentFilesTest {
         Service service = serviceFor(config.runnerControlPlaneAddr(), "mbi");
         assertEquals(config.grpcPort(), cp.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts().getFirst().getContainerPort());
         assertEquals("control-plane", service.getMetadata().getName());
+        assertEquals(config.grpcPort(), portOf(config.runnerControlPlaneAddr()), "runners dial the runners' port");
+        // The API's port is the container's and the Service's too; the token comes from a Secret, never the manifest.
+        assertTrue(cp.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts().stream()
+                .anyMatch(p -> p.getContainerPort() == config.apiGrpcPort()));
+        assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == config.apiGrpcPort()));
+        assertEquals("secret:control-plane-token/token", env.get("CONTROL_PLANE_TOKEN"));
 
         // RBAC: pods in the runner namespace, for the control plane's service account, and nothing else.
         String runnerNamespace = config.fleet().namespace();
@@ -184,6 +197,20 @@ class DeploymentFilesTest {
         Map<String, String> env = env(edge.getSpec().getTemplate());
         EdgeConfig config = EdgeConfig.from(new Env(env));
         assertEquals("control-plane", serviceFor(config.controlPlaneAddr(), "mbi").getMetadata().getName());
+        // The edge calls the API port, with the control plane's own token (the same Secret).
+        Deployment cp = one(Deployment.class, "mbi", "control-plane");
+        ControlPlaneConfig controlPlane = ControlPlaneConfig.from(new Env(env(cp.getSpec().getTemplate())));
+        assertEquals(controlPlane.apiGrpcPort(), portOf(config.controlPlaneAddr()));
+        assertEquals(env(cp.getSpec().getTemplate()).get("CONTROL_PLANE_TOKEN"), env.get("CONTROL_PLANE_TOKEN"));
+        assertTrue(controlPlane.apiToken().matches(config.controlPlaneAccess().token()));
+        // Only runners reach the runners' port, only the edge the API's.
+        NetworkPolicy ingress = one(NetworkPolicy.class, "mbi", "control-plane-ingress");
+        for (var rule : ingress.getSpec().getIngress()) {
+            List<Integer> ports = rule.getPorts().stream().map(p -> p.getPort().getIntVal()).toList();
+            boolean fromEdge = rule.getFrom().stream().allMatch(peer -> peer.getNamespaceSelector() == null
+                    && "edge".equals(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name")));
+            assertEquals(List.of(fromEdge ? controlPlane.apiGrpcPort() : controlPlane.grpcPort()), ports, rule.toString());
+        }
         HorizontalPodAutoscaler hpa = one(HorizontalPodAutoscaler.class, "mbi", "edge");
         assertEquals("edge", hpa.getSpec().getScaleTargetRef().getName());
         assertEquals(70, hpa.getSpec().getMetrics().getFirst().getResource().getTarget().getAverageUtilization());
@@ -307,9 +334,14 @@ class DeploymentFilesTest {
         return env;
     }
 
+    /** What compose requires to be set (${VAR:?...}), as an operator would set it. */
+    /** What compose requires to be given: the shared API token and the TURN secret. */
+    private static final Map<String, String> REQUIRED = Map.of("CONTROL_PLANE_TOKEN", "compose-token-0123456789abcdef",
+            "TURN_SECRET", TURN_SECRET);
+
     @Test
     void theComposeStackWiresEdgeControlPlaneRunnersAndMonitoring() throws Exception {
-        JsonNode root = compose("docker-compose.yml", Map.of("TURN_SECRET", TURN_SECRET));
+        JsonNode root = compose("docker-compose.yml", REQUIRED);
         JsonNode services = root.get("services");
         for (String name : List.of("edge", "control-plane", "coturn", "prometheus", "grafana")) {
             assertNotNull(services.get(name), "compose service " + name);
@@ -336,7 +368,11 @@ class DeploymentFilesTest {
         assertEquals("mbi/runner:dev", config.fleet().image());
 
         EdgeConfig edge = EdgeConfig.from(new Env(env(services.get("edge"))));
-        assertEquals("control-plane:" + config.grpcPort(), edge.controlPlaneAddr());
+        assertEquals("control-plane:" + config.apiGrpcPort(), edge.controlPlaneAddr());
+        // One token for both, which compose requires to be set: there is no default to leave in place.
+        assertTrue(config.apiToken().matches(edge.controlPlaneAccess().token()));
+        String file = Files.readString(COMPOSE.resolve("docker-compose.yml"));
+        assertEquals(2, file.split(java.util.regex.Pattern.quote("CONTROL_PLANE_TOKEN: ${CONTROL_PLANE_TOKEN:?"), -1).length - 1, file);
         assertTrue(services.get("edge").get("ports").get(0).asText().endsWith(":" + edge.port()));
 
         // TURN REST secret: the same variable for coturn and the control plane, required, with no default.
@@ -344,13 +380,13 @@ class DeploymentFilesTest {
         assertTrue(Files.readString(COMPOSE.resolve("coturn/turnserver.conf")).contains("use-auth-secret"));
         assertEquals(TURN_SECRET, env(cp).get("TURN_SECRET"));
         IllegalArgumentException noSecret = assertThrows(IllegalArgumentException.class,
-                () -> compose("docker-compose.yml", Map.of()));
+                () -> compose("docker-compose.yml", Map.of("CONTROL_PLANE_TOKEN", REQUIRED.get("CONTROL_PLANE_TOKEN"))));
         assertTrue(noSecret.getMessage().startsWith("TURN_SECRET: set TURN_SECRET"), noSecret.getMessage());
         Map<String, String> turnOn = env(cp);
         turnOn.put("TURN_ENABLED", "true");
         assertTrue(ControlPlaneConfig.from(new Env(turnOn)).ice().turnEnabled());
-        for (String file : List.of("docker-compose.yml", "docker-compose.remote-host.yml")) {
-            assertFalse(Files.readString(COMPOSE.resolve(file)).toLowerCase().contains("change-me"), file + " has a default secret");
+        for (String composeFile : List.of("docker-compose.yml", "docker-compose.remote-host.yml")) {
+            assertFalse(Files.readString(COMPOSE.resolve(composeFile)).toLowerCase().contains("change-me"), composeFile + " has a default secret");
         }
 
         // Prometheus scrapes the edge; Grafana reads Prometheus and shows the dashboard.
@@ -387,7 +423,7 @@ class DeploymentFilesTest {
         }
         JsonNode override = compose("docker-compose.remote-host.yml",
                 Map.of("REMOTE_DOCKER_HOST", "10.0.0.5", "CONTROL_PLANE_PUBLIC_ADDR", "10.0.0.1:50051"));
-        Map<String, String> env = env(compose("docker-compose.yml", Map.of("TURN_SECRET", TURN_SECRET)).get("services").get("control-plane"));
+        Map<String, String> env = env(compose("docker-compose.yml", REQUIRED).get("services").get("control-plane"));
         env.putAll(env(override.get("services").get("control-plane")));
         env.put("DOCKER_HOSTS", env.get("DOCKER_HOSTS").replace("/etc/mbi/docker-tls/remote", tls.toString()));
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));

@@ -66,6 +66,12 @@ class DockerFullStackTest {
         }
     }
 
+    private static Map<String, String> withToken(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
+        return all;
+    }
+
     private ViewerClient viewer(String id) {
         return new ViewerClient(stack.wsUrl(id));
     }
@@ -157,7 +163,7 @@ class DockerFullStackTest {
         String others = createIdle("another-control-plane", "someone-elses-" + UUID.randomUUID());
         try {
             try (var executors = dev.mbi.controlplane.ControlPlaneExecutors.create();
-                 DockerLauncher launcher = DockerLauncher.start(ControlPlaneConfig.from(new Env(env)).fleet(),
+                 DockerLauncher launcher = DockerLauncher.start(ControlPlaneConfig.from(new Env(withToken(env))).fleet(),
                          executors.work(), executors.timer())) {
                 assertEquals(1, launcher.hosts().size());
                 assertTrue(launcher.hosts().getFirst().healthy(), launcher.hosts().toString());

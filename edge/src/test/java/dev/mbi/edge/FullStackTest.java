@@ -187,7 +187,8 @@ class FullStackTest {
     void anUnreachableControlPlaneIsA503() throws Exception {
         try (Edge orphan = Edge.start(EdgeConfig.from(new dev.mbi.config.Env(Map.of(
                 "PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "2s",
-                "API_TOKENS", TestStack.USER_TOKEN))))) {
+                "API_TOKENS", TestStack.USER_TOKEN,
+                "CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN))))) {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             for (String[] c : new String[][] {{"POST", "/api/sessions"}, {"GET", "/api/sessions"}, {"GET", "/readyz"}}) {
                 java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
+import dev.mbi.controlplane.testing.TestApi;
 import dev.mbi.controlplane.testing.TestRunners;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,11 +41,13 @@ class OidcEdgeTest {
         issuer.start();
         stranger = new MockOAuth2Server();
         stranger.start();
-        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"))),
-                new TestRunners.HandOverLauncher());
+        Map<String, String> env = new java.util.HashMap<>(TestApi.controlPlaneEnv());
+        env.put("RUNNER_JAR", "pom.xml");
+        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)), new TestRunners.HandOverLauncher());
         edge = Edge.start(EdgeConfig.from(new Env(Map.of(
                 "PORT", "0",
-                "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort(),
+                "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort(),
+                "CONTROL_PLANE_TOKEN", TestApi.TOKEN,
                 "AUTH_MODE", "oidc",
                 "OIDC_ISSUER", issuer.issuerUrl(ISSUER_ID).toString(),
                 "OIDC_AUDIENCE", AUDIENCE))));

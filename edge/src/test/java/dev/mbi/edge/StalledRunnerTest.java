@@ -8,6 +8,7 @@ import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.controlplane.testing.TestApi;
 import dev.mbi.controlplane.testing.TestRunners;
 import dev.mbi.proto.v1.Heartbeat;
 import dev.mbi.proto.v1.RunnerMessage;
@@ -40,10 +41,11 @@ class StalledRunnerTest {
 
     @BeforeAll
     static void start() {
-        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"))),
-                LAUNCHER);
-        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort(),
-                "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
+        Map<String, String> env = new java.util.HashMap<>(TestApi.controlPlaneEnv());
+        env.put("RUNNER_JAR", "pom.xml");
+        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)), LAUNCHER);
+        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort(),
+                "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
         // A small receive window: the runner's side fills after a few messages it does not read.
         runnerChannel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort()).usePlaintext()
                 .flowControlWindow(16 * 1024).build();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
+import dev.mbi.controlplane.testing.TestApi;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -67,16 +68,17 @@ final class TestStack implements AutoCloseable {
         }
         this.config = config;
         this.site = site;
-        Map<String, String> env = new HashMap<>(Map.of(
-                "GRPC_PORT", "0",
-                "RUNNER_JAR", RUNNER_JAR.toString(),
-                "FALLBACK_FPS", "10",
-                // The test page is served on this machine, which the egress policy denies by default;
-                // EgressTest runs with it off.
-                "EGRESS_ALLOW_PRIVATE", "true"));
+        // Both gRPC ports ephemeral, and the token the edge and the control plane share.
+        Map<String, String> env = new HashMap<>(TestApi.controlPlaneEnv());
+        env.put("RUNNER_JAR", RUNNER_JAR.toString());
+        env.put("FALLBACK_FPS", "10");
+        // The test page is served on this machine, which the egress policy denies by default;
+        // EgressTest runs with it off.
+        env.put("EGRESS_ALLOW_PRIVATE", "true");
         env.putAll(config.controlPlaneEnv());
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)));
         Map<String, String> edgeEnv = new HashMap<>(config.edgeEnv());
+        edgeEnv.putIfAbsent("CONTROL_PLANE_TOKEN", TestApi.TOKEN);
         // A stack that sets its own AUTH_MODE gets no tokens (reset() then needs none: AUTH_MODE=none).
         boolean ownAuth = edgeEnv.containsKey("AUTH_MODE");
         EDGE_DEFAULTS.forEach((k, v) -> {
@@ -85,7 +87,7 @@ final class TestStack implements AutoCloseable {
             }
         });
         edgeEnv.put("PORT", "0");
-        edgeEnv.put("CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort());
+        edgeEnv.put("CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort());
         try {
             edge = Edge.start(EdgeConfig.from(new Env(edgeEnv)));
         } catch (RuntimeException e) {

@@ -39,6 +39,13 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String WORK_DIR = "RUNNER_WORK_DIR";
     public static final String HOME = "HOME";
     public static final String DISPLAY = "DISPLAY";
+    /** "true" when the runner dials the control plane over TLS; the PEM variables below refine it. */
+    public static final String CONTROL_PLANE_TLS = "CONTROL_PLANE_TLS";
+    /** The CAs (PEM text) the runner trusts for the control plane's certificate; empty: the system's. */
+    public static final String CONTROL_PLANE_TLS_CA_PEM = "CONTROL_PLANE_TLS_CA_PEM";
+    /** The client certificate (PEM text) a runner presents for mutual TLS, with its key. */
+    public static final String CONTROL_PLANE_TLS_CERT_PEM = "CONTROL_PLANE_TLS_CERT_PEM";
+    public static final String CONTROL_PLANE_TLS_KEY_PEM = "CONTROL_PLANE_TLS_KEY_PEM";
 
     // ---- labels of runner containers and pods
 
@@ -92,7 +99,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     /**
      * The runner's settings. The first seven are the operator's choice and the same for every runner
      * of a control plane; the work folder, HOME and the X display depend on where the runner runs
-     * and are set by its launcher (empty: the runner's own defaults, or what it inherits).
+     * and are set by its launcher (empty: the runner's own defaults, or what it inherits); how it
+     * dials the control plane (TLS) is the control plane's.
      */
     public record Settings(
             String chromiumPath,
@@ -105,7 +113,8 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             Optional<Path> workDir,
             Optional<Path> home,
             Optional<String> display,
-            EgressSettings egress) {
+            EgressSettings egress,
+            ControlPlaneTls controlPlaneTls) {
 
         public static final String DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
         public static final Viewport DEFAULT_VIEWPORT = new Viewport(1280, 720);
@@ -141,6 +150,15 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             Objects.requireNonNull(workDir, "workDir");
             Objects.requireNonNull(home, "home");
             Objects.requireNonNull(display, "display");
+            Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+        }
+
+        /** Settings that dial the control plane in plain text. */
+        public Settings(String chromiumPath, List<String> chromeFlags, Capture capture, Viewport viewport, int jpegQuality,
+                        String logLevel, int maxPeersPerSession, Optional<Path> workDir, Optional<Path> home,
+                        Optional<String> display, EgressSettings egress) {
+            this(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession, workDir, home,
+                    display, egress, ControlPlaneTls.PLAINTEXT);
         }
 
         /** Every setting at its default. */
@@ -183,13 +201,19 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         /** For a runner whose root file system is read-only: Chromium's profile and HOME go to {@code dir}. */
         public Settings inWritableDir(Path dir) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
-                    Optional.of(dir), Optional.of(dir), display, egress);
+                    Optional.of(dir), Optional.of(dir), display, egress, controlPlaneTls);
         }
 
         /** For a runner whose Chromium shows on the X display named, e.g. ":99". */
         public Settings onDisplay(String display) {
             return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
-                    workDir, home, Optional.of(display), egress);
+                    workDir, home, Optional.of(display), egress, controlPlaneTls);
+        }
+
+        /** For runners that dial the control plane this way. */
+        public Settings dialingWith(ControlPlaneTls tls) {
+            return new Settings(chromiumPath, chromeFlags, capture, viewport, jpegQuality, logLevel, maxPeersPerSession,
+                    workDir, home, display, egress, tls);
         }
     }
 
@@ -217,10 +241,20 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             env.problem(CAPTURE + "=" + Capture.DESKTOP.value() + " needs an X display in " + DISPLAY
                     + " (the process launcher runs the runner under its own Xvfb; install Debian's xvfb package)");
         }
+        ControlPlaneTls tls = ControlPlaneTls.PLAINTEXT;
+        if (env.bool(CONTROL_PLANE_TLS, false)) {
+            String cert = env.string(CONTROL_PLANE_TLS_CERT_PEM, "");
+            String key = env.string(CONTROL_PLANE_TLS_KEY_PEM, "");
+            if (cert.isEmpty() != key.isEmpty()) {
+                env.problem(CONTROL_PLANE_TLS_CERT_PEM + " and " + CONTROL_PLANE_TLS_KEY_PEM + " go together: set both or neither");
+            } else {
+                tls = ControlPlaneTls.tls(env.string(CONTROL_PLANE_TLS_CA_PEM, ""), cert, key);
+            }
+        }
         env.requireValid("runner");
         return new RunnerContract(sessionId, token, addr, new Settings(chosen.chromiumPath(), chosen.chromeFlags(),
                 chosen.capture(), chosen.viewport(), chosen.jpegQuality(), chosen.logLevel(), chosen.maxPeersPerSession(),
-                workDir, home, display, chosen.egress()));
+                workDir, home, display, chosen.egress(), tls));
     }
 
     private static Optional<String> optional(Env env, String name) {
@@ -246,6 +280,17 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         settings.home().ifPresent(dir -> env.put(HOME, dir.toString()));
         settings.display().ifPresent(display -> env.put(DISPLAY, display));
         env.putAll(settings.egress().toEnvironment());
+        ControlPlaneTls tls = settings.controlPlaneTls();
+        if (tls.enabled()) {
+            env.put(CONTROL_PLANE_TLS, "true");
+            if (!tls.caPem().isEmpty()) {
+                env.put(CONTROL_PLANE_TLS_CA_PEM, tls.caPem());
+            }
+            if (tls.mutual()) {
+                env.put(CONTROL_PLANE_TLS_CERT_PEM, tls.certPem());
+                env.put(CONTROL_PLANE_TLS_KEY_PEM, tls.keyPem());
+            }
+        }
         return Collections.unmodifiableMap(env);
     }
 

@@ -54,6 +54,26 @@ class RunnerContractTest {
     }
 
     @Test
+    void howARunnerDialsTheControlPlaneOverTlsTravelsAsPemTextAndNeverPrintsTheKey() {
+        Settings mutual = Settings.defaults().dialingWith(ControlPlaneTls.tls("CA PEM", "CERT PEM", "KEY PEM"));
+        Map<String, String> env = contract(mutual).toEnvironment();
+        assertEquals("true", env.get("CONTROL_PLANE_TLS"));
+        assertEquals("CA PEM", env.get("CONTROL_PLANE_TLS_CA_PEM"));
+        assertEquals("CERT PEM", env.get("CONTROL_PLANE_TLS_CERT_PEM"));
+        assertEquals("KEY PEM", env.get("CONTROL_PLANE_TLS_KEY_PEM"));
+        assertEquals(contract(mutual), RunnerContract.from(new Env(env)));
+        Settings systemCas = Settings.defaults().dialingWith(ControlPlaneTls.tls("", "", ""));
+        assertEquals(contract(systemCas), RunnerContract.from(new Env(contract(systemCas).toEnvironment())));
+        assertTrue(!contract(mutual).toString().contains("KEY PEM"), contract(mutual).toString());
+        assertTrue(!contract(Settings.defaults()).toEnvironment().containsKey("CONTROL_PLANE_TLS"));
+
+        Map<String, String> halfMutual = new HashMap<>(env);
+        halfMutual.remove("CONTROL_PLANE_TLS_KEY_PEM");
+        String m = assertThrows(IllegalArgumentException.class, () -> read(halfMutual)).getMessage();
+        assertTrue(m.contains("CONTROL_PLANE_TLS_CERT_PEM and CONTROL_PLANE_TLS_KEY_PEM go together"), m);
+    }
+
+    @Test
     void aContractSurvivesTheTripThroughTheEnvironment() {
         for (Settings settings : List.of(CUSTOM, Settings.defaults(), Settings.defaults().inWritableDir(Path.of("/work")))) {
             RunnerContract sent = contract(settings);

@@ -4,8 +4,8 @@ import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Heartbeat;
 import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerServiceGrpc;
+import dev.mbi.contract.ControlPlaneTls;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -43,9 +43,12 @@ final class ControlPlaneLink implements AutoCloseable {
         this.timer = timer;
     }
 
-    /** @param timer sends the heartbeats and watches for silence */
-    static ControlPlaneLink open(String target, Handler handler, ScheduledExecutorService timer) {
-        ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+    /**
+     * @param tls plain text, or TLS (with a client certificate for mutual TLS) as the control plane serves it
+     * @param timer sends the heartbeats and watches for silence
+     */
+    static ControlPlaneLink open(String target, ControlPlaneTls tls, Handler handler, ScheduledExecutorService timer) {
+        ManagedChannel channel = Grpc.newChannelBuilder(target, tls.channelCredentials())
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true)

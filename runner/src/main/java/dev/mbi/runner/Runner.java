@@ -99,7 +99,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private int runSession() {
         String id = contract.sessionId();
-        link = ControlPlaneLink.open(contract.controlPlaneAddr(), this, executors.timer());
+        link = ControlPlaneLink.open(contract.controlPlaneAddr(), contract.settings().controlPlaneTls(), this,
+                executors.timer());
         link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(id)
                 .setJoinToken(contract.joinToken())

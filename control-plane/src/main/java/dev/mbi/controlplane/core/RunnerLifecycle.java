@@ -85,8 +85,12 @@ final class RunnerLifecycle {
         if (!s.isLinkedTo(link)) {
             return;
         }
-        timer.schedule(() -> ending.end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false),
-                DISCONNECT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(() -> ending.end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false),
+                    DISCONNECT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the control plane is stopping: every session has been ended already
+        }
     }
 
     /** Accepts a runner's registration and welcomes it over its link. */

@@ -23,10 +23,10 @@ final class Session {
     final String url;
     final Instant createdAt;
     final long createdNanos;
-    private final String joinToken;
-    /** Who created it (empty when the caller was not named), and the SHA-256 (hex) of its own bearer token. */
     final String owner;
-    final String sessionTokenSha256;
+    private final String joinToken;
+    /** SHA-256 (hex) of the session's own bearer token; the token itself is not kept. */
+    private final String sessionTokenSha256;
 
     private SessionStatus status = SessionStatus.PENDING;
     private String error = "";
@@ -45,16 +45,13 @@ final class Session {
     /** Replaced, never changed in place: the frame fan-out reads it without copying. */
     private List<Viewer> viewers = List.of();
 
-    Session(String id, String url, String joinToken, Instant createdAt, long nowNanos) {
-        this(id, url, joinToken, createdAt, nowNanos, "", "");
-    }
-
-    Session(String id, String url, String joinToken, Instant createdAt, long nowNanos, String owner, String sessionTokenSha256) {
-        this.owner = owner;
-        this.sessionTokenSha256 = sessionTokenSha256;
+    Session(String id, String url, String owner, String joinToken, String sessionTokenSha256, Instant createdAt,
+            long nowNanos) {
         this.id = id;
         this.url = url;
+        this.owner = owner;
         this.joinToken = joinToken;
+        this.sessionTokenSha256 = sessionTokenSha256;
         this.createdAt = createdAt;
         this.createdNanos = nowNanos;
         this.currentUrl = url;
@@ -131,8 +128,13 @@ final class Session {
         return viewers;
     }
 
-    /** True when the address or title changed while the session is live. */
-    synchronized boolean navigated(String newUrl, String newTitle) {
+    /**
+     * True when the address or title changed while the session is live. Both are kept cut to
+     * {@link Limits#MAX_CURRENT_URL_BYTES} and {@link Limits#MAX_TITLE_BYTES}: the page decides how long they are.
+     */
+    synchronized boolean navigated(String reportedUrl, String reportedTitle) {
+        String newUrl = Limits.truncate(reportedUrl, Limits.MAX_CURRENT_URL_BYTES);
+        String newTitle = Limits.truncate(reportedTitle, Limits.MAX_TITLE_BYTES);
         if (newUrl.equals(currentUrl) && newTitle.equals(title)) {
             return false;
         }
@@ -142,6 +144,13 @@ final class Session {
     }
 
     synchronized void metrics(SessionMetrics newMetrics) {
+        if (Limits.utf8Length(newMetrics.getWebrtcError()) > Limits.MAX_REASON_BYTES
+                || Limits.utf8Length(newMetrics.getTransport()) > Limits.MAX_REASON_BYTES) {
+            newMetrics = newMetrics.toBuilder()
+                    .setWebrtcError(Limits.truncate(newMetrics.getWebrtcError(), Limits.MAX_REASON_BYTES))
+                    .setTransport(Limits.truncate(newMetrics.getTransport(), Limits.MAX_REASON_BYTES))
+                    .build();
+        }
         metrics = newMetrics;
     }
 
@@ -219,7 +228,7 @@ final class Session {
             return null;
         }
         status = endStatus;
-        error = endStatus == SessionStatus.ERROR ? reason : "";
+        error = endStatus == SessionStatus.ERROR ? Limits.truncate(reason, Limits.MAX_REASON_BYTES) : "";
         endedAt = now;
         List<Viewer> watching = viewers;
         viewers = List.of();

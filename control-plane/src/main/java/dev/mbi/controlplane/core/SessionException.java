@@ -1,5 +1,7 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.proto.v1.LimitReason;
+
 /** A request the session rules refuse. The transport maps each reason to one status code. */
 public final class SessionException extends Exception {
     public enum Reason {
@@ -18,14 +20,30 @@ public final class SessionException extends Exception {
     }
 
     private final Reason reason;
+    private final LimitReason limit;
 
     public SessionException(Reason reason, String message) {
+        this(reason, LimitReason.LIMIT_REASON_UNSPECIFIED, message);
+    }
+
+    private SessionException(Reason reason, LimitReason limit, String message) {
         super(message, null, false, false);
         this.reason = reason;
+        this.limit = limit;
+    }
+
+    /** A limit was reached; the limit travels as a typed reason, so that callers never read the message. */
+    public static SessionException limitReached(LimitReason limit, String message) {
+        return new SessionException(Reason.LIMIT_REACHED, limit, message);
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** Which limit, for LIMIT_REACHED; LIMIT_REASON_UNSPECIFIED otherwise. */
+    public LimitReason limit() {
+        return limit;
     }
 
     static SessionException notFound() {

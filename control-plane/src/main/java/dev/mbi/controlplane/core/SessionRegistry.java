@@ -5,12 +5,17 @@ import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.NavigateAction;
 import dev.mbi.proto.v1.SessionMetrics;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import dev.mbi.redact.Urls;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,24 +93,35 @@ public final class SessionRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------ the API's calls
 
-    /** A new session, and its own bearer token (told once, here; the session keeps only its hash). */
+    /** A new session, and its own bearer token: given out here once, kept only as its SHA-256. */
     public record Created(SessionSnapshot session, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Created[" + session + ", sessionToken=redacted]";
+        }
     }
 
-    /** Creates a session and starts its runner in the background. */
+    /** Creates a session with no owner and starts its runner in the background. */
     public SessionSnapshot create(String url) throws SessionException {
         return create(url, "").session();
     }
 
-    /** Creates a session owned by this caller and starts its runner in the background. */
+    /** Creates a session recorded as {@code owner}'s and starts its runner in the background. */
     public Created create(String url, String owner) throws SessionException {
         String checkedUrl = StartUrl.check(url);
-        String sessionToken = newToken();
-        String tokenSha256 = sha256Hex(sessionToken);
-        Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, newToken(),
-                clock.instant(), nanoTime.getAsLong(), owner, tokenSha256));
+        String checkedOwner = owner == null ? "" : owner;
+        if (Limits.utf8Length(checkedOwner) > Limits.MAX_OWNER_BYTES) {
+            throw new SessionException(SessionException.Reason.INVALID, "owner is longer than " + Limits.MAX_OWNER_BYTES + " bytes");
+        }
+        // 256 random bits; only its SHA-256 stays with the session, and neither is ever logged.
+        String sessionToken = newToken(32);
+        String tokenSha256 = HexFormat.of().formatHex(sha256(sessionToken));
+        Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, checkedOwner, newToken(24),
+                tokenSha256, clock.instant(), nanoTime.getAsLong()));
         SessionSnapshot created = s.snapshot();
-        LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl) + " (" + store.live() + "/" + store.max() + " live)");
+        LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl)
+                + (checkedOwner.isEmpty() ? "" : " by " + Limits.truncate(checkedOwner, 64))
+                + " (" + store.live() + "/" + store.max() + " live)");
         listeners.forEach(l -> l.onCreated(created));
         runners.launch(s);
         return new Created(created, sessionToken);
@@ -115,8 +131,14 @@ public final class SessionRegistry implements AutoCloseable {
         return Optional.ofNullable(store.get(id)).map(Session::snapshot);
     }
 
+    /** Every session, oldest first (ties by id). */
     public List<SessionSnapshot> list() {
         return store.snapshots();
+    }
+
+    /** One page of the sessions (of one owner, or all when {@code owner} is empty); see {@link SessionPage}. */
+    public SessionPage list(String owner, int pageSize, String pageToken) throws SessionException {
+        return SessionPage.of(store.snapshots(), owner, pageSize, pageToken);
     }
 
     /** Ends a session on request; an already ended one is returned as it is. */
@@ -155,10 +177,30 @@ public final class SessionRegistry implements AutoCloseable {
             this.viewer = viewer;
         }
 
+        /**
+         * Passes a viewer's input to the runner. A navigation is checked as a start URL is: one
+         * that is refused is dropped, and the viewer is told why.
+         */
         public void input(InputEvent event) {
-            if (registry != null) {
-                session.input(event, registry.nanoTime.getAsLong());
+            if (registry == null) {
+                return;
             }
+            if (event.hasNavigate() && navigatesToUrl(event.getNavigate().getAction())) {
+                try {
+                    StartUrl.check(event.getNavigate().getUrl());
+                } catch (SessionException e) {
+                    LOG.fine(() -> "session " + session.id + ": navigation refused: " + e.getMessage());
+                    viewer.inputRefused("navigation refused: " + e.getMessage());
+                    return;
+                }
+            }
+            session.input(event, registry.nanoTime.getAsLong());
+        }
+
+        /** Every navigation but back, forward and reload opens the URL it carries. */
+        private static boolean navigatesToUrl(NavigateAction action) {
+            return action != NavigateAction.NAVIGATE_ACTION_BACK && action != NavigateAction.NAVIGATE_ACTION_FORWARD
+                    && action != NavigateAction.NAVIGATE_ACTION_RELOAD;
         }
 
         public void detach() {
@@ -231,7 +273,8 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     /** The runner reported a failure it cannot recover from. */
-    public void runnerFailed(String id, String reason) {
+    public void runnerFailed(String id, String reported) {
+        String reason = Limits.truncate(reported, Limits.MAX_REASON_BYTES);
         Session s = store.get(id);
         if (s != null) {
             end(s, SessionStatus.ERROR, reason.isBlank() ? "runner failed" : reason, false);
@@ -239,7 +282,8 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     /** The runner ended the session by itself, without failing. */
-    public void runnerTerminated(String id, String reason) {
+    public void runnerTerminated(String id, String reported) {
+        String reason = Limits.truncate(reported, Limits.MAX_REASON_BYTES);
         Session s = store.get(id);
         if (s != null) {
             end(s, SessionStatus.TERMINATED, reason, false);
@@ -300,18 +344,17 @@ public final class SessionRegistry implements AutoCloseable {
         return store.live();
     }
 
-    private static String sha256Hex(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private String newToken() {
-        byte[] bytes = new byte[24];
+    private String newToken(int randomBytes) {
+        byte[] bytes = new byte[randomBytes];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

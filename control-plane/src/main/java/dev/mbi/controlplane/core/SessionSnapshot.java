@@ -3,7 +3,10 @@ package dev.mbi.controlplane.core;
 import dev.mbi.proto.v1.SessionMetrics;
 import java.time.Instant;
 
-/** What a session looked like at one moment; immutable, safe to hand anywhere. */
+/**
+ * What a session looked like at one moment; immutable, safe to hand anywhere. It holds the
+ * session token's SHA-256 (hex), never the token.
+ */
 public record SessionSnapshot(
         String id,
         SessionStatus status,

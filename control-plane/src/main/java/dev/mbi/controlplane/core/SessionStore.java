@@ -1,8 +1,8 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.proto.v1.LimitReason;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +24,7 @@ final class SessionStore {
         while (true) {
             int n = live.get();
             if (n >= maxSessions) {
-                throw new SessionException(SessionException.Reason.LIMIT_REACHED, "max concurrent sessions reached");
+                throw SessionException.limitReached(LimitReason.LIMIT_REASON_MAX_SESSIONS, "max concurrent sessions reached");
             }
             if (live.compareAndSet(n, n + 1)) {
                 break;
@@ -62,7 +62,7 @@ final class SessionStore {
         for (Session s : sessions.values()) {
             list.add(s.snapshot());
         }
-        list.sort(Comparator.comparing(SessionSnapshot::createdAt));
+        list.sort(SessionPage.ORDER);
         return list;
     }
 

@@ -3,7 +3,11 @@ package dev.mbi.controlplane.core;
 import java.net.URI;
 import java.net.URISyntaxException;
 
-/** The address a session starts at: only absolute http and https URLs with a host, refused before a runner starts. */
+/**
+ * Every address a runner is told to open: the one a session starts at, and each one a viewer
+ * navigates to. Only absolute http and https URLs with a host, at most {@value Limits#MAX_URL_BYTES}
+ * bytes, refused before they reach a runner.
+ */
 final class StartUrl {
     private StartUrl() {
     }
@@ -11,6 +15,11 @@ final class StartUrl {
     static String check(String url) throws SessionException {
         if (url == null || url.isBlank()) {
             throw new SessionException(SessionException.Reason.INVALID, "url is required");
+        }
+        int bytes = Limits.utf8Length(url.trim());
+        if (bytes > Limits.MAX_URL_BYTES) {
+            throw new SessionException(SessionException.Reason.INVALID, "url is too long (" + bytes + " bytes; at most "
+                    + Limits.MAX_URL_BYTES + ")");
         }
         URI uri;
         try {

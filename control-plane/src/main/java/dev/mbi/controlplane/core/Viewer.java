@@ -11,6 +11,10 @@ public interface Viewer {
 
     void status(SessionSnapshot session);
 
+    /** An input event of this viewer was refused and dropped (it never reached the runner), and why. */
+    default void inputRefused(String reason) {
+    }
+
     /** The session ended or the viewer was detached; no calls follow. */
     void end();
 }

@@ -1,7 +1,7 @@
 package dev.mbi.controlplane.grpc;
 
+import dev.mbi.proto.v1.LimitReason;
 import dev.mbi.relay.NewestFrameSender;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Consumer;
@@ -27,6 +27,11 @@ final class FlowControlledSender {
 
             @Override
             public void finish(Throwable failure) {
+                if (call != null && call.isCancelled()) {
+                    // The call is over (the peer left, or the transport refused what it sent): what the
+                    // transport answered stands, and an OK from here would contradict it.
+                    return;
+                }
                 try {
                     if (failure != null) {
                         responses.onError(failure);
@@ -42,7 +47,7 @@ final class FlowControlledSender {
             public void broken(Exception cause) {
                 if (cause instanceof NewestFrameSender.Overflow) {
                     try {
-                        responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()).asRuntimeException());
+                        responses.onError(GrpcErrors.limitReached(LimitReason.LIMIT_REASON_PEER_NOT_READING, cause.getMessage()));
                     } catch (RuntimeException alreadyClosed) {
                         // the peer went away first
                     }

@@ -3,6 +3,7 @@ package dev.mbi.controlplane.grpc;
 import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.core.SessionListener;
+import dev.mbi.controlplane.core.SessionPage;
 import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.core.SessionSnapshot;
 import dev.mbi.proto.v1.CreateSessionRequest;
@@ -53,9 +54,13 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
         }
     }
 
+    /** The one answer that carries the session's own token; every other carries only its SHA-256. */
     @Override
     public void createSession(CreateSessionRequest request, StreamObserver<Session> responses) {
-        answer(responses, () -> ProtoSessions.toProto(registry.create(request.getUrl(), request.getOwner())));
+        answer(responses, () -> {
+            SessionRegistry.Created created = registry.create(request.getUrl(), request.getOwner());
+            return ProtoSessions.toProto(created.session()).toBuilder().setSessionToken(created.sessionToken()).build();
+        });
     }
 
     @Override
@@ -69,10 +74,20 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
         answer(responses, () -> ProtoSessions.toProto(registry.delete(request.getSessionId())));
     }
 
+    /** One page (at most 100 sessions), oldest first, of one owner's sessions or all. */
     @Override
     public void listSessions(ListSessionsRequest request, StreamObserver<ListSessionsResponse> responses) {
-        ListSessionsResponse.Builder b = ListSessionsResponse.newBuilder();
-        for (SessionSnapshot s : registry.list()) {
+        SessionPage page;
+        try {
+            // page_size is unsigned: a huge one means "as many as allowed".
+            page = registry.list(request.getOwner(), (int) Math.min(Integer.toUnsignedLong(request.getPageSize()),
+                    SessionPage.MAX_SIZE), request.getPageToken());
+        } catch (SessionException e) {
+            responses.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        ListSessionsResponse.Builder b = ListSessionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+        for (SessionSnapshot s : page.sessions()) {
             b.addSessions(ProtoSessions.toProto(s));
         }
         responses.onNext(b.build());

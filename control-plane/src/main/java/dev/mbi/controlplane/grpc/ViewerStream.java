@@ -6,6 +6,7 @@ import dev.mbi.controlplane.core.SessionSnapshot;
 import dev.mbi.controlplane.core.Viewer;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.Heartbeat;
+import dev.mbi.proto.v1.InputRefused;
 import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
 import dev.mbi.relay.NewestFrameSender;
@@ -95,6 +96,11 @@ final class ViewerStream implements StreamObserver<ViewerMessage>, Viewer, Strea
     @Override
     public void status(SessionSnapshot session) {
         out.message(ViewerUpdate.newBuilder().setStatus(ProtoSessions.toProto(session)).build());
+    }
+
+    @Override
+    public void inputRefused(String reason) {
+        out.message(ViewerUpdate.newBuilder().setInputRefused(InputRefused.newBuilder().setReason(reason)).build());
     }
 
     @Override

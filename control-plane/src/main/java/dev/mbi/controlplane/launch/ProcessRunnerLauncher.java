@@ -51,7 +51,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             display = startDisplay(contract);
             contract = contract.onDisplay(":" + display.displayNumber());
         }
-        builder.environment().putAll(contract.toEnvironment());
+        runnerEnvironment(builder.environment(), contract);
         Process process;
         try {
             process = builder.start();
@@ -72,6 +72,20 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         });
         LOG.fine(() -> "session " + spec.sessionId() + ": runner process " + process.pid() + " started");
         return new ProcessHandleImpl(process, work);
+    }
+
+    /**
+     * The control plane's own secrets, which a runner (and the page in its Chromium) must never
+     * see in the environment it inherits.
+     */
+    static final Set<String> NOT_INHERITED = Set.of(
+            "CONTROL_PLANE_TOKEN", "CONTROL_PLANE_TOKEN_FILE", "TURN_SECRET", "TURN_CREDENTIAL",
+            "GRPC_TLS_KEY", "RUNNER_TLS_KEY");
+
+    /** A runner's environment: the control plane's, without its secrets, and the runner's contract. */
+    static void runnerEnvironment(java.util.Map<String, String> inherited, RunnerContract contract) {
+        inherited.keySet().removeAll(NOT_INHERITED);
+        inherited.putAll(contract.toEnvironment());
     }
 
     /** An X display of the runner's own (Xvfb), for headful Chromium captured by libwebrtc. */

@@ -7,6 +7,7 @@ import dev.mbi.config.Env;
 import dev.mbi.controlplane.ControlPlane;
 import dev.mbi.controlplane.ControlPlaneConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.controlplane.testing.TestApi;
 import dev.mbi.controlplane.testing.TestRunners;
 import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.ControlMessage;
@@ -20,6 +21,7 @@ import dev.mbi.proto.v1.SessionServiceGrpc;
 import dev.mbi.proto.v1.SessionStatus;
 import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
+import io.grpc.Channel;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -38,25 +40,35 @@ import java.util.function.Predicate;
 
 /**
  * A real control plane whose launcher starts nothing: the test plays the runner (the launcher
- * hands it each session's token) and the edge, over in-process gRPC or a real socket.
+ * hands it each session's token) and the edge, over in-process gRPC or real sockets (the runners'
+ * port and the API's).
  */
 final class ControlPlaneFixture implements AutoCloseable {
     final TestRunners.HandOverLauncher launcher = new TestRunners.HandOverLauncher();
     final ControlPlane controlPlane;
-    final ManagedChannel channel;
+    /** To the runners' port: no token. */
+    final ManagedChannel runnerChannel;
+    /** To the API's port (the same server in-process), each call carrying the token. */
+    final Channel apiChannel;
+    /** To the API's port, without the token. */
+    final ManagedChannel apiConnection;
 
     private ControlPlaneFixture(Map<String, String> env, boolean inProcess) {
-        Map<String, String> all = new HashMap<>(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"));
+        Map<String, String> all = new HashMap<>(TestApi.controlPlaneEnv());
+        all.put("RUNNER_JAR", "pom.xml");
         all.putAll(env);
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(all));
         if (inProcess) {
             String name = InProcessServerBuilder.generateName();
             controlPlane = ControlPlane.start(config, launcher, InProcessServerBuilder.forName(name));
-            channel = InProcessChannelBuilder.forName(name).build();
+            runnerChannel = InProcessChannelBuilder.forName(name).build();
+            apiConnection = runnerChannel;
         } else {
             controlPlane = ControlPlane.start(config, launcher);
-            channel = Grpc.newChannelBuilder("localhost:" + controlPlane.grpcPort(), InsecureChannelCredentials.create()).build();
+            runnerChannel = Grpc.newChannelBuilder("localhost:" + controlPlane.grpcPort(), InsecureChannelCredentials.create()).build();
+            apiConnection = Grpc.newChannelBuilder("localhost:" + controlPlane.apiPort(), InsecureChannelCredentials.create()).build();
         }
+        apiChannel = TestApi.withToken(apiConnection);
     }
 
     static ControlPlaneFixture inProcess(Map<String, String> env) {
@@ -117,7 +129,7 @@ final class ControlPlaneFixture implements AutoCloseable {
 
     FakeRunner connect() {
         Peer<ControlMessage> down = new Peer<>();
-        return new FakeRunner(RunnerServiceGrpc.newStub(channel).connect(down), down);
+        return new FakeRunner(RunnerServiceGrpc.newStub(runnerChannel).connect(down), down);
     }
 
     /** A runner that registered with its session's token and got its welcome. */
@@ -136,7 +148,7 @@ final class ControlPlaneFixture implements AutoCloseable {
 
     FakeViewer attach(String sessionId) {
         Peer<ViewerUpdate> down = new Peer<>();
-        StreamObserver<ViewerMessage> up = SessionServiceGrpc.newStub(channel).attach(down);
+        StreamObserver<ViewerMessage> up = SessionServiceGrpc.newStub(apiChannel).attach(down);
         up.onNext(ViewerMessage.newBuilder().setAttach(dev.mbi.proto.v1.AttachRequest.newBuilder().setSessionId(sessionId)).build());
         return new FakeViewer(up, down);
     }
@@ -149,7 +161,7 @@ final class ControlPlaneFixture implements AutoCloseable {
     }
 
     SessionServiceGrpc.SessionServiceBlockingStub sessions() {
-        return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return SessionServiceGrpc.newBlockingStub(apiChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     Session get(String id) {
@@ -171,7 +183,8 @@ final class ControlPlaneFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        runnerChannel.shutdownNow();
+        apiConnection.shutdownNow();
         controlPlane.close();
     }
 }

@@ -29,6 +29,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,7 +178,7 @@ class RunnerProtocolTest {
         ControlPlaneFixture.FakeRunner runner = fixture.register(spec, Capability.CAPABILITY_WEBRTC_VP8);
         runner.send(ready());
         fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
-        SessionServiceGrpc.SessionServiceFutureStub stub = SessionServiceGrpc.newFutureStub(fixture.channel);
+        SessionServiceGrpc.SessionServiceFutureStub stub = SessionServiceGrpc.newFutureStub(fixture.apiChannel);
 
         // Answered: the viewer gets the runner's SDP under the viewer id the runner was given.
         var answered = stub.offer(OfferRequest.newBuilder().setSessionId(spec.sessionId()).setSdp("v=0 offer-1").build());
@@ -215,7 +217,7 @@ class RunnerProtocolTest {
     void aRunnerThatStopsReadingIsCutOffWhileTheApiKeepsAnswering() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
         // This runner takes its welcome and then reads nothing more.
-        TestRunners.StalledRunner runner = TestRunners.registerAndStopReading(fixture.channel, spec);
+        TestRunners.StalledRunner runner = TestRunners.registerAndStopReading(fixture.runnerChannel, spec);
         fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
 
         ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
@@ -229,12 +231,26 @@ class RunnerProtocolTest {
             }
             runner.send(heartbeat()); // still alive, only not reading
         }
-        Status status = runner.closed().get(10, TimeUnit.SECONDS);
-        assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
-        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_ERROR, Duration.ofSeconds(5));
-        assertTrue(fixture.get(spec.sessionId()).getError().contains("stopped reading"), fixture.get(spec.sessionId()).getError());
-        assertEquals(SessionStatus.SESSION_STATUS_ERROR,
-                viewer.down().next(u -> u.hasStatus() && u.getStatus().getStatus() == SessionStatus.SESSION_STATUS_ERROR,
-                        Duration.ofSeconds(5)).getStatus().getStatus());
+        // From here on the viewer only heartbeats, as an edge does, while the control plane gives up on the runner.
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
+        beats.scheduleAtFixedRate(() -> viewer.up().onNext(ViewerMessage.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixMs(System.currentTimeMillis())).build()),
+                0, HEARTBEAT.toMillis() / 2, TimeUnit.MILLISECONDS);
+        try {
+            Status status = runner.closed().get(10, TimeUnit.SECONDS);
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+            // The reason is typed (google.rpc.ErrorInfo), not only written in the message.
+            com.google.rpc.ErrorInfo info = io.grpc.protobuf.StatusProto.fromStatusAndTrailers(status, runner.trailers().get())
+                    .getDetails(0).unpack(com.google.rpc.ErrorInfo.class);
+            assertEquals("mbi.dev", info.getDomain());
+            assertEquals(dev.mbi.proto.v1.LimitReason.LIMIT_REASON_PEER_NOT_READING.name(), info.getReason());
+            fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_ERROR, Duration.ofSeconds(5));
+            assertTrue(fixture.get(spec.sessionId()).getError().contains("stopped reading"), fixture.get(spec.sessionId()).getError());
+            assertEquals(SessionStatus.SESSION_STATUS_ERROR,
+                    viewer.down().next(u -> u.hasStatus() && u.getStatus().getStatus() == SessionStatus.SESSION_STATUS_ERROR,
+                            Duration.ofSeconds(5)).getStatus().getStatus());
+        } finally {
+            beats.shutdownNow();
+        }
     }
 }

@@ -95,7 +95,7 @@ class UrlCredentialsTest {
     @Test
     void theRunnerGetsTheWholeUrlAndNoAnswerNorLogLineShowsItsCredentials() throws Exception {
         ControlPlaneFixture.Peer<SessionEvent> events = new ControlPlaneFixture.Peer<>();
-        SessionServiceGrpc.newStub(fixture.channel).watchSessions(WatchSessionsRequest.getDefaultInstance(), events);
+        SessionServiceGrpc.newStub(fixture.apiChannel).watchSessions(WatchSessionsRequest.getDefaultInstance(), events);
 
         Session created = fixture.sessions().createSession(CreateSessionRequest.newBuilder().setUrl(START).build());
         assertEquals(START_SHOWN, created.getUrl());

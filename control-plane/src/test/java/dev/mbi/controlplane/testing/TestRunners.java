@@ -7,6 +7,7 @@ import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -60,8 +61,9 @@ public final class TestRunners {
         }
     }
 
-    /** A runner that reads nothing: what it sends, and how its stream ended as far as it could tell. */
-    public record StalledRunner(ClientCallStreamObserver<RunnerMessage> up, CompletableFuture<Status> closed) {
+    /** A runner that reads nothing: what it sends, and how its stream ended as far as it could tell (status and trailers). */
+    public record StalledRunner(ClientCallStreamObserver<RunnerMessage> up, CompletableFuture<Status> closed,
+                                CompletableFuture<Metadata> trailers) {
         public void send(RunnerMessage message) {
             up.onNext(message);
         }
@@ -74,6 +76,7 @@ public final class TestRunners {
     public static StalledRunner registerAndStopReading(Channel channel, RunnerLauncher.RunnerSpec spec) {
         AtomicReference<ClientCallStreamObserver<RunnerMessage>> up = new AtomicReference<>();
         CompletableFuture<Status> closed = new CompletableFuture<>();
+        CompletableFuture<Metadata> trailers = new CompletableFuture<>();
         RunnerServiceGrpc.newStub(channel).connect(new ClientResponseObserver<RunnerMessage, ControlMessage>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<RunnerMessage> stream) {
@@ -87,17 +90,20 @@ public final class TestRunners {
 
             @Override
             public void onError(Throwable t) {
+                Metadata m = Status.trailersFromThrowable(t);
+                trailers.complete(m == null ? new Metadata() : m);
                 closed.complete(Status.fromThrowable(t));
             }
 
             @Override
             public void onCompleted() {
+                trailers.complete(new Metadata());
                 closed.complete(Status.OK);
             }
         });
         up.get().onNext(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
                 .setSessionId(spec.sessionId()).setJoinToken(spec.joinToken()).setHostname("stalled")).build());
         up.get().onNext(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
-        return new StalledRunner(up.get(), closed);
+        return new StalledRunner(up.get(), closed, trailers);
     }
 }

@@ -19,7 +19,8 @@ class RunnerContainerTest {
     private static final FleetConfig FLEET = ControlPlaneConfig.from(new Env(Map.of(
             "RUNNER_LAUNCHER", "docker",
             "RUNNER_CONTROL_PLANE_ADDR", "172.17.0.1:50051",
-            "CONTROL_PLANE_ID", "cp-docker"))).fleet();
+            "CONTROL_PLANE_ID", "cp-docker",
+            "CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN))).fleet();
 
     private static final RunnerSpec SPEC = new RunnerSpec("s7", "token-s7", "172.17.0.1:50051",
             RunnerContract.Settings.defaults());

@@ -54,7 +54,8 @@ class KubernetesLauncherTest {
                 "CONTROL_PLANE_ID", id,
                 "RUNNER_MEMORY", "768m",
                 "RUNNER_CPUS", "1.5",
-                "RUNNER_POD_SECCOMP", "localhost/mbi/runner-chromium.json"))).fleet();
+                "RUNNER_POD_SECCOMP", "localhost/mbi/runner-chromium.json",
+                "CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN))).fleet();
     }
 
     private static RunnerLauncher.RunnerSpec spec(String session) {
