@@ -23,6 +23,7 @@ class TurnConfigTest {
     private static ControlPlaneConfig read(Map<String, String> values) {
         Map<String, String> env = new HashMap<>(values);
         env.putIfAbsent("RUNNER_JAR", "pom.xml");
+        env.putIfAbsent("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
         return ControlPlaneConfig.from(new Env(env));
     }
 

@@ -37,7 +37,8 @@ class AuthModesTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "1s"));
+        Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:1", "CONTROL_PLANE_TIMEOUT", "1s",
+                "CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN));
         for (int i = 0; i < pairs.length; i += 2) {
             env.put(pairs[i], pairs[i + 1]);
         }

@@ -69,7 +69,10 @@ class ControlPlaneAccessTest {
 
     private static Edge edge(ControlPlane cp, Map<String, String> settings) {
         Map<String, String> env = new HashMap<>(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + cp.apiPort(),
-                "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "CONTROL_PLANE_TIMEOUT", "3s"));
+                "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "CONTROL_PLANE_TIMEOUT", "3s",
+                "API_TOKENS", "tester:" + TestStack.USER_TOKEN,
+                // The paging test creates more sessions than a person would in a minute.
+                "CREATE_RATE_PER_MINUTE", "1000"));
         env.putAll(settings);
         return Edge.start(EdgeConfig.from(new Env(env)));
     }
@@ -77,7 +80,8 @@ class ControlPlaneAccessTest {
     private static HttpResponse<String> request(Edge e, String method, String path, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + e.port() + path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TestStack.USER_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -170,7 +174,7 @@ class ControlPlaneAccessTest {
     void aNavigationTheControlPlaneRefusesReachesTheViewerAsAnError() throws Exception {
         HttpResponse<String> r = request(edge, "POST", "/api/sessions", "{\"url\":\"https://example.com/\"}");
         String id = SessionJson.MAPPER.readTree(r.body()).get("sessionId").asText();
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + id + "?token=" + TestStack.USER_TOKEN)) {
             viewer.next("status", 5_000);
             // An http URL the edge lets through, but longer than the control plane opens.
             viewer.send("{\"type\":\"navigate\",\"url\":\"https://example.com/?" + "x".repeat(3_000) + "\"}");

@@ -192,14 +192,14 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void theEdgeFindsTheControlPlaneAndScalesOnCpu() {
+    void theEdgeFindsTheControlPlaneAndScalesOnCpu(@TempDir Path secrets) throws Exception {
         Deployment edge = one(Deployment.class, "mbi", "edge");
         Map<String, String> env = env(edge.getSpec().getTemplate());
         EdgeConfig config = EdgeConfig.from(new Env(env));
         assertEquals("control-plane", serviceFor(config.controlPlaneAddr(), "mbi").getMetadata().getName());
         // The edge calls the API port, with the control plane's own token (the same Secret).
         Deployment cp = one(Deployment.class, "mbi", "control-plane");
-        ControlPlaneConfig controlPlane = ControlPlaneConfig.from(new Env(env(cp.getSpec().getTemplate())));
+        ControlPlaneConfig controlPlane = ControlPlaneConfig.from(new Env(withSecretFiles(cp.getSpec().getTemplate(), secrets)));
         assertEquals(controlPlane.apiGrpcPort(), portOf(config.controlPlaneAddr()));
         assertEquals(env(cp.getSpec().getTemplate()).get("CONTROL_PLANE_TOKEN"), env.get("CONTROL_PLANE_TOKEN"));
         assertTrue(controlPlane.apiToken().matches(config.controlPlaneAccess().token()));

@@ -46,7 +46,7 @@ class TlsStackTest {
     void aRunnerDialsBackOverMutualTlsAndItsSessionStreams() throws Exception {
         assertEquals(200, stack.request("GET", "/readyz", null).status());
         String id = stack.createSession(stack.site.pageUrl());
-        try (ViewerClient viewer = new ViewerClient("ws://localhost:" + stack.edge.port() + "/ws/sessions/" + id)) {
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
             viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
         }

@@ -33,9 +33,11 @@ class ViewerQueueTest {
 
     @BeforeAll
     static void start() {
-        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(Map.of("GRPC_PORT", "0", "RUNNER_JAR", "pom.xml"))),
-                LAUNCHER);
-        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.grpcPort(),
+        Map<String, String> env = new java.util.HashMap<>(dev.mbi.controlplane.testing.TestApi.controlPlaneEnv());
+        env.put("RUNNER_JAR", "pom.xml");
+        controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)), LAUNCHER);
+        edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort(),
+                "CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN,
                 "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
     }
 

@@ -171,7 +171,8 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         SessionRegistry.Created created = registry.create("https://example.com/", "alice");
         assertEquals("alice", created.session().owner());
-        assertTrue(created.sessionToken().matches("[A-Za-z0-9_-]{32}"), created.sessionToken());
+        // 256 random bits, base64url without padding.
+        assertTrue(created.sessionToken().matches("[A-Za-z0-9_-]{43}"), created.sessionToken());
         String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(created.sessionToken().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         SessionSnapshot later = registry.get(created.session().id()).orElseThrow();
