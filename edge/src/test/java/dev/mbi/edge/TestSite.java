@@ -61,6 +61,8 @@ final class TestSite implements AutoCloseable {
 
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
+    /** Reports that arrived while another one was awaited, oldest first. */
+    private final java.util.List<String> early = new java.util.ArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String host;
@@ -105,23 +107,36 @@ final class TestSite implements AutoCloseable {
 
     /** Waits for the page to report this event, skipping others. */
     void awaitReport(String expected, long timeoutMs) throws InterruptedException {
+        // Reports travel as separate requests (through the runner's egress proxy), so two the page
+        // sends together may arrive in either order: one that arrives early waits here for its turn.
         long deadline = System.currentTimeMillis() + timeoutMs;
-        StringBuilder seen = new StringBuilder();
+        synchronized (early) {
+            if (early.remove(expected)) {
+                return;
+            }
+        }
         while (System.currentTimeMillis() < deadline) {
             String r = reports.poll(deadline - System.currentTimeMillis(), TimeUnit.MILLISECONDS);
             if (expected.equals(r)) {
                 return;
             }
             if (r != null) {
-                seen.append(r).append(", ");
+                synchronized (early) {
+                    early.add(r);
+                }
             }
         }
-        throw new AssertionError("the page did not report '" + expected + "' (it reported: " + seen + ")");
+        synchronized (early) {
+            throw new AssertionError("the page did not report '" + expected + "' (it reported: " + early + ")");
+        }
     }
 
     /** Forgets what the page has reported so far. */
     void clearReports() {
         reports.clear();
+        synchronized (early) {
+            early.clear();
+        }
     }
 
     @Override

@@ -38,7 +38,7 @@ final class EgressGuard implements AutoCloseable {
 
     static EgressGuard start(RunnerContract contract, RunnerExecutors executors) throws IOException {
         EgressPolicy policy = EgressPolicy.of(contract.settings().egress());
-        policy = deny(policy, contract.controlPlaneAddr());
+        policy = deny(policy, contract.controlPlaneAddr(), contract.settings().egress().allowPrivate());
         EgressProxy.Builder builder = EgressProxy.builder(policy)
                 .upstream(contract.settings().egress().upstreamProxy())
                 .executor(executors.tasks());
@@ -49,9 +49,10 @@ final class EgressGuard implements AutoCloseable {
 
     /**
      * The control plane is never a destination: its endpoint is denied, and when it is not on
-     * this machine, its whole address is (a page could otherwise probe its other ports).
+     * this machine, its whole address is (a page could otherwise probe its other ports), unless
+     * private addresses are allowed (local development, where pages may live on that host).
      */
-    private static EgressPolicy deny(EgressPolicy policy, String controlPlaneAddr) {
+    private static EgressPolicy deny(EgressPolicy policy, String controlPlaneAddr, boolean allowPrivate) {
         int colon = controlPlaneAddr.lastIndexOf(':');
         String host = colon > 0 ? controlPlaneAddr.substring(0, colon).replace("[", "").replace("]", "") : controlPlaneAddr;
         int port = colon > 0 ? Integer.parseInt(controlPlaneAddr.substring(colon + 1)) : 443;
@@ -68,7 +69,7 @@ final class EgressGuard implements AutoCloseable {
         for (InetSocketAddress endpoint : endpoints) {
             policy = policy.denyingEndpoint(endpoint);
         }
-        if (addresses.stream().noneMatch(InetAddress::isLoopbackAddress)) {
+        if (!allowPrivate && addresses.stream().noneMatch(InetAddress::isLoopbackAddress)) {
             policy = policy.denyingAddresses(addresses);
         }
         return policy;

@@ -74,10 +74,11 @@ class RunnerInputFloodTest {
         Welcome welcome = Welcome.newBuilder().setUrl("about:blank").setViewportWidth(800).setViewportHeight(600)
                 .setMaxFps(5).setHeartbeatIntervalMs(60_000).build();
         try (FakeControlPlane controlPlane = new FakeControlPlane(welcome);
-             RunnerExecutors executors = RunnerExecutors.create()) {
+             RunnerExecutors executors = RunnerExecutors.create();
+             EgressGuard egress = EgressGuard.start(new RunnerContract("flood", "token", controlPlane.address(),
+                     RunnerContract.Settings.defaults()), executors)) {
             RunnerContract contract = new RunnerContract("flood", "token", controlPlane.address(),
                     RunnerContract.Settings.defaults());
-            EgressGuard egress = EgressGuard.start(contract, executors);
             Runner runner = new Runner(contract, (spec, listener) -> browser, executors, egress);
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(runner::run, executors.tasks());
             Awaitility.await("ready").atMost(Duration.ofSeconds(20))
