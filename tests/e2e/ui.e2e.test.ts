@@ -294,7 +294,7 @@ describe('signing in', () => {
 
     // A started session's address carries the session's own token...
     const id = await startSession(page, site.url('/page'));
-    expect(page.url()).toMatch(new RegExp(`#/sessions/${id}\\?st=[A-Za-z0-9_-]{32}$`));
+    expect(page.url()).toMatch(new RegExp(`#/sessions/${id}\\?st=[A-Za-z0-9_-]{43}$`));
     // ...which opens it in a browser that has no access token, and nothing else: the list asks for one.
     const friend = await browser.newContext({ ...LAPTOP });
     const shared = await friend.newPage();
