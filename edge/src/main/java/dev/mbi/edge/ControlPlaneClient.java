@@ -95,7 +95,13 @@ final class ControlPlaneClient implements AutoCloseable {
 
     /** A new session recorded as {@code owner}'s; the answer carries the session's token, given out this once. */
     Session create(String url, String owner) throws ApiException {
-        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner).build()));
+        return create(url, owner, List.of());
+    }
+
+    /** The same, with hosts the session never reaches on top of the operator's egress policy. */
+    Session create(String url, String owner, List<String> egressDenyHosts) throws ApiException {
+        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner)
+                .addAllEgressDenyHosts(egressDenyHosts).build()));
     }
 
     Session get(String id) throws ApiException {

@@ -18,6 +18,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -68,10 +69,12 @@ final class SessionRoutes implements HttpService {
         Caller caller = access.user(req);
         requireJson(req);
         limits.create.take("user:" + caller.name());
-        String url = urlFrom(body(req));
+        String request = body(req);
+        String url = urlFrom(request);
+        List<String> denyHosts = egressDenyHostsFrom(request);
         Session created;
         try {
-            created = controlPlane.create(url, caller.name());
+            created = controlPlane.create(url, caller.name(), denyHosts);
         } catch (ApiException e) {
             metrics.sessionCreateResult(e.limit() == LimitReason.LIMIT_REASON_MAX_SESSIONS ? "rejected" : "error");
             throw e;
@@ -117,6 +120,36 @@ final class SessionRoutes implements HttpService {
         if (!json) {
             throw new ApiException(415, "Content-Type must be application/json");
         }
+    }
+
+    /**
+     * The optional {"egress":{"denyHosts":[...]}} of a create: hosts the session never reaches, on
+     * top of the operator's policy (the control plane checks each pattern).
+     */
+    static List<String> egressDenyHostsFrom(String body) throws ApiException {
+        JsonNode egress;
+        try {
+            egress = SessionJson.MAPPER.readTree(body).get("egress");
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body must be JSON like {\"url\":\"https://example.com\"}");
+        }
+        if (egress == null || egress.isNull()) {
+            return List.of();
+        }
+        JsonNode deny = egress.isObject() ? egress.get("denyHosts") : null;
+        if (!egress.isObject() || (deny != null && !deny.isArray())) {
+            throw ApiException.badRequest("egress must be like {\"denyHosts\":[\"ads.example.com\",\"*.tracker.example\"]}");
+        }
+        List<String> hosts = new java.util.ArrayList<>();
+        if (deny != null) {
+            for (JsonNode h : deny) {
+                if (!h.isTextual()) {
+                    throw ApiException.badRequest("egress.denyHosts must be a list of host names");
+                }
+                hosts.add(h.asText());
+            }
+        }
+        return hosts;
     }
 
     static String urlFrom(String body) throws ApiException {

@@ -1,6 +1,7 @@
 package dev.mbi.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
@@ -52,5 +53,29 @@ class EgressTest {
             }
         }
         assertEquals(requestsBefore, stack.site.requests(), "the page on this machine was reached");
+    }
+
+    @Test
+    void aSessionMayNarrowThePolicyButNeverWidenIt(@Stack("MAX_SESSIONS=3") TestStack open) throws Exception {
+        // On a stack that allows this machine, a session that denies the host never reaches its page.
+        int requestsBefore = open.site.requests();
+        TestStack.Response created = open.request("POST", "/api/sessions",
+                "{\"url\":\"" + open.site.pageUrl() + "\",\"egress\":{\"denyHosts\":[\"127.0.0.1\",\"*.ads.example\"]}}");
+        assertEquals(201, created.status(), created.body());
+        String id = created.json().get("sessionId").asText();
+        open.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        JsonNode blocked = awaitBlockedMoreThan(open, id, 0, "the session's own denied host blocked");
+        assertEquals("127.0.0.1", blocked.get("lastBlockedHost").asText(), blocked.toString());
+        assertEquals("denied host", blocked.get("lastBlockedReason").asText(), blocked.toString());
+        assertEquals(requestsBefore, open.site.requests(), "a host the session denied was reached");
+
+        // There is nothing to widen with, and a bad pattern is refused before anything starts.
+        for (String bad : List.of("{\"url\":\"https://example.com/\",\"egress\":{\"denyHosts\":[\"not a host\"]}}",
+                "{\"url\":\"https://example.com/\",\"egress\":{\"denyHosts\":\"example.com\"}}",
+                "{\"url\":\"https://example.com/\",\"egress\":[\"example.com\"]}")) {
+            TestStack.Response r = open.request("POST", "/api/sessions", bad);
+            assertEquals(400, r.status(), bad + " -> " + r.body());
+            assertTrue(r.json().get("error").asText().startsWith("egress"), r.body());
+        }
     }
 }

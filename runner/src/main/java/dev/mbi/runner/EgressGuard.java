@@ -81,6 +81,14 @@ final class EgressGuard implements AutoCloseable {
         LOG.fine(() -> "session " + sessionId + ": egress to " + host + " blocked (" + reason.label() + ")");
     }
 
+    /** Hosts the session never reaches, on top of the operator's policy (it can only narrow it). */
+    void denyHosts(List<String> patterns) {
+        if (!patterns.isEmpty()) {
+            proxy.denyHosts(patterns);
+            LOG.info("session " + sessionId + ": egress also denies " + patterns.size() + " host pattern(s) of its own");
+        }
+    }
+
     /** The flags that send every connection of Chromium through the proxy, and nothing around it. */
     List<String> chromiumFlags() {
         return proxy.chromiumFlags();

@@ -128,6 +128,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             return o.exitCode();
         }
         link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
+        // Before the browser opens anything: the session's own denied hosts join the policy.
+        egress.denyHosts(w.getEgressDenyHostsList());
         // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
         synchronized (framesLock) {
             throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame, executors.tasks());

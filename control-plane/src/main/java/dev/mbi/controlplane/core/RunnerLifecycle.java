@@ -98,7 +98,7 @@ final class RunnerLifecycle {
             throws SessionException {
         RunnerWelcome welcome = new RunnerWelcome(s.url, settings.viewportWidth(), settings.viewportHeight(),
                 settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
-                settings.ice().relayOnly());
+                settings.ice().relayOnly(), s.egressDenyHosts);
         s.register(joinToken, link, capabilities, welcome);
         LOG.info("session " + s.id + ": runner registered from " + hostname);
         return welcome;

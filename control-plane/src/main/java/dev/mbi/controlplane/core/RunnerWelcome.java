@@ -11,5 +11,6 @@ public record RunnerWelcome(
         int maxFps,
         Duration heartbeatInterval,
         List<IceSettings.Server> iceServers,
-        boolean relayOnly) {
+        boolean relayOnly,
+        List<String> egressDenyHosts) {
 }

@@ -25,6 +25,8 @@ final class Session {
     final long createdNanos;
     final String owner;
     private final String joinToken;
+    /** Hosts this session's browser never reaches, on top of the operator's egress policy. */
+    final List<String> egressDenyHosts;
     /** SHA-256 (hex) of the session's own bearer token; the token itself is not kept. */
     private final String sessionTokenSha256;
 
@@ -45,8 +47,9 @@ final class Session {
     /** Replaced, never changed in place: the frame fan-out reads it without copying. */
     private List<Viewer> viewers = List.of();
 
-    Session(String id, String url, String owner, String joinToken, String sessionTokenSha256, Instant createdAt,
-            long nowNanos) {
+    Session(String id, String url, String owner, String joinToken, String sessionTokenSha256, List<String> egressDenyHosts,
+            Instant createdAt, long nowNanos) {
+        this.egressDenyHosts = List.copyOf(egressDenyHosts);
         this.id = id;
         this.url = url;
         this.owner = owner;

@@ -108,7 +108,13 @@ public final class SessionRegistry implements AutoCloseable {
 
     /** Creates a session recorded as {@code owner}'s and starts its runner in the background. */
     public Created create(String url, String owner) throws SessionException {
+        return create(url, owner, List.of());
+    }
+
+    /** The same, with hosts this session's browser never reaches (on top of the operator's policy). */
+    public Created create(String url, String owner, List<String> egressDenyHosts) throws SessionException {
         String checkedUrl = StartUrl.check(url);
+        List<String> denyHosts = EgressNarrowing.check(egressDenyHosts);
         String checkedOwner = owner == null ? "" : owner;
         if (Limits.utf8Length(checkedOwner) > Limits.MAX_OWNER_BYTES) {
             throw new SessionException(SessionException.Reason.INVALID, "owner is longer than " + Limits.MAX_OWNER_BYTES + " bytes");
@@ -117,7 +123,7 @@ public final class SessionRegistry implements AutoCloseable {
         String sessionToken = newToken(32);
         String tokenSha256 = HexFormat.of().formatHex(sha256(sessionToken));
         Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, checkedOwner, newToken(24),
-                tokenSha256, clock.instant(), nanoTime.getAsLong()));
+                tokenSha256, denyHosts, clock.instant(), nanoTime.getAsLong()));
         SessionSnapshot created = s.snapshot();
         LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl)
                 + (checkedOwner.isEmpty() ? "" : " by " + Limits.truncate(checkedOwner, 64))

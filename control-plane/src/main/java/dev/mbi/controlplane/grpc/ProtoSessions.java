@@ -63,6 +63,7 @@ final class ProtoSessions {
                 .setHeartbeatIntervalMs((int) w.heartbeatInterval().toMillis())
                 .addAllIceServers(toProto(w.iceServers()))
                 .setIceTransportPolicy(transportPolicy(w.relayOnly()))
+                .addAllEgressDenyHosts(w.egressDenyHosts())
                 .build();
     }
 

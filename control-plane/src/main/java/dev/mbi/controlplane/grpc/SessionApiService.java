@@ -58,7 +58,8 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
     @Override
     public void createSession(CreateSessionRequest request, StreamObserver<Session> responses) {
         answer(responses, () -> {
-            SessionRegistry.Created created = registry.create(request.getUrl(), request.getOwner());
+            SessionRegistry.Created created = registry.create(request.getUrl(), request.getOwner(),
+                    request.getEgressDenyHostsList());
             return ProtoSessions.toProto(created.session()).toBuilder().setSessionToken(created.sessionToken()).build();
         });
     }
