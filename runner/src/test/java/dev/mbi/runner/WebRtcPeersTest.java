@@ -19,7 +19,6 @@ import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import dev.onvoid.webrtc.media.video.CustomVideoSource;
 import java.time.Duration;
@@ -84,31 +83,13 @@ class WebRtcPeersTest {
                     created.completeExceptionally(new IllegalStateException(error));
                 }
             });
-            CompletableFuture<Void> set = new CompletableFuture<>();
-            pc.setLocalDescription(created.get(5, TimeUnit.SECONDS), observer(set));
-            set.get(5, TimeUnit.SECONDS);
+            SdpCalls.setLocal(pc, created.get(5, TimeUnit.SECONDS)).get(5, TimeUnit.SECONDS);
             gathered.completeOnTimeout(null, 3, TimeUnit.SECONDS).get();
             return pc.getLocalDescription().sdp;
         }
 
         void accept(String answer) throws Exception {
-            CompletableFuture<Void> set = new CompletableFuture<>();
-            pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.ANSWER, answer), observer(set));
-            set.get(5, TimeUnit.SECONDS);
-        }
-
-        private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done) {
-            return new SetSessionDescriptionObserver() {
-                @Override
-                public void onSuccess() {
-                    done.complete(null);
-                }
-
-                @Override
-                public void onFailure(String error) {
-                    done.completeExceptionally(new IllegalStateException(error));
-                }
-            };
+            SdpCalls.setRemote(pc, new RTCSessionDescription(RTCSdpType.ANSWER, answer)).get(5, TimeUnit.SECONDS);
         }
 
         @Override
