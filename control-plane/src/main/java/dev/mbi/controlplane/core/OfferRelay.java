@@ -56,8 +56,4 @@ final class OfferRelay {
                 .forEach(p -> p.answer().completeExceptionally(new SessionException(
                         SessionException.Reason.RUNNER_UNREACHABLE, "runner unreachable: the session ended")));
     }
-
-    int waiting() {
-        return pending.size();
-    }
 }

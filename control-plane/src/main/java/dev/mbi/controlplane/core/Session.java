@@ -70,10 +70,6 @@ final class Session {
                 endedAt, viewers.size(), owner, sessionTokenSha256);
     }
 
-    synchronized SessionStatus status() {
-        return status;
-    }
-
     // ---- runner
 
     /** The launched runner, or false when the session ended while it was being started. */
