@@ -129,11 +129,13 @@ class ControlPlaneAccessTest {
         // More than one page (100): the edge follows them all, in creation order.
         JsonNode list = SessionJson.MAPPER.readTree(request(edge, "GET", "/api/sessions", null).body()).get("sessions");
         Set<String> listed = new HashSet<>();
-        String previous = "";
+        java.time.Instant previous = java.time.Instant.MIN;
         for (JsonNode s : list) {
             listed.add(s.get("sessionId").asText());
-            assertTrue(previous.compareTo(s.get("createdAt").asText()) <= 0, "oldest first");
-            previous = s.get("createdAt").asText();
+            // As instants: ISO text of different precision ("...01.5Z", "...01.51Z") does not sort as time does.
+            java.time.Instant createdAt = java.time.Instant.parse(s.get("createdAt").asText());
+            assertTrue(!createdAt.isBefore(previous), "oldest first: " + createdAt + " after " + previous);
+            previous = createdAt;
         }
         assertTrue(listed.containsAll(created), "listed " + listed.size() + " of " + created.size());
         for (String id : created) {
