@@ -142,6 +142,14 @@ final class ControlPlaneFixture implements AutoCloseable {
         return runner;
     }
 
+    /** A runner that registered, said it is ready, and whose session the control plane shows ready. */
+    FakeRunner registerReady(RunnerLauncher.RunnerSpec spec, Capability... capabilities) throws InterruptedException {
+        FakeRunner runner = register(spec, capabilities);
+        runner.send(RunnerMessage.newBuilder().setReady(dev.mbi.proto.v1.RunnerReady.newBuilder().setStartupMs(1)).build());
+        awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        return runner;
+    }
+
     /** The test as an edge with one viewer attached to a session. */
     record FakeViewer(StreamObserver<ViewerMessage> up, Peer<ViewerUpdate> down) {
     }

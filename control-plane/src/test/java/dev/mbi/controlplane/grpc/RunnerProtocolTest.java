@@ -175,9 +175,7 @@ class RunnerProtocolTest {
     @Test
     void anOfferIsAnsweredOrFailsWhenTheRunnerStaysQuiet() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
-        ControlPlaneFixture.FakeRunner runner = fixture.register(spec, Capability.CAPABILITY_WEBRTC_VP8);
-        runner.send(ready());
-        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        ControlPlaneFixture.FakeRunner runner = fixture.registerReady(spec, Capability.CAPABILITY_WEBRTC_VP8);
         SessionServiceGrpc.SessionServiceFutureStub stub = SessionServiceGrpc.newFutureStub(fixture.apiChannel);
 
         // Answered: the viewer gets the runner's SDP under the viewer id the runner was given.
@@ -206,8 +204,7 @@ class RunnerProtocolTest {
         runner.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder().setViewerId("stale").setSdp("x")).build());
         // A runner without WebRTC is refused at once.
         RunnerLauncher.RunnerSpec plain = fixture.createSession();
-        fixture.register(plain).send(ready());
-        fixture.awaitStatus(plain.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        fixture.registerReady(plain);
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> fixture.sessions()
                 .offer(OfferRequest.newBuilder().setSessionId(plain.sessionId()).setSdp("v=0").build()));
         assertEquals(Status.Code.ABORTED, refused.getStatus().getCode());

@@ -52,9 +52,7 @@ class RunnerStreamTest {
     @Test
     void aRunnerThatFallsSilentIsNoticedWithinFiveSeconds() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
-        ControlPlaneFixture.FakeRunner runner = fixture.register(spec);
-        runner.send(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
-        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        ControlPlaneFixture.FakeRunner runner = fixture.registerReady(spec);
         // From now on the "runner" sends nothing, like a frozen process; the TCP connection stays up.
         long silentSince = System.nanoTime();
         await(spec.sessionId(), SessionStatus.SESSION_STATUS_ERROR);

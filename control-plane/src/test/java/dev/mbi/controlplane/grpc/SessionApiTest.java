@@ -22,7 +22,6 @@ import dev.mbi.proto.v1.NavigateAction;
 import dev.mbi.proto.v1.Navigated;
 import dev.mbi.proto.v1.RunnerError;
 import dev.mbi.proto.v1.RunnerMessage;
-import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.Session;
 import dev.mbi.proto.v1.SessionStatus;
 import dev.mbi.proto.v1.TypeText;
@@ -211,9 +210,7 @@ class SessionApiTest {
     @Test
     void aPageThatGrowsItsTitleKeepsEverySessionSmall() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
-        ControlPlaneFixture.FakeRunner runner = fixture.register(spec);
-        runner.send(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
-        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        ControlPlaneFixture.FakeRunner runner = fixture.registerReady(spec);
         ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
         viewer.down().next(ViewerUpdate::hasStatus, Duration.ofSeconds(5));
 
@@ -253,9 +250,7 @@ class SessionApiTest {
     @Test
     void everyNavigationAViewerAsksForIsCheckedBeforeTheRunnerHearsOfIt() throws Exception {
         RunnerLauncher.RunnerSpec spec = fixture.createSession();
-        ControlPlaneFixture.FakeRunner runner = fixture.register(spec);
-        runner.send(RunnerMessage.newBuilder().setReady(RunnerReady.getDefaultInstance()).build());
-        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        ControlPlaneFixture.FakeRunner runner = fixture.registerReady(spec);
         ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
         viewer.down().next(ViewerUpdate::hasStatus, Duration.ofSeconds(5));
 
