@@ -10,6 +10,9 @@ RUN apt-get update \
 RUN groupadd --gid 10001 runner \
  && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin runner
 
+# Chromium's managed policy: the top frame opens http(s) pages only (the runner also replaces any
+# other page it sees, for runners outside this image).
+COPY docker/runner-chromium-policy.json /etc/chromium/policies/managed/mbi.json
 COPY target/docker/jre-runner /opt/java
 COPY runner/target/lib /opt/mbi/lib
 COPY runner/target/runner.jar /opt/mbi/runner.jar

@@ -51,10 +51,15 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     private final RunnerContract.Settings settings;
     private final RunnerExecutors executors;
     private final List<String> egressFlags;
+    private final TopFrameGuard guard;
 
-    /** @param egressFlags the flags that send every connection through the runner's egress proxy */
-    CdpBrowserFactory(RunnerContract contract, RunnerExecutors executors, List<String> egressFlags) {
+    /**
+     * @param egressFlags the flags that send every connection through the runner's egress proxy
+     * @param guard       what the top frame may show
+     */
+    CdpBrowserFactory(RunnerContract contract, RunnerExecutors executors, List<String> egressFlags, TopFrameGuard guard) {
         this.contract = contract;
+        this.guard = guard;
         this.settings = contract.settings();
         this.executors = executors;
         this.egressFlags = List.copyOf(egressFlags);
@@ -113,7 +118,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
-        return CdpBrowserSession.start(browser, process, workDir, spec, settings.jpegQuality(), listener, executors);
+        return CdpBrowserSession.start(browser, process, workDir, spec, settings.jpegQuality(), listener, executors, guard);
     }
 
     /** The end of Chromium's output, for a message about why it did not start. */

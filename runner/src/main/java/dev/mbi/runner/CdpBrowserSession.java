@@ -8,7 +8,10 @@ import com.ruiyun.jvppeteer.api.core.Page;
 import com.ruiyun.jvppeteer.api.events.BrowserEvents;
 import com.ruiyun.jvppeteer.api.events.ConnectionEvents;
 import com.ruiyun.jvppeteer.api.events.PageEvents;
+import com.ruiyun.jvppeteer.cdp.entities.FramePayload;
 import com.ruiyun.jvppeteer.cdp.entities.GoToOptions;
+import com.ruiyun.jvppeteer.cdp.events.FrameNavigatedEvent;
+import com.ruiyun.jvppeteer.cdp.events.RequestPausedEvent;
 import com.ruiyun.jvppeteer.cdp.events.ScreencastFrameEvent;
 import com.ruiyun.jvppeteer.common.PuppeteerLifeCycle;
 import dev.mbi.proto.v1.InputEvent;
@@ -22,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,7 +35,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
-/** One Chromium page driven over CDP: screencast frames out, input in. */
+/**
+ * One Chromium page driven over CDP: screencast frames out, input in. What the top frame shows
+ * passes the session's {@link TopFrameGuard}: {@code file:} loads fail before anything is read,
+ * and any page it refuses (or its failed load) is replaced by the guard's page as soon as it commits.
+ */
 final class CdpBrowserSession implements BrowserSession {
     private static final Logger LOG = Logger.getLogger(CdpBrowserSession.class.getName());
     /** A page that never paints still needs a first frame: take a screenshot after this long. */
@@ -46,6 +54,9 @@ final class CdpBrowserSession implements BrowserSession {
     private final Spec spec;
     private final Listener listener;
     private final CdpInput input;
+    private final TopFrameGuard guard;
+    /** Refuses paused file: loads, off the CDP reader thread. */
+    private final Executor tasks;
     private final int jpegQuality;
     /** Frame events are decoded and acknowledged here, off the CDP reader thread, in order (a serial lane). */
     private final Executor frameExecutor;
@@ -60,8 +71,10 @@ final class CdpBrowserSession implements BrowserSession {
     private volatile int lastFrameHeight;
 
     private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, Spec spec,
-                              int jpegQuality, Listener listener, RunnerExecutors executors) {
+                              int jpegQuality, Listener listener, RunnerExecutors executors, TopFrameGuard guard) {
         this.jpegQuality = jpegQuality;
+        this.guard = guard;
+        this.tasks = executors.tasks();
         this.frameExecutor = executors.frames();
         this.navigationExecutor = executors.navigation();
         this.browser = browser;
@@ -78,14 +91,15 @@ final class CdpBrowserSession implements BrowserSession {
 
     /** @param process Chromium's browser process, which {@link #close()} ends */
     static CdpBrowserSession start(Browser browser, Process process, Path workDir, Spec spec, int jpegQuality,
-                                   Listener listener, RunnerExecutors executors) throws BrowserException {
+                                   Listener listener, RunnerExecutors executors, TopFrameGuard guard) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, process, page, cdp, workDir, spec, jpegQuality, listener, executors);
+            session = new CdpBrowserSession(browser, process, page, cdp, workDir, spec, jpegQuality, listener, executors, guard);
             session.watch();
+            session.guardTopFrame();
             session.startScreencast(jpegQuality);
             session.openFirstPage();
             session.ensureFirstFrame(jpegQuality);
@@ -121,7 +135,8 @@ final class CdpBrowserSession implements BrowserSession {
             }
         });
         page.on(PageEvents.FrameNavigated, (Consumer<Frame>) frame -> {
-            if (frame.parentFrame() == null) {
+            // Chromium's own error page is reported (with the address it could not load) by onTopFrameCommitted.
+            if (frame.parentFrame() == null && !frame.url().startsWith(CHROME_ERROR)) {
                 String url = frame.url();
                 navigationExecutor.execute(() -> {
                     if (!closed.get()) {
@@ -132,6 +147,60 @@ final class CdpBrowserSession implements BrowserSession {
         });
         cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event ->
                 frameExecutor.execute(() -> onScreencastFrame(event)));
+    }
+
+    private static final String CHROME_ERROR = "chrome-error:";
+
+    private void guardTopFrame() {
+        cdp.on(ConnectionEvents.Page_frameNavigated, (Consumer<FrameNavigatedEvent>) event -> {
+            FramePayload frame = event.getFrame();
+            if (frame != null && frame.getParentId() == null) {
+                navigationExecutor.execute(() -> onTopFrameCommitted(frame));
+            }
+        });
+        cdp.on(ConnectionEvents.Fetch_requestPaused, (Consumer<RequestPausedEvent>) event ->
+                tasks.execute(() -> answerPaused(event)));
+        cdp.send("Page.enable", new HashMap<>());
+        // Only file: is paused (Fetch sees no chrome:, devtools: or data: loads): it would show this machine's files.
+        Map<String, Object> pattern = new HashMap<>();
+        pattern.put("urlPattern", "file:*");
+        Map<String, Object> params = new HashMap<>();
+        params.put("patterns", List.of(pattern));
+        cdp.send("Fetch.enable", params);
+    }
+
+    private void onTopFrameCommitted(FramePayload frame) {
+        if (closed.get()) {
+            return;
+        }
+        boolean failed = frame.getUnreachableUrl() != null && !frame.getUnreachableUrl().isEmpty();
+        String url = failed ? frame.getUnreachableUrl() : frame.getUrl();
+        Optional<String> replacement = guard.replacement(url, failed);
+        replacement.ifPresent(html -> {
+            Map<String, Object> params = new HashMap<>();
+            params.put("frameId", frame.getId());
+            params.put("html", html);
+            try {
+                cdp.send("Page.setDocumentContent", params);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not replace a refused page", e);
+            }
+        });
+        if (failed || replacement.isPresent()) {
+            listener.onNavigated(url, titleOrEmpty());
+        }
+    }
+
+    /** A paused file: load fails unread; the page that replaces Chromium's error says why. */
+    private void answerPaused(RequestPausedEvent event) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("requestId", event.getRequestId());
+        params.put("errorReason", "BlockedByClient");
+        try {
+            cdp.send("Fetch.failRequest", params);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "refusing a file: load failed", e);
+        }
     }
 
     private void startScreencast(int jpegQuality) {

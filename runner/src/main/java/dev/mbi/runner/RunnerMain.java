@@ -27,7 +27,7 @@ public final class RunnerMain {
         // Every thread of the runner's own work; closing waits (boundedly) for what is still running.
         try (RunnerExecutors executors = RunnerExecutors.create();
              EgressGuard egress = startEgress(contract, executors)) {
-            Runner runner = new Runner(contract, new CdpBrowserFactory(contract, executors, egress.chromiumFlags()),
+            Runner runner = new Runner(contract, new CdpBrowserFactory(contract, executors, egress.chromiumFlags(), egress),
                     executors, egress);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
             try {

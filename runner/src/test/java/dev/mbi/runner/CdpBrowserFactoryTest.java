@@ -103,7 +103,7 @@ class CdpBrowserFactoryTest {
         };
         RunnerContract contract = new RunnerContract("pipe-test", "token", "localhost:1", settings);
         try (RunnerExecutors executors = RunnerExecutors.create()) {
-            BrowserSession browser = new CdpBrowserFactory(contract, executors, List.of())
+            BrowserSession browser = new CdpBrowserFactory(contract, executors, List.of(), TopFrameGuard.NONE)
                     .open(new BrowserSession.Spec(PAGE, 800, 600), listener);
             long pid = browser.browserPid();
             ProcessHandle chromium = ProcessHandle.of(pid).orElseThrow();

@@ -42,7 +42,9 @@ public record Decision(boolean allowed, Reason reason) {
         /** A host no URL parser accepts (bad characters, a bad IPv4 number, an IPv6 zone). */
         INVALID_HOST("invalid host", false),
         /** A scheme, method or port the proxy does not carry (only http, and https/ws/wss tunnelled with CONNECT). */
-        UNSUPPORTED("unsupported request", false);
+        UNSUPPORTED("unsupported request", false),
+        /** A top-level page outside http and https (file:, chrome:, devtools:, data: and the like). */
+        SCHEME("scheme not allowed", false);
 
         private final String label;
         private final boolean privateRange;

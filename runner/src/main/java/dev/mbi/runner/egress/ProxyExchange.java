@@ -57,7 +57,7 @@ final class ProxyExchange {
             try {
                 head = HttpHead.read(in);
             } catch (HttpHead.MalformedException e) {
-                respond(out, 400, "Bad Request", null, page("Bad request", "The proxy could not read this request: " + e.getMessage() + "."));
+                respond(out, 400, "Bad Request", null, BlockedPage.page("Bad request", "The proxy could not read this request: " + BlockedPage.html(String.valueOf(e.getMessage())) + "."));
                 return;
             }
             if (head == null) {
@@ -81,7 +81,7 @@ final class ProxyExchange {
     private boolean handle(HttpHead head, InputStream in, OutputStream out) throws IOException {
         String[] start = head.startParts();
         if (start.length != 3 || !(start[2].equals("HTTP/1.1") || start[2].equals("HTTP/1.0"))) {
-            respond(out, 400, "Bad Request", null, page("Bad request", "The proxy speaks HTTP/1.1 only."));
+            respond(out, 400, "Bad Request", null, BlockedPage.page("Bad request", "The proxy speaks HTTP/1.1 only."));
             return false;
         }
         String method = start[0];
@@ -110,7 +110,7 @@ final class ProxyExchange {
             String host = rest.substring(0, firstOf(rest, "/?#"));
             return refuse(out, connect, host, Reason.UNSUPPORTED, null, "the proxy does not carry " + scheme + ":// requests");
         } else {
-            respond(out, 400, "Bad Request", null, page("Bad request", "This is a proxy: ask it for absolute http:// URLs, or CONNECT."));
+            respond(out, 400, "Bad Request", null, BlockedPage.page("Bad request", "This is a proxy: ask it for absolute http:// URLs, or CONNECT."));
             return false;
         }
         if (t == null) {
@@ -334,7 +334,7 @@ final class ProxyExchange {
             }
             int status = head == null ? -1 : head.status();
             if (status < 0) {
-                respond(out, 502, "Bad Gateway", null, page("Bad gateway", "The server sent no valid HTTP response."));
+                respond(out, 502, "Bad Gateway", null, BlockedPage.page("Bad gateway", "The server sent no valid HTTP response."));
                 return false;
             }
             boolean interim = status >= 100 && status < 200 && status != 101;
@@ -360,13 +360,10 @@ final class ProxyExchange {
     /** A policy refusal: 403, reported to the listener. Always false (no relay). */
     private boolean refuse(OutputStream out, boolean connect, String host, Reason reason, InetAddress address, String detail)
             throws IOException {
-        String shown = printable(host);
+        String shown = BlockedPage.printable(host);
         LOG.fine(() -> "egress: blocked " + shown + (address == null ? "" : " (" + address.getHostAddress() + ")") + ": " + reason.label());
         proxy.blocked(shown, reason);
-        String what = address == null ? "" : " (" + address.getHostAddress() + ")";
-        String body = page("Blocked: " + shown, "The remote browser may not open <b>" + html(shown) + "</b>" + html(what)
-                + ": blocked by the rule <b>" + html(reason.label()) + "</b>"
-                + (detail == null ? "" : " (" + html(detail) + ")") + ".");
+        String body = BlockedPage.blocked(shown, address == null ? null : address.getHostAddress(), reason.label(), detail);
         respond(out, 403, "Forbidden", reason, connect ? null : body);
         return false;
     }
@@ -374,7 +371,7 @@ final class ProxyExchange {
     /** A destination that could not be reached: 502, not a policy decision. */
     private void fail(OutputStream out, boolean connect, String host, String why) throws IOException {
         respond(out, 502, "Bad Gateway", null,
-                connect ? null : page("Cannot reach " + host, "The remote browser could not reach <b>" + html(host) + "</b>: " + html(why) + "."));
+                connect ? null : BlockedPage.page("Cannot reach " + host, "The remote browser could not reach <b>" + BlockedPage.html(host) + "</b>: " + BlockedPage.html(why) + "."));
     }
 
     private static void respond(OutputStream out, int status, String text, Reason blocked, String htmlBody) throws IOException {
@@ -392,38 +389,5 @@ final class ProxyExchange {
         out.write(HttpHead.encode("HTTP/1.1 " + status + " " + text, headers));
         out.write(body);
         out.flush();
-    }
-
-    private static String page(String title, String htmlMessage) {
-        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html(title) + "</title>"
-                + "<style>body{font:16px/1.5 system-ui,sans-serif;margin:3em auto;max-width:40em;padding:0 1em;color:#222}"
-                + "h1{font-size:1.4em}</style></head><body><h1>" + html(title) + "</h1><p>" + htmlMessage
-                + "</p></body></html>\n";
-    }
-
-    /** A host for reports: at most 255 characters, nothing unprintable. */
-    private static String printable(String host) {
-        StringBuilder b = new StringBuilder(Math.min(host.length(), 255));
-        for (int i = 0; i < host.length() && i < 255; i++) {
-            char c = host.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return b.toString();
-    }
-
-    private static String html(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c < 0x20 ? '?' : c);
-            }
-        }
-        return b.toString();
     }
 }
