@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** Every setting of the control plane, read from the environment in one place and checked at start. */
@@ -25,6 +27,7 @@ public record ControlPlaneConfig(
         LauncherKind launcher,
         String runnerControlPlaneAddr,
         Path runnerJar,
+        List<String> runnerJavaOptions,
         RunnerContract.Settings runner,
         int fallbackFps,
         IceSettings ice,
@@ -82,6 +85,7 @@ public record ControlPlaneConfig(
                 launcher,
                 env.string("RUNNER_CONTROL_PLANE_ADDR", ""),
                 runnerJar,
+                runnerJavaOptions(env),
                 // Chromium, its flags, the capture, the viewport, JPEG quality and LOG_LEVEL, passed on to every runner,
                 // and how runners dial back when the control plane serves TLS.
                 RunnerContract.Settings.from(env).dialingWith(runnerTls(env, tls)),
@@ -94,6 +98,25 @@ public record ControlPlaneConfig(
                 tls);
         env.requireValid("control plane");
         return config;
+    }
+
+    /**
+     * RUNNER_JAVA_OPTIONS: JVM options the process launcher adds to every runner's command line
+     * (e.g. -Xmx192m, or -Djdk.net.hosts.file=... to give runners a resolver file of their own),
+     * separated by spaces. Options that read a file of Java code or arguments are refused: they
+     * would run code the runner was not built with.
+     */
+    private static List<String> runnerJavaOptions(Env env) {
+        List<String> options = Arrays.stream(env.string("RUNNER_JAVA_OPTIONS", "").trim().split("\\s+"))
+                .filter(o -> !o.isEmpty()).toList();
+        for (String o : options) {
+            if (!o.startsWith("-") || o.startsWith("-javaagent") || o.startsWith("-agent") || o.startsWith("@")
+                    || o.equals("-jar") || o.startsWith("-cp") || o.startsWith("-classpath") || o.startsWith("--class-path")) {
+                env.problem("RUNNER_JAVA_OPTIONS: '" + o + "' is not allowed: give JVM options such as -Xmx192m or"
+                        + " -Dname=value (no agents, class paths or argument files)");
+            }
+        }
+        return options;
     }
 
     /** TLS on both gRPC ports: the server's certificate and key, and the CA of client certificates for mutual TLS. */

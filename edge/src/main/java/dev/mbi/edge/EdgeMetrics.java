@@ -112,6 +112,13 @@ final class EdgeMetrics implements AutoCloseable {
                 .increment();
     }
 
+    private Counter egressBlockedCounter(String rule) {
+        return Counter.builder("browser_egress_blocked_total")
+                .description("Connections and pages the remote browsers' egress policy refused, by rule (never by host)")
+                .tag("reason", rule)
+                .register(registry);
+    }
+
     void webrtcFallback() {
         webrtcFallbacks.increment();
     }
@@ -130,6 +137,8 @@ final class EdgeMetrics implements AutoCloseable {
         String id = event.getSession().getSessionId();
         switch (event.getKind()) {
             case KIND_CREATED, KIND_READY -> live.add(id);
+            case KIND_EGRESS_BLOCKED -> event.getEgressBlockedMap().forEach((rule, count) ->
+                    egressBlockedCounter(rule).increment(count));
             case KIND_ENDED -> {
                 // Counted before it leaves the live set: once browser_sessions_active drops, its end is fully recorded.
                 sessionDuration.record(Duration.ofMillis(Math.round(event.getDurationSeconds() * 1000)));

@@ -9,7 +9,11 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One session and its own transitions: pending → ready → terminated | error. Every method holds
@@ -41,6 +45,10 @@ final class Session {
     private String currentUrl;
     private String title = "";
     private SessionMetrics metrics = SessionMetrics.getDefaultInstance();
+    /** Egress rules a runner may report counts for; more are dropped. */
+    private static final int MAX_EGRESS_RULES = 32;
+    /** What an egress rule's name looks like ("loopback", "private address", "not on allow-list"). */
+    private static final Pattern EGRESS_RULE = Pattern.compile("[a-z][a-z -]{0,39}");
     private Frame lastFrame;
     /** Last time a viewer attached, detached or sent input; the idle reaper measures from here. */
     private long lastActivityNanos;
@@ -142,15 +150,38 @@ final class Session {
         return !status.ended();
     }
 
-    synchronized void metrics(SessionMetrics newMetrics) {
+    /**
+     * Takes the runner's latest figures and returns the egress refusals that are new since the
+     * previous report, by rule (empty when none). Rule names are a small fixed set on the runner's
+     * side; anything that does not look like one is ignored, so a runner cannot flood metric labels.
+     */
+    synchronized Map<String, Long> metrics(SessionMetrics newMetrics) {
         if (Limits.utf8Length(newMetrics.getWebrtcError()) > Limits.MAX_REASON_BYTES
-                || Limits.utf8Length(newMetrics.getTransport()) > Limits.MAX_REASON_BYTES) {
+                || Limits.utf8Length(newMetrics.getTransport()) > Limits.MAX_REASON_BYTES
+                || Limits.utf8Length(newMetrics.getEgressLastBlockedHost()) > Limits.MAX_REASON_BYTES
+                || Limits.utf8Length(newMetrics.getEgressLastBlockedReason()) > Limits.MAX_REASON_BYTES
+                || newMetrics.getEgressBlockedByReasonCount() > MAX_EGRESS_RULES) {
+            Map<String, Long> byRule = new TreeMap<>(newMetrics.getEgressBlockedByReasonMap());
             newMetrics = newMetrics.toBuilder()
                     .setWebrtcError(Limits.truncate(newMetrics.getWebrtcError(), Limits.MAX_REASON_BYTES))
                     .setTransport(Limits.truncate(newMetrics.getTransport(), Limits.MAX_REASON_BYTES))
+                    .setEgressLastBlockedHost(Limits.truncate(newMetrics.getEgressLastBlockedHost(), Limits.MAX_REASON_BYTES))
+                    .setEgressLastBlockedReason(Limits.truncate(newMetrics.getEgressLastBlockedReason(), Limits.MAX_REASON_BYTES))
+                    .clearEgressBlockedByReason()
+                    .putAllEgressBlockedByReason(byRule.entrySet().stream().limit(MAX_EGRESS_RULES)
+                            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
                     .build();
         }
+        Map<String, Long> fresh = new TreeMap<>();
+        Map<String, Long> before = metrics.getEgressBlockedByReasonMap();
+        newMetrics.getEgressBlockedByReasonMap().forEach((rule, count) -> {
+            long added = count - before.getOrDefault(rule, 0L);
+            if (added > 0 && EGRESS_RULE.matcher(rule).matches()) {
+                fresh.put(rule, added);
+            }
+        });
         metrics = newMetrics;
+        return fresh;
     }
 
     /** The runner a WebRTC offer goes to: the session must be ready and its runner offer WebRTC. */

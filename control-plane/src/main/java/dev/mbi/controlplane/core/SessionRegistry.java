@@ -274,7 +274,11 @@ public final class SessionRegistry implements AutoCloseable {
     public void runnerMetrics(String id, SessionMetrics metrics) {
         Session s = store.get(id);
         if (s != null) {
-            s.metrics(metrics);
+            Map<String, Long> blocked = s.metrics(metrics);
+            if (!blocked.isEmpty()) {
+                SessionSnapshot snapshot = s.snapshot();
+                listeners.forEach(l -> l.onEgressBlocked(snapshot, blocked));
+            }
         }
     }
 

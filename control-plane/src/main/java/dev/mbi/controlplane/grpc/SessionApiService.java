@@ -24,6 +24,7 @@ import dev.mbi.proto.v1.WatchSessionsRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import dev.mbi.relay.NewestFrameSender;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
@@ -163,6 +164,13 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
                         .setSession(ProtoSessions.toProto(s))
                         .setLaunchFailed(launchFailed)
                         .setDurationSeconds(durationSeconds).build());
+            }
+
+            @Override
+            public void onEgressBlocked(SessionSnapshot s, Map<String, Long> byRule) {
+                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_EGRESS_BLOCKED)
+                        .setSession(ProtoSessions.toProto(s))
+                        .putAllEgressBlocked(byRule).build());
             }
         };
         self.set(listener);

@@ -26,13 +26,18 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             "--enable-native-access=ALL-UNNAMED");
 
     private final Path runnerJar;
+    private final List<String> javaOptions;
     private final String javaCommand;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     private final Executor work;
 
-    /** @param work runs the waits of stopping runners and reading Xvfb's display number */
-    public ProcessRunnerLauncher(Path runnerJar, Executor work) {
+    /**
+     * @param javaOptions the operator's JVM options for runners (RUNNER_JAVA_OPTIONS), after the launcher's own
+     * @param work        runs the waits of stopping runners and reading Xvfb's display number
+     */
+    public ProcessRunnerLauncher(Path runnerJar, List<String> javaOptions, Executor work) {
         this.runnerJar = runnerJar.toAbsolutePath();
+        this.javaOptions = List.copyOf(javaOptions);
         this.work = work;
         this.javaCommand = ProcessHandle.current().info().command().orElse("java");
     }
@@ -42,6 +47,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         List<String> command = new ArrayList<>();
         command.add(javaCommand);
         command.addAll(JVM_FLAGS);
+        command.addAll(javaOptions);
         command.add("-jar");
         command.add(runnerJar.toString());
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();

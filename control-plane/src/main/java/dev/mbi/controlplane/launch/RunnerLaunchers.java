@@ -17,7 +17,7 @@ public final class RunnerLaunchers {
      */
     public static RunnerLauncher create(ControlPlaneConfig config, Executor work, ScheduledExecutorService timer) {
         return switch (config.launcher()) {
-            case PROCESS -> new ProcessRunnerLauncher(config.runnerJar(), work);
+            case PROCESS -> new ProcessRunnerLauncher(config.runnerJar(), config.runnerJavaOptions(), work);
             case DOCKER -> DockerLauncher.start(config.fleet(), work, timer);
             case KUBERNETES -> KubernetesLauncher.start(config.fleet(), work);
         };

@@ -245,6 +245,39 @@ class SessionRegistryTest {
     }
 
     @Test
+    void egressRefusalsAreToldAsNewCountsByRuleAndStrangeRuleNamesAreIgnored() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        List<Map<String, Long>> told = new CopyOnWriteArrayList<>();
+        registry.addListener(new SessionListener() {
+            @Override
+            public void onEgressBlocked(SessionSnapshot session, Map<String, Long> byRule) {
+                told.add(byRule);
+            }
+        });
+        registry.runnerMetrics(s.id(), metrics(Map.of("loopback", 2L)));
+        registry.runnerMetrics(s.id(), metrics(Map.of("loopback", 2L)));                          // nothing new
+        registry.runnerMetrics(s.id(), metrics(Map.of("loopback", 5L, "link-local", 1L)));
+        registry.runnerMetrics(s.id(), metrics(Map.of("loopback", 1L)));                          // lower: nothing
+        registry.runnerMetrics(s.id(), metrics(Map.of("Evil{label=\"x\"}", 9L, "x".repeat(100), 9L, "loopback", 3L)));
+        assertEquals(List.of(Map.of("loopback", 2L), Map.of("link-local", 1L, "loopback", 3L), Map.of("loopback", 2L)), told);
+
+        // A runner that reports more rules than there are keeps only the first few.
+        Map<String, Long> many = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            many.put("rule " + (char) ('a' + i % 26) + i, 1L);
+        }
+        registry.runnerMetrics(s.id(), metrics(many));
+        assertTrue(registry.get(s.id()).orElseThrow().metrics().getEgressBlockedByReasonCount() <= 32);
+        assertTrue(told.getLast().size() <= 32, String.valueOf(told.getLast().size()));
+    }
+
+    private static dev.mbi.proto.v1.SessionMetrics metrics(Map<String, Long> byRule) {
+        return dev.mbi.proto.v1.SessionMetrics.newBuilder().putAllEgressBlockedByReason(byRule)
+                .setEgressBlocked(byRule.values().stream().mapToLong(Long::longValue).sum()).build();
+    }
+
+    @Test
     void theIdleReaperEndsUnwatchedSessionsOnly() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofSeconds(10));
         SessionSnapshot watched = registry.create("https://example.com/");
