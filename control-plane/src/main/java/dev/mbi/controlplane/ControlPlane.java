@@ -164,7 +164,8 @@ public final class ControlPlane implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         List<ServerServiceDefinition> api = List.of(
                 ServerInterceptors.intercept(new SessionApiService(registry, liveness), auth),
-                ServerInterceptors.intercept(new AdminApiService(launcher instanceof RunnerFleet fleet ? fleet : null), auth),
+                ServerInterceptors.intercept(new AdminApiService(registry,
+                        launcher instanceof RunnerFleet fleet ? fleet : null, config.launcher().name().toLowerCase(java.util.Locale.ROOT)), auth),
                 ServerInterceptors.intercept(health.getHealthService(), auth),
                 ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth));
         ServerServiceDefinition runners = new RunnerStreamService(registry, liveness).bindService();
@@ -196,9 +197,11 @@ public final class ControlPlane implements AutoCloseable {
             }
         }
         boundPort.set(runnerServer.getPort());
-        for (String service : List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, SessionServiceGrpc.SERVICE_NAME,
-                AdminServiceGrpc.SERVICE_NAME)) {
-            health.setStatus(service, HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus(AdminServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
+        reportCapacity(health, launcher);
+        if (launcher instanceof RunnerFleet) {
+            executors.timer().scheduleWithFixedDelay(() -> reportCapacity(health, launcher),
+                    HEALTH_INTERVAL.toMillis(), HEALTH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         long tickMs = Math.clamp(config.sessionTimeout().toMillis() / 4, 250, 5_000);
@@ -216,6 +219,27 @@ public final class ControlPlane implements AutoCloseable {
                 + " sessions, idle timeout " + describe(config.sessionTimeout()) + ", runners dial "
                 + config.runnerDialAddress(runnerServer.getPort()) + ")");
         return new ControlPlane(runnerServer, apiServer, health, registry, liveness, executors);
+    }
+
+    /** How often health follows the fleet's hosts. */
+    private static final Duration HEALTH_INTERVAL = Duration.ofSeconds(2);
+
+    /**
+     * The control plane (and SessionService, which creates sessions) serves while the launcher can
+     * start a runner somewhere: for a fleet, while one host is healthy and not drained.
+     */
+    private static void reportCapacity(HealthStatusManager health, RunnerLauncher launcher) {
+        boolean canLaunch;
+        try {
+            canLaunch = !(launcher instanceof RunnerFleet fleet) || fleet.hosts().stream().anyMatch(h -> h.healthy() && !h.drained());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reading the runner hosts' health failed", e);
+            canLaunch = false;
+        }
+        HealthCheckResponse.ServingStatus status = canLaunch
+                ? HealthCheckResponse.ServingStatus.SERVING : HealthCheckResponse.ServingStatus.NOT_SERVING;
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+        health.setStatus(SessionServiceGrpc.SERVICE_NAME, status);
     }
 
     private static Server serve(ServerBuilder<?> transport, String setting, int port) {

@@ -42,6 +42,10 @@ final class Session {
     private String runnerHost = "";
     private RunnerLink runner;
     private Set<Capability> capabilities = Set.of();
+    /** The registered runner as it described itself, for operators; null before it registers. */
+    private RunnerSnapshot.Identity runnerIdentity;
+    /** When the runner was last heard from (any message), epoch ms; read without the lock. */
+    private volatile long lastHeardMillis;
     private String currentUrl;
     private String title = "";
     private SessionMetrics metrics = SessionMetrics.getDefaultInstance();
@@ -109,6 +113,24 @@ final class Session {
 
     synchronized boolean registered() {
         return tokenUsed;
+    }
+
+    /** Who registered (recorded once, after a successful {@link #register}). */
+    synchronized void identified(RunnerSnapshot.Identity identity) {
+        runnerIdentity = identity;
+        lastHeardMillis = identity.registeredAt().toEpochMilli();
+    }
+
+    void heard(long epochMillis) {
+        lastHeardMillis = epochMillis;
+    }
+
+    /** The session's runner for operators, or null when none is registered or the session has ended. */
+    synchronized RunnerSnapshot runnerSnapshot() {
+        if (runnerIdentity == null || status.ended()) {
+            return null;
+        }
+        return new RunnerSnapshot(id, runnerHost, runnerIdentity, java.time.Instant.ofEpochMilli(lastHeardMillis));
     }
 
     synchronized boolean isLinkedTo(RunnerLink link) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One page of the session list: in a stable order (creation time, then id), at most
@@ -30,12 +31,18 @@ public record SessionPage(List<SessionSnapshot> sessions, String nextPageToken) 
      * @param pageToken empty for the first page, else a previous page's {@link #nextPageToken()}
      */
     static SessionPage of(List<SessionSnapshot> sorted, String owner, int pageSize, String pageToken) throws SessionException {
+        return of(sorted, s -> owner == null || owner.isEmpty() || owner.equals(s.owner()), pageSize, pageToken);
+    }
+
+    /** The same, for the sessions that pass {@code filter}. */
+    static SessionPage of(List<SessionSnapshot> sorted, Predicate<SessionSnapshot> filter, int pageSize, String pageToken)
+            throws SessionException {
         int size = pageSize <= 0 ? MAX_SIZE : Math.min(pageSize, MAX_SIZE);
         Cursor after = pageToken == null || pageToken.isEmpty() ? null : Cursor.parse(pageToken);
         List<SessionSnapshot> page = new ArrayList<>(Math.min(size, sorted.size()));
         boolean more = false;
         for (SessionSnapshot s : sorted) {
-            if ((owner != null && !owner.isEmpty() && !owner.equals(s.owner())) || (after != null && !after.isBefore(s))) {
+            if (!filter.test(s) || (after != null && !after.isBefore(s))) {
                 continue;
             }
             if (page.size() == size) {

@@ -147,6 +147,25 @@ public final class SessionRegistry implements AutoCloseable {
         return SessionPage.of(store.snapshots(), owner, pageSize, pageToken);
     }
 
+    /** One page of the sessions that pass {@code filter}; see {@link SessionPage}. */
+    public SessionPage list(java.util.function.Predicate<SessionSnapshot> filter, int pageSize, String pageToken)
+            throws SessionException {
+        return SessionPage.of(store.snapshots(), filter, pageSize, pageToken);
+    }
+
+    /** Ends every live session on an operator's request; returns how many there were. */
+    public int terminateAll(String reason) {
+        int ended = 0;
+        for (SessionSnapshot snapshot : store.snapshots()) {
+            Session s = store.get(snapshot.id());
+            if (s != null && !snapshot.status().ended()) {
+                end(s, SessionStatus.TERMINATED, reason, false);
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     /** Ends a session on request; an already ended one is returned as it is. */
     public SessionSnapshot delete(String id) throws SessionException {
         Session s = store.find(id);
@@ -234,11 +253,41 @@ public final class SessionRegistry implements AutoCloseable {
     /** Accepts a runner's registration; the runner is welcomed over its link. */
     public RunnerWelcome runnerRegistered(String id, String joinToken, String hostname, Set<Capability> capabilities,
                                           RunnerLink link) throws SessionException {
+        return runnerRegistered(id, joinToken, hostname, "", capabilities, link);
+    }
+
+    /** @param version the runner's own version, as it reported it (for operators) */
+    public RunnerWelcome runnerRegistered(String id, String joinToken, String hostname, String version,
+                                          Set<Capability> capabilities, RunnerLink link) throws SessionException {
         Session s = store.get(id);
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
         }
-        return runners.register(s, joinToken, hostname, capabilities, link);
+        RunnerWelcome welcome = runners.register(s, joinToken, hostname, capabilities, link);
+        s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
+                Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
+        return welcome;
+    }
+
+    /** The runner said something (a heartbeat, at least): operators see when it was last heard. */
+    public void runnerHeard(String id) {
+        Session s = store.get(id);
+        if (s != null) {
+            s.heard(clock.millis());
+        }
+    }
+
+    /** Every registered runner of a live session, oldest session first. */
+    public List<RunnerSnapshot> runners() {
+        List<RunnerSnapshot> all = new java.util.ArrayList<>();
+        for (SessionSnapshot snapshot : store.snapshots()) {
+            Session s = store.get(snapshot.id());
+            RunnerSnapshot r = s == null ? null : s.runnerSnapshot();
+            if (r != null) {
+                all.add(r);
+            }
+        }
+        return all;
     }
 
     public void runnerReady(String id, long startupMs) {

@@ -23,15 +23,19 @@ final class ProtoSessions {
      * ({@code http://user:password@host/}), in the error too. Only the runner gets the URL whole,
      * in its welcome.
      */
+    static SessionStatus toProto(dev.mbi.controlplane.core.SessionStatus status) {
+        return switch (status) {
+            case PENDING -> SessionStatus.SESSION_STATUS_PENDING;
+            case READY -> SessionStatus.SESSION_STATUS_READY;
+            case TERMINATED -> SessionStatus.SESSION_STATUS_TERMINATED;
+            case ERROR -> SessionStatus.SESSION_STATUS_ERROR;
+        };
+    }
+
     static Session toProto(SessionSnapshot s) {
         Session.Builder b = Session.newBuilder()
                 .setSessionId(s.id())
-                .setStatus(switch (s.status()) {
-                    case PENDING -> SessionStatus.SESSION_STATUS_PENDING;
-                    case READY -> SessionStatus.SESSION_STATUS_READY;
-                    case TERMINATED -> SessionStatus.SESSION_STATUS_TERMINATED;
-                    case ERROR -> SessionStatus.SESSION_STATUS_ERROR;
-                })
+                .setStatus(toProto(s.status()))
                 .setCreatedAtUnixMs(s.createdAt().toEpochMilli())
                 .setUrl(Urls.withoutUserInfo(s.url()))
                 .setError(Urls.withoutUserInfoIn(s.error()))

@@ -64,7 +64,8 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case TERMINATED -> registry.runnerTerminated(id, message.getTerminated().getReason());
                 case ANSWER -> registry.runnerAnswered(id, message.getAnswer().getViewerId(), message.getAnswer().getSdp(),
                         message.getAnswer().getError());
-                case HEARTBEAT, ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
+                case HEARTBEAT -> registry.runnerHeard(id);
+                case ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
                     // heartbeats only prove liveness; signalling is non-trickle; a second register is ignored
                 }
             }
@@ -79,7 +80,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
             Register r = message.getRegister();
             try {
                 sessionId = r.getSessionId();
-                registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(),
+                registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(), r.getRunnerVersion(),
                         Set.copyOf(r.getCapabilitiesList()), this);
                 liveness.watch(this);
             } catch (SessionException e) {

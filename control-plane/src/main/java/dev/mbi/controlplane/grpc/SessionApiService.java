@@ -2,7 +2,6 @@ package dev.mbi.controlplane.grpc;
 
 import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.core.SessionException;
-import dev.mbi.controlplane.core.SessionListener;
 import dev.mbi.controlplane.core.SessionPage;
 import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.core.SessionSnapshot;
@@ -21,18 +20,13 @@ import dev.mbi.proto.v1.SessionServiceGrpc;
 import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
 import dev.mbi.proto.v1.WatchSessionsRequest;
-import io.grpc.stub.ServerCallStreamObserver;
-import dev.mbi.relay.NewestFrameSender;
 import io.grpc.stub.StreamObserver;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /** SessionService: the edge's calls, translated into calls on the session registry. */
 public final class SessionApiService extends SessionServiceGrpc.SessionServiceImplBase {
     private static final Logger LOG = Logger.getLogger(SessionApiService.class.getName());
     /** Session events waiting for one watcher (an edge) before it counts as not reading. */
-    static final int EVENT_QUEUE_CAPACITY = 4096;
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
 
@@ -139,47 +133,6 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
 
     @Override
     public void watchSessions(WatchSessionsRequest request, StreamObserver<SessionEvent> responses) {
-        AtomicReference<SessionListener> self = new AtomicReference<>();
-        NewestFrameSender<SessionEvent> out = FlowControlledSender.create("session-events", EVENT_QUEUE_CAPACITY, responses,
-                reason -> {
-                    LOG.warning("session event watcher dropped: " + reason);
-                    registry.removeListener(self.get());
-                });
-        SessionListener listener = new SessionListener() {
-            @Override
-            public void onCreated(SessionSnapshot s) {
-                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_CREATED)
-                        .setSession(ProtoSessions.toProto(s)).build());
-            }
-
-            @Override
-            public void onReady(SessionSnapshot s) {
-                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_READY)
-                        .setSession(ProtoSessions.toProto(s)).build());
-            }
-
-            @Override
-            public void onEnded(SessionSnapshot s, boolean launchFailed, double durationSeconds) {
-                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_ENDED)
-                        .setSession(ProtoSessions.toProto(s))
-                        .setLaunchFailed(launchFailed)
-                        .setDurationSeconds(durationSeconds).build());
-            }
-
-            @Override
-            public void onEgressBlocked(SessionSnapshot s, Map<String, Long> byRule) {
-                out.message(SessionEvent.newBuilder().setKind(SessionEvent.Kind.KIND_EGRESS_BLOCKED)
-                        .setSession(ProtoSessions.toProto(s))
-                        .putAllEgressBlocked(byRule).build());
-            }
-        };
-        self.set(listener);
-        registry.addListener(listener);
-        if (responses instanceof ServerCallStreamObserver<SessionEvent> call) {
-            call.setOnCancelHandler(() -> {
-                registry.removeListener(listener);
-                out.finish(null);
-            });
-        }
+        SessionEventStream.serve(registry, responses);
     }
 }
