@@ -7,6 +7,12 @@ FROM ${BASE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+# iptables is not for the runner (it has no capabilities): the Docker launcher runs it from this image,
+# as root with NET_ADMIN in a short-lived container, to install the runner network's firewall
+# (Debian's package has both backends; the script picks the host's).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iptables \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 RUN groupadd --gid 10001 runner \
  && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin runner
 

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The settings of runners that run in containers (the Docker and Kubernetes launchers): the
@@ -29,6 +31,8 @@ public record FleetConfig(
         Optional<Path> seccompProfile,
         List<DockerHost> dockerHosts,
         String network,
+        Optional<String> subnet,
+        boolean firewall,
         int hostCapacity,
         Duration healthInterval,
         String namespace,
@@ -36,11 +40,16 @@ public record FleetConfig(
 
     /**
      * One Docker engine of the fleet; {@code tlsDir} holds ca.pem, cert.pem and key.pem. The
-     * optional fields override RUNNER_HOST_CAPACITY, RUNNER_CONTROL_PLANE_ADDR and RUNNER_NETWORK there.
+     * optional fields override RUNNER_HOST_CAPACITY, RUNNER_CONTROL_PLANE_ADDR, RUNNER_NETWORK and
+     * RUNNER_SUBNET there.
      */
     public record DockerHost(String name, URI endpoint, Optional<Path> tlsDir, OptionalInt capacity,
-                             Optional<String> controlPlaneAddr, Optional<String> network) {
+                             Optional<String> controlPlaneAddr, Optional<String> network, Optional<String> subnet) {
     }
+
+    /** The network runner containers join when RUNNER_NETWORK is not set; the Docker launcher creates it. */
+    public static final String DEFAULT_NETWORK = "mbi-runners";
+    private static final Pattern SUBNET = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
 
     /**
      * The one writable folder of a runner container or pod (a tmpfs over a read-only root): the
@@ -74,6 +83,16 @@ public record FleetConfig(
                     + ": use runtime/default or localhost/<profile path under the kubelet's seccomp folder>");
         }
         List<DockerHost> hosts = docker ? dockerHosts(env) : List.of();
+        String network = env.string("RUNNER_NETWORK", DEFAULT_NETWORK);
+        if (docker && (network.equals("host") || network.equals("none") || network.startsWith("container:"))) {
+            env.problem("RUNNER_NETWORK=" + network + ": runners need a bridge network of their own; leave it unset for "
+                    + DEFAULT_NETWORK);
+        }
+        Optional<String> subnet = subnet(env, "RUNNER_SUBNET", env.string("RUNNER_SUBNET", ""));
+        String firewall = env.string("RUNNER_FIREWALL", "on").trim().toLowerCase();
+        if (!firewall.equals("on") && !firewall.equals("off")) {
+            env.problem("RUNNER_FIREWALL=" + firewall + ": use on (the default) or off");
+        }
         return new FleetConfig(
                 id,
                 env.string("RUNNER_IMAGE", "mbi/runner:dev"),
@@ -85,7 +104,9 @@ public record FleetConfig(
                 user,
                 seccomp,
                 hosts,
-                env.string("RUNNER_NETWORK", "bridge"),
+                network,
+                subnet,
+                !firewall.equals("off"),
                 env.integer("RUNNER_HOST_CAPACITY", 10, 1, 10_000),
                 env.duration("DOCKER_HEALTH_INTERVAL", Duration.ofSeconds(5), Duration.ofMillis(200)),
                 env.string("RUNNER_NAMESPACE", "mbi-runners"),
@@ -94,7 +115,7 @@ public record FleetConfig(
 
     /**
      * DOCKER_HOSTS: engines separated by spaces or commas, each {@code name=endpoint} followed by
-     * optional {@code ;tls=DIR}, {@code ;capacity=N}, {@code ;controlPlaneAddr=HOST:PORT} and {@code ;network=NAME}, e.g.
+     * optional {@code ;tls=DIR}, {@code ;capacity=N}, {@code ;controlPlaneAddr=HOST:PORT}, {@code ;network=NAME} and {@code ;subnet=CIDR}, e.g.
      * {@code local=unix:///var/run/docker.sock, gpu1=tcp://10.0.0.5:2376;tls=/etc/mbi/tls/gpu1;capacity=40}.
      * Unset: the one engine DOCKER_HOST names, or the local socket.
      */
@@ -131,6 +152,7 @@ public record FleetConfig(
             OptionalInt capacity = OptionalInt.empty();
             Optional<String> dial = Optional.empty();
             Optional<String> network = Optional.empty();
+            Optional<String> subnet = Optional.empty();
             boolean plainTcp = false;
             for (int i = 1; i < parts.length; i++) {
                 String[] kv = parts[i].split("=", 2);
@@ -163,16 +185,35 @@ public record FleetConfig(
                         dial = Optional.of(value);
                     }
                     case "network" -> network = Optional.of(value);
+                    case "subnet" -> subnet = subnet(env, "DOCKER_HOSTS host " + name + ": subnet", value);
                     default -> env.problem("DOCKER_HOSTS host " + name + ": unknown option '" + kv[0]
-                            + "' (known: tls, capacity, controlPlaneAddr, network)");
+                            + "' (known: tls, capacity, controlPlaneAddr, network, subnet)");
                 }
             }
             if (uri.getScheme().equals("tcp") && tls.isEmpty() && !plainTcp) {
                 env.problem("DOCKER_HOSTS host " + name + ": a tcp:// engine needs ;tls=DIR (ca.pem, cert.pem, key.pem),"
                         + " or ;tls=off on a network you trust");
             }
-            hosts.add(new DockerHost(name, uri, tls, capacity, dial, network));
+            hosts.add(new DockerHost(name, uri, tls, capacity, dial, network, subnet));
         }
         return hosts;
+    }
+
+    /** An IPv4 range for a runner network, e.g. 10.213.0.0/24; empty text: the engine picks one. */
+    private static Optional<String> subnet(Env env, String what, String value) {
+        if (value.isBlank()) {
+            return Optional.empty();
+        }
+        String v = value.trim();
+        Matcher m = SUBNET.matcher(v);
+        boolean ok = m.matches() && Integer.parseInt(m.group(5)) >= 8 && Integer.parseInt(m.group(5)) <= 29;
+        for (int i = 1; ok && i <= 4; i++) {
+            ok = Integer.parseInt(m.group(i)) <= 255;
+        }
+        if (!ok) {
+            env.problem(what + "=" + v + ": give an IPv4 range from /8 to /29, e.g. 10.213.0.0/24");
+            return Optional.empty();
+        }
+        return Optional.of(v);
     }
 }

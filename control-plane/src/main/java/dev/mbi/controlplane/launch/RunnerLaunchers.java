@@ -18,7 +18,8 @@ public final class RunnerLaunchers {
     public static RunnerLauncher create(ControlPlaneConfig config, Executor work, ScheduledExecutorService timer) {
         return switch (config.launcher()) {
             case PROCESS -> new ProcessRunnerLauncher(config.runnerJar(), config.runnerJavaOptions(), work);
-            case DOCKER -> DockerLauncher.start(config.fleet(), work, timer);
+            case DOCKER -> DockerLauncher.start(config.fleet(), config.runner().egress(), config.runnerControlPlaneAddr(),
+                    work, timer);
             case KUBERNETES -> KubernetesLauncher.start(config.fleet(), work);
         };
     }

@@ -30,6 +30,8 @@ final class DockerEngine implements AutoCloseable {
     /** Sessions whose container is being created here: not orphans, although not known yet. */
     private final Set<String> launching = new HashSet<>();
     private boolean healthy;
+    /** Its runner network and firewall are in place: set after each time it comes back. */
+    private boolean prepared;
     private boolean drained;
     private String problem = "not checked yet";
 
@@ -77,6 +79,9 @@ final class DockerEngine implements AutoCloseable {
             boolean was = healthy;
             healthy = failure == null;
             problem = failure == null ? "" : failure;
+            if (healthy && !was) {
+                prepared = false;
+            }
             return healthy && !was;
         }
     }
@@ -86,13 +91,18 @@ final class DockerEngine implements AutoCloseable {
         problem = why;
     }
 
+    /** Its network and firewall are set up: it may take runners. */
+    synchronized void prepared() {
+        prepared = true;
+    }
+
     synchronized void setDrained(boolean drained) {
         this.drained = drained;
     }
 
     /** Holds a place for a runner about to be created; false when the engine cannot take one now. */
     synchronized boolean reserve(String sessionId) {
-        if (!healthy || drained || containers.size() + launching.size() >= capacity) {
+        if (!healthy || !prepared || drained || containers.size() + launching.size() >= capacity) {
             return false;
         }
         launching.add(sessionId);
@@ -120,8 +130,8 @@ final class DockerEngine implements AutoCloseable {
     }
 
     synchronized RunnerHost status() {
-        return new RunnerHost(name(), config.endpoint().toString(), capacity, containers.size() + launching.size(), healthy,
-                drained, problem);
+        return new RunnerHost(name(), config.endpoint().toString(), capacity, containers.size() + launching.size(),
+                healthy && prepared, drained, healthy && !prepared ? "setting up its runner network" : problem);
     }
 
     @Override

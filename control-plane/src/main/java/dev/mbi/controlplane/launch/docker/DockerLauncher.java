@@ -13,6 +13,8 @@ import dev.mbi.controlplane.fleet.RunnerFleet;
 import dev.mbi.controlplane.fleet.RunnerHost;
 import dev.mbi.controlplane.launch.FleetConfig;
 import dev.mbi.controlplane.launch.RunnerLauncher;
+import dev.mbi.egress.EgressSettings;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -38,6 +40,8 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private static final int STOP_GRACE_SECONDS = 2;
 
     private final FleetConfig fleet;
+    private final EgressSettings egress;
+    private final String controlPlaneAddr;
     private final List<DockerEngine> engines;
     private final String seccompJson;
     private final Executor work;
@@ -45,8 +49,11 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private ScheduledFuture<?> healthChecks;
     private volatile boolean closing;
 
-    private DockerLauncher(FleetConfig fleet, List<DockerEngine> engines, Executor work, ScheduledExecutorService timer) {
+    private DockerLauncher(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr, List<DockerEngine> engines,
+                           Executor work, ScheduledExecutorService timer) {
         this.fleet = fleet;
+        this.egress = egress;
+        this.controlPlaneAddr = controlPlaneAddr;
         this.engines = engines;
         this.seccompJson = RunnerContainer.seccompProfile(fleet);
         this.work = work;
@@ -54,17 +61,21 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     }
 
     /**
-     * Connects to every engine, removes orphaned runners on those that answer, and starts health checks.
+     * Connects to every engine; on those that answer sets up the runner network and its firewall
+     * and removes orphaned runners; starts health checks.
      *
+     * @param egress the egress settings the firewall follows (EGRESS_ALLOW_PRIVATE, EGRESS_*_CIDRS)
+     * @param controlPlaneAddr RUNNER_CONTROL_PLANE_ADDR: the firewall lets runners reach this port (a host may have its own)
      * @param work runs the blocking calls that follow each container (waiting for its exit, stopping it)
      * @param timer runs the health checks
      */
-    public static DockerLauncher start(FleetConfig fleet, Executor work, ScheduledExecutorService timer) {
+    public static DockerLauncher start(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr, Executor work,
+                                       ScheduledExecutorService timer) {
         List<DockerEngine> engines = new ArrayList<>();
         for (FleetConfig.DockerHost host : fleet.dockerHosts()) {
             engines.add(new DockerEngine(host, fleet.hostCapacity()));
         }
-        DockerLauncher launcher = new DockerLauncher(fleet, List.copyOf(engines), work, timer);
+        DockerLauncher launcher = new DockerLauncher(fleet, egress, controlPlaneAddr, List.copyOf(engines), work, timer);
         launcher.checkHealth();
         for (RunnerHost h : launcher.hosts()) {
             if (!h.healthy()) {
@@ -80,13 +91,19 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private void checkHealth() {
         for (DockerEngine engine : engines) {
             boolean wasHealthy = engine.status().healthy();
+            String problemBefore = engine.status().problem();
             try {
                 if (engine.check()) {
+                    prepare(engine);
                     LOG.info("runner host " + engine.name() + " (" + engine.config.endpoint() + ") is healthy");
                     removeOrphans(engine);
                 }
             } catch (RuntimeException e) {
-                engine.markUnhealthy(String.valueOf(e.getMessage()));
+                engine.markUnhealthy(describe(e));
+                if (!wasHealthy && !describe(e).equals(problemBefore)) {
+                    LOG.warning("runner host " + engine.name() + " (" + engine.config.endpoint() + ") cannot take runners: "
+                            + describe(e));
+                }
             }
             RunnerHost now = engine.status();
             if (wasHealthy && !now.healthy()) {
@@ -94,6 +111,23 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
                         + now.problem() + "; no new runners go there until it answers again");
             }
         }
+    }
+
+    /** Makes sure the runner network exists and, unless RUNNER_FIREWALL=off, (re)installs its firewall. */
+    private void prepare(DockerEngine engine) {
+        String name = engine.config.network().orElse(fleet.network());
+        RunnerNetwork network = RunnerNetwork.ensure(engine, name, engine.config.subnet().or(fleet::subnet), fleet.controlPlaneId());
+        if (fleet.firewall()) {
+            String dial = engine.config.controlPlaneAddr().orElse(controlPlaneAddr);
+            List<InetAddress> controlPlane = RunnerFirewall.resolve(dial);
+            int port = RunnerFirewall.port(dial);
+            RunnerFirewall.install(engine, fleet.image(), fleet.controlPlaneId(), network,
+                    RunnerFirewall.rules(false, egress, controlPlane, port), RunnerFirewall.rules(true, egress, controlPlane, port));
+        } else {
+            LOG.warning("RUNNER_FIREWALL=off: runners on network " + name + " at " + engine.name()
+                    + " are kept from the host and private networks only by their egress proxy");
+        }
+        engine.prepared();
     }
 
     /** Removes runner containers of this control plane that it does not know: their sessions are gone. */
@@ -303,7 +337,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         return id.length() > 12 ? id.substring(0, 12) : id;
     }
 
-    private static String describe(RuntimeException e) {
+    static String describe(RuntimeException e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip();
     }
