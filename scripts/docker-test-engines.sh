@@ -4,9 +4,9 @@
 # Docker that the machine runs for anything else. Needs root.
 #
 #   scripts/docker-test-engines.sh up     # install docker.io when missing, start both, make the images;
-#                                         # prints one line per engine: NAME DOCKER_HOST GATEWAY_IP
+#                                         # prints one line per engine: NAME DOCKER_HOST GATEWAY_IP RUNNER_SUBNET
 #   scripts/docker-test-engines.sh images # build the runner image on a (after the Maven build), copy it to b
-#   scripts/docker-test-engines.sh down   # stop both; remove their bridges and firewall rules
+#   scripts/docker-test-engines.sh down   # stop both; remove their bridges, runner networks and firewall rules
 #
 # The data roots stay (under /var/lib/mbi-test-docker-*) so images and build layers are reused
 # by the next run. `up` is idempotent: engines already running are kept.
@@ -14,6 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINES=(a b)
 declare -A SUBNET=([a]=10.213.1 [b]=10.213.2)
+# The runner network the launcher makes on each engine: both engines share this machine's routes,
+# so their networks need ranges of their own (the firewall tests make more in 10.213.2x.0/24).
+declare -A RUNNER_SUBNET=([a]=10.213.11.0/24 [b]=10.213.12.0/24)
 state=/run/mbi-test-docker.state
 
 sock() { echo "/run/mbi-test-docker-$1.sock"; }
@@ -86,7 +89,7 @@ up() {
       echo "forward_policy=$(iptables -S FORWARD 2>/dev/null | awk '$1=="-P"{print $3}')"; } >"$state"
   fi
   for e in "${ENGINES[@]}"; do start_engine "$e"; done
-  for e in "${ENGINES[@]}"; do echo "$e unix://$(sock "$e") ${SUBNET[$e]}.1"; done
+  for e in "${ENGINES[@]}"; do echo "$e unix://$(sock "$e") ${SUBNET[$e]}.1 ${RUNNER_SUBNET[$e]}"; done
 }
 
 stop_engine() {
@@ -94,9 +97,17 @@ stop_engine() {
   pid="$(cat "$(pidfile "$e")" 2>/dev/null)" || pid=""
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     # Containers first: a dockerd that is stopped leaves nothing running behind.
-    local ids
+    local ids net bridge
     ids="$(DOCKER_HOST="unix://$(sock "$e")" docker ps -aq 2>/dev/null || true)"
     [ -n "$ids" ] && DOCKER_HOST="unix://$(sock "$e")" docker rm -f $ids >/dev/null 2>&1 || true
+    # The launcher's runner networks, and the firewall chains it hooked to their bridges.
+    for net in $(DOCKER_HOST="unix://$(sock "$e")" docker network ls -q --filter label=dev.mbi.role=runner-network 2>/dev/null || true); do
+      bridge="$(DOCKER_HOST="unix://$(sock "$e")" docker network inspect --format '{{index .Options "com.docker.network.bridge.name"}}' "$net" 2>/dev/null || true)"
+      [ -n "$bridge" ] && [ "$bridge" != "<no value>" ] || bridge="br-${net:0:12}"
+      DOCKER_HOST="unix://$(sock "$e")" docker network rm "$net" >/dev/null 2>&1 || true
+      clean_runner_chains "$bridge"
+    done
+    clean_runner_chains "$(bridge "$e")"
     kill -TERM "$pid"
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
@@ -104,6 +115,21 @@ stop_engine() {
   rm -f "$(pidfile "$e")" "$(sock "$e")"
   ip link del "$(bridge "$e")" 2>/dev/null || true
   log "engine $e stopped"
+}
+
+# The runner firewall's chains for one bridge (MBI-F-<bridge>, MBI-I-<bridge>) and the rules that jump to them.
+clean_runner_chains() {
+  local br=$1 ipt chain rule
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for chain in "MBI-F-$br" "MBI-I-$br"; do
+      "$ipt-save" -t filter | grep -E -- "^-A [A-Z-]+ .*-j $chain\$" | sed 's/^-A /-D /' | while read -r rule; do
+        eval "$ipt -t filter $rule" 2>/dev/null || true
+      done
+      "$ipt" -t filter -F "$chain" 2>/dev/null || true
+      "$ipt" -t filter -X "$chain" 2>/dev/null || true
+    done
+  done
 }
 
 clean_firewall() {

@@ -45,7 +45,8 @@ class FleetConfigTest {
             Files.writeString(tls.resolve(f), "x");
         }
         FleetConfig fleet = read(Map.of("RUNNER_LAUNCHER", "docker",
-                "DOCKER_HOSTS", "a=unix:///run/a.sock, b=tcp://10.0.0.5:2376;tls=" + tls + ";capacity=40;controlPlaneAddr=10.0.0.1:50051;network=bridge",
+                "DOCKER_HOSTS", "a=unix:///run/a.sock, b=tcp://10.0.0.5:2376;tls=" + tls + ";capacity=40;controlPlaneAddr=10.0.0.1:50051;network=bridge;subnet=10.9.0.0/24",
+                "RUNNER_SUBNET", "10.213.0.0/24",
                 "RUNNER_CONTROL_PLANE_ADDR", "10.213.1.1:50051",
                 "RUNNER_MEMORY", "1.5g", "RUNNER_CPUS", "0.5", "RUNNER_HOST_CAPACITY", "3")).fleet();
         assertEquals(2, fleet.dockerHosts().size());
@@ -54,6 +55,8 @@ class FleetConfigTest {
         assertEquals(40, b.capacity().getAsInt());
         assertEquals(Optional.of("10.0.0.1:50051"), b.controlPlaneAddr());
         assertEquals(Optional.of("bridge"), b.network());
+        assertEquals(Optional.of("10.9.0.0/24"), b.subnet());
+        assertEquals(Optional.of("10.213.0.0/24"), fleet.subnet());
         assertTrue(fleet.dockerHosts().getFirst().capacity().isEmpty());
         assertEquals(3, fleet.hostCapacity());
         assertEquals((long) (1.5 * (1L << 30)), fleet.memoryBytes());
@@ -68,12 +71,17 @@ class FleetConfigTest {
                 "RUNNER_MEMORY", "lots",
                 "RUNNER_CPUS", "0",
                 "RUNNER_USER", "0",
-                "RUNNER_SECCOMP_PROFILE", "unconfined")));
+                "RUNNER_SECCOMP_PROFILE", "unconfined",
+                "RUNNER_NETWORK", "host",
+                "RUNNER_SUBNET", "10.0.0.300/24",
+                "RUNNER_FIREWALL", "maybe")));
         String m = e.getMessage();
         for (String expected : new String[] {
             "RUNNER_CONTROL_PLANE_ADDR is not set", "host names must be unique", "needs ;tls=DIR", "write name=endpoint",
             "must be unix:///path or tcp://host:port", "RUNNER_MEMORY=lots: not a size", "RUNNER_CPUS=0: must be between",
-            "RUNNER_USER=0: give a numeric non-root uid", "RUNNER_SECCOMP_PROFILE=unconfined is refused"}) {
+            "RUNNER_USER=0: give a numeric non-root uid", "RUNNER_SECCOMP_PROFILE=unconfined is refused",
+            "RUNNER_NETWORK=host: runners need a bridge network", "RUNNER_SUBNET=10.0.0.300/24: give an IPv4 range",
+            "RUNNER_FIREWALL=maybe: use on"}) {
             assertTrue(m.contains(expected), "missing '" + expected + "' in:\n" + m);
         }
     }

@@ -37,7 +37,7 @@ class DockerFleetTest {
         env.put("MAX_SESSIONS", "6");
         env.put("GRPC_PORT", Integer.toString(grpcPort));
         env.put("RUNNER_LAUNCHER", "docker");
-        env.put("DOCKER_HOSTS", "a=" + a.dockerHost() + ", b=" + b.dockerHost() + ";controlPlaneAddr=" + b.gateway() + ":" + grpcPort
+        env.put("DOCKER_HOSTS", a.hostEntry() + ", " + b.hostEntry() + ";controlPlaneAddr=" + b.gateway() + ":" + grpcPort
                 + ", gone=unix:///run/mbi-test-no-such-engine.sock");
         env.put("RUNNER_CONTROL_PLANE_ADDR", a.gateway() + ":" + grpcPort);
         env.put("RUNNER_HOST_CAPACITY", "2");

@@ -47,7 +47,7 @@ class DockerFullStackTest {
                 "MAX_SESSIONS", "3",
                 "GRPC_PORT", Integer.toString(grpcPort),
                 "RUNNER_LAUNCHER", "docker",
-                "DOCKER_HOSTS", engine.name() + "=" + engine.dockerHost(),
+                "DOCKER_HOSTS", engine.hostEntry(),
                 "RUNNER_CONTROL_PLANE_ADDR", engine.gateway() + ":" + grpcPort,
                 "CONTROL_PLANE_ID", controlPlaneId,
                 "RUNNER_MEMORY", "768m",
@@ -161,10 +161,11 @@ class DockerFullStackTest {
     void onStartALauncherRemovesRunnersLeftByAnEarlierControlPlaneOnly() throws Exception {
         String mine = createIdle(controlPlaneId, "left-behind-" + UUID.randomUUID());
         String others = createIdle("another-control-plane", "someone-elses-" + UUID.randomUUID());
+        ControlPlaneConfig config = ControlPlaneConfig.from(new Env(withToken(env)));
         try {
             try (var executors = dev.mbi.controlplane.ControlPlaneExecutors.create();
-                 DockerLauncher launcher = DockerLauncher.start(ControlPlaneConfig.from(new Env(withToken(env))).fleet(),
-                         executors.work(), executors.timer())) {
+                 DockerLauncher launcher = DockerLauncher.start(config.fleet(), config.runner().egress(),
+                         config.runnerControlPlaneAddr(), executors.work(), executors.timer())) {
                 assertEquals(1, launcher.hosts().size());
                 assertTrue(launcher.hosts().getFirst().healthy(), launcher.hosts().toString());
             }

@@ -25,8 +25,16 @@ import java.util.concurrent.TimeUnit;
 final class DockerTestEngines {
     private static final Path SCRIPT = Path.of("../scripts/docker-test-engines.sh");
 
-    /** One engine: its name, its DOCKER_HOST and the gateway address its containers reach this machine at. */
-    record Engine(String name, String dockerHost, String gateway) {
+    /**
+     * One engine: its name, its DOCKER_HOST, the gateway address its containers reach this machine
+     * at, and the subnet of its runner network (both engines share this machine's routes).
+     */
+    record Engine(String name, String dockerHost, String gateway, String runnerSubnet) {
+        /** Its DOCKER_HOSTS entry. */
+        String hostEntry() {
+            return name + "=" + dockerHost + ";subnet=" + runnerSubnet;
+        }
+
         DockerClient client() {
             var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost)
                     .withDockerTlsVerify(false).build();
@@ -43,8 +51,8 @@ final class DockerTestEngines {
         List<Engine> engines = new ArrayList<>();
         for (String line : run("up").lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 3) {
-                engines.add(new Engine(f[0], f[1], f[2]));
+            if (f.length == 4) {
+                engines.add(new Engine(f[0], f[1], f[2], f[3]));
             }
         }
         if (engines.size() != 2) {
