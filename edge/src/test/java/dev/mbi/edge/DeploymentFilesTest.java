@@ -352,18 +352,22 @@ class DeploymentFilesTest {
         // The engine the launcher talks to is the mounted socket.
         String socket = config.fleet().dockerHosts().getFirst().endpoint().getPath();
         assertTrue(cp.get("volumes").toString().contains(socket + ":" + socket), cp.get("volumes").toString());
-        // Runners join a network the control plane is on, by its fixed name, and dial it by service name.
+        // Runners join a network the control plane is on, by its fixed name, range and no inter-container
+        // traffic, and dial the control plane's fixed address there (which the runner firewall lets through).
         String runnerNetwork = config.fleet().network();
-        List<String> cpNetworks = new ArrayList<>();
-        cp.get("networks").forEach(n -> cpNetworks.add(n.asText()));
         String key = null;
         for (var e : root.get("networks").properties()) {
             if (e.getValue().has("name") && e.getValue().get("name").asText().equals(runnerNetwork)) {
                 key = e.getKey();
             }
         }
-        assertTrue(key != null && cpNetworks.contains(key), "control plane on the runners' network " + runnerNetwork);
-        assertEquals("control-plane:" + config.grpcPort(), config.runnerControlPlaneAddr());
+        assertTrue(key != null && cp.get("networks").has(key), "control plane on the runners' network " + runnerNetwork);
+        JsonNode runners = root.get("networks").get(key);
+        assertEquals("false", runners.get("driver_opts").get("com.docker.network.bridge.enable_icc").asText());
+        assertEquals(config.fleet().subnet().orElseThrow(), runners.get("ipam").get("config").get(0).get("subnet").asText());
+        assertTrue(config.fleet().firewall());
+        String cpAddress = cp.get("networks").get(key).get("ipv4_address").asText();
+        assertEquals(cpAddress + ":" + config.grpcPort(), config.runnerControlPlaneAddr());
         assertTrue(cp.get("image").asText().startsWith("mbi/control-plane:"));
         assertEquals("mbi/runner:dev", config.fleet().image());
 
