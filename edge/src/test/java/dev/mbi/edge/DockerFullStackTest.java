@@ -69,6 +69,9 @@ class DockerFullStackTest {
     private static Map<String, String> withToken(Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
+        // As the stack's control plane (TestStack): a launcher re-installs the runner network's firewall
+        // from its own egress settings, and the stack's runners must still reach the page on this machine.
+        all.put("EGRESS_ALLOW_PRIVATE", "true");
         return all;
     }
 
