@@ -123,9 +123,10 @@ clean_runner_chains() {
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue
     for chain in "MBI-F-$br" "MBI-I-$br"; do
-      "$ipt-save" -t filter | grep -E -- "^-A [A-Z-]+ .*-j $chain\$" | sed 's/^-A /-D /' | while read -r rule; do
-        eval "$ipt -t filter $rule" 2>/dev/null || true
-      done
+      { "$ipt-save" -t filter 2>/dev/null || true; } | { grep -E -- "^-A [A-Z-]+ .*-j $chain\$" || true; } | sed 's/^-A /-D /' |
+        while read -r rule; do
+          eval "$ipt -t filter $rule" 2>/dev/null || true
+        done
       "$ipt" -t filter -F "$chain" 2>/dev/null || true
       "$ipt" -t filter -X "$chain" 2>/dev/null || true
     done
