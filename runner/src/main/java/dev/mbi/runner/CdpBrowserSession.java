@@ -332,7 +332,8 @@ final class CdpBrowserSession implements BrowserSession {
 
     private String titleOrEmpty() {
         try {
-            return page.title();
+            String title = page.title();
+            return title == null ? "" : title;
         } catch (Exception e) {
             return "";
         }
