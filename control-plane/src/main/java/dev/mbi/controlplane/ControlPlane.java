@@ -1,5 +1,6 @@
 package dev.mbi.controlplane;
 
+import dev.mbi.controlplane.core.ResumeTokens;
 import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.fleet.RunnerFleet;
 import dev.mbi.controlplane.grpc.AdminApiService;
@@ -151,13 +152,19 @@ public final class ControlPlane implements AutoCloseable {
                         config.runner().viewport().height(),
                         config.ice(),
                         config.offerTimeout(),
-                        config.runner()),
+                        config.runner(),
+                        config.reconnectWindow()),
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),
                 Clock.systemUTC(),
                 System::nanoTime,
                 executors.work(),
-                executors.timer());
+                executors.timer(),
+                new ResumeTokens(config.signingKey().bytes(), SessionRegistry.RESUME_TOKEN_LIFETIME, Clock.systemUTC()));
+        if (!config.signingKey().given()) {
+            LOG.warning("CONTROL_PLANE_SIGNING_KEY is not set: runners survive a lost stream but not a restart of the control"
+                    + " plane; set it (or CONTROL_PLANE_SIGNING_KEY_FILE) to the same random value on every start");
+        }
 
         // The API's services, each behind the token; health and reflection for probes and operators.
         ApiAuthInterceptor auth = new ApiAuthInterceptor(config.apiToken());
@@ -269,6 +276,30 @@ public final class ControlPlane implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Stops serving without ending anything: what SIGTERM means (a restart, an upgrade). Every
+     * runner keeps its browser and dials again, with its resume token, for up to
+     * RUNNER_RECONNECT_WINDOW; a control plane started in time with the same signing key takes
+     * the sessions back. Ending every session on purpose is TerminateAll.
+     */
+    public void stopForRestart() {
+        health.enterTerminalState();
+        liveness.close();
+        int live = registry.liveCount();
+        LOG.info("control plane stopping for a restart: " + live + " live session(s) keep running, their runners dial"
+                + " again until a control plane takes them back");
+        runnerServer.shutdownNow();
+        apiServer.shutdownNow();
+        try {
+            runnerServer.awaitTermination(2, TimeUnit.SECONDS);
+            apiServer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executors.close();
+    }
+
+    /** Ends every session (stopping its runner) and stops: for tests and embedding; SIGTERM is {@link #stopForRestart()}. */
     @Override
     public void close() {
         // Probes see the control plane go before its sessions do.

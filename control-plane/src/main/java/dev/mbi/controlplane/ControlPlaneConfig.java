@@ -35,7 +35,24 @@ public record ControlPlaneConfig(
         FleetConfig fleet,
         int apiGrpcPort,
         ApiToken apiToken,
-        Optional<ServerTls> tls) implements ServiceMain.Config {
+        Optional<ServerTls> tls,
+        SigningKey signingKey,
+        Duration reconnectWindow) implements ServiceMain.Config {
+
+    /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
+    public static final int MIN_SIGNING_KEY_LENGTH = 32;
+
+    /**
+     * What the control plane signs runners' resume tokens with (CONTROL_PLANE_SIGNING_KEY or
+     * ..._FILE). Without one it makes a key at start: runners then survive a lost stream, but not
+     * a restart of the control plane. Never printed.
+     */
+    public record SigningKey(byte[] bytes, boolean given) {
+        @Override
+        public String toString() {
+            return given ? "SigningKey[given]" : "SigningKey[made at start]";
+        }
+    }
 
     /** The shortest CONTROL_PLANE_TOKEN accepted. */
     public static final int MIN_TOKEN_LENGTH = 16;
@@ -95,9 +112,23 @@ public record ControlPlaneConfig(
                 fleet,
                 apiGrpcPort,
                 token,
-                tls);
+                tls,
+                signingKey(env),
+                env.duration("RUNNER_RECONNECT_WINDOW", Duration.ofSeconds(60), Duration.ofMillis(500)));
         env.requireValid("control plane");
         return config;
+    }
+
+    private static SigningKey signingKey(Env env) {
+        String text = env.secret("CONTROL_PLANE_SIGNING_KEY");
+        if (text.isEmpty()) {
+            return new SigningKey(dev.mbi.controlplane.core.ResumeTokens.randomKey(), false);
+        }
+        if (text.length() < MIN_SIGNING_KEY_LENGTH) {
+            env.problem("CONTROL_PLANE_SIGNING_KEY is too short (" + text.length() + " characters): use at least "
+                    + MIN_SIGNING_KEY_LENGTH + " random characters (e.g. openssl rand -base64 48)");
+        }
+        return new SigningKey(dev.mbi.controlplane.core.ResumeTokens.keyFromText(text), true);
     }
 
     /**

@@ -143,15 +143,19 @@ class FullStackTest {
     }
 
     @Test
-    void aFrozenRunnerIsNoticedWithinFiveSeconds() throws Exception {
-        String id = stack.createSession(site.pageUrl());
-        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+    void aFrozenRunnerEndsItsSessionOnceTheReconnectWindowPasses(
+            @Stack({"MAX_SESSIONS=3", "RUNNER_RECONNECT_WINDOW=2s"}) TestStack shortWindow) throws Exception {
+        // A frozen runner looks like a network failure: its stream is cut within three heartbeats,
+        // and the session waits the reconnect window for it to dial again, then ends with the reason.
+        String id = shortWindow.createSession(shortWindow.site.pageUrl());
+        shortWindow.awaitStatus(id, "ready", Duration.ofSeconds(30));
         long pid = TestStack.runnerPid(id);
         new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
         long frozenAt = System.nanoTime();
-        JsonNode failed = stack.awaitStatus(id, "error", Duration.ofSeconds(5));
+        JsonNode failed = shortWindow.awaitStatus(id, "error", Duration.ofSeconds(8));
         System.out.println("session " + id + ": frozen runner noticed after " + (System.nanoTime() - frozenAt) / 1_000_000 + " ms");
         assertTrue(failed.get("error").asText().contains("lost contact with the runner"), failed.toString());
+        assertTrue(failed.get("error").asText().contains("did not dial again within 2000 ms"), failed.toString());
         TestStack.await("frozen runner and its Chromium removed", Duration.ofSeconds(5))
                 .until(() -> TestStack.liveProcessesOf(id).isEmpty());
     }

@@ -7,6 +7,7 @@ import dev.mbi.proto.v1.RunnerServiceGrpc;
 import dev.mbi.contract.ControlPlaneTls;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,8 +26,13 @@ final class ControlPlaneLink implements AutoCloseable {
     interface Handler {
         void onMessage(ControlMessage message);
 
-        /** The stream is gone (closed, failed or silent); called once. */
-        void onLost(String reason);
+        /**
+         * The stream is gone (closed, failed or silent); called once.
+         *
+         * @param code the status the control plane ended it with, or null when it was not ended by an answer
+         *             (silence, a closed stream, a network failure)
+         */
+        void onLost(String reason, Status.Code code);
     }
 
     private final ManagedChannel channel;
@@ -66,7 +72,7 @@ final class ControlPlaneLink implements AutoCloseable {
         try {
             upstream.onNext(message);
         } catch (RuntimeException e) {
-            markLost("sending to the control plane failed: " + e.getMessage());
+            markLost("sending to the control plane failed: " + e.getMessage(), null);
         }
     }
 
@@ -75,7 +81,7 @@ final class ControlPlaneLink implements AutoCloseable {
         heartbeats = timer.scheduleAtFixedRate(() -> {
             long silentMs = (System.nanoTime() - lastHeardNanos) / 1_000_000;
             if (silentMs > SILENT_INTERVALS * intervalMs) {
-                markLost("the control plane has been silent for " + silentMs + " ms");
+                markLost("the control plane has been silent for " + silentMs + " ms", null);
                 return;
             }
             send(RunnerMessage.newBuilder()
@@ -84,9 +90,9 @@ final class ControlPlaneLink implements AutoCloseable {
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
 
-    private void markLost(String reason) {
+    private void markLost(String reason, Status.Code code) {
         if (lost.compareAndSet(false, true)) {
-            handler.onLost(reason);
+            handler.onLost(reason, code);
         }
     }
 
@@ -125,12 +131,18 @@ final class ControlPlaneLink implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            markLost("the stream to the control plane failed: " + t.getMessage());
+            Status status = Status.fromThrowable(t);
+            // UNAVAILABLE and the like say nothing about the session: only a refusal is an answer.
+            boolean answer = switch (status.getCode()) {
+                case PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHENTICATED -> true;
+                default -> false;
+            };
+            markLost("the stream to the control plane failed: " + t.getMessage(), answer ? status.getCode() : null);
         }
 
         @Override
         public void onCompleted() {
-            markLost("the control plane closed the stream");
+            markLost("the control plane closed the stream", null);
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.mbi.proto.v1.Register;
 import dev.mbi.proto.v1.RunnerError;
 import dev.mbi.proto.v1.RunnerMessage;
 import dev.mbi.proto.v1.RunnerReady;
+import dev.mbi.proto.v1.RunnerState;
 import dev.mbi.proto.v1.RunnerTerminated;
 import dev.mbi.proto.v1.SignalAnswer;
 import dev.mbi.proto.v1.Welcome;
@@ -31,9 +32,10 @@ import java.util.logging.Logger;
 /**
  * One session's life in the runner: dial the control plane, register, open Chromium on the URL the
  * welcome names, stream frames while anyone watches, inject input, report metrics, and end, taking
- * Chromium with it, when told to, when Chromium fails, or when the control plane is lost.
+ * Chromium with it, when told to, when Chromium fails, or when the control plane stays lost for
+ * longer than the reconnect window (until then the browser and its WebRTC viewers carry on).
  */
-final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler {
+final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Handler {
     private static final Logger LOG = Logger.getLogger(Runner.class.getName());
     static final String VERSION = "0.1.0";
     private static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(15);
@@ -47,7 +49,6 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private final BrowserSession.Factory browsers;
     private final EgressGuard egress;
     private final RunnerExecutors executors;
-    private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** Input is injected on one thread, in arrival order (a serial lane); none once the session ends. */
@@ -57,7 +58,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     private volatile ScheduledFuture<?> metrics;
     private final AtomicLong seq = new AtomicLong();
     private final SessionFigures figures = new SessionFigures();
-    private volatile ControlPlaneLink link;
+    private volatile ControlPlaneConnection link;
+    /** The page as last reported, for the control plane when dialing again. */
+    private volatile String currentUrl = "";
+    private volatile String currentTitle = "";
+    private volatile boolean ready;
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
     private volatile boolean framesEnabled;
@@ -99,25 +104,26 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     private int runSession() {
         String id = contract.sessionId();
-        link = ControlPlaneLink.open(contract.controlPlaneAddr(), contract.settings().controlPlaneTls(), this,
-                executors.timer());
-        link.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder()
+        link = ControlPlaneConnection.open(contract, Register.newBuilder()
                 .setSessionId(id)
-                .setJoinToken(contract.joinToken())
                 .setRunnerVersion(VERSION)
                 .addCapabilities(Capability.CAPABILITY_JPEG_FRAMES)
                 .addCapabilities(Capability.CAPABILITY_WEBRTC_VP8)
-                .setHostname(hostname())).build());
+                .setHostname(hostname()).build(), this, executors);
         Welcome w;
         try {
-            w = CompletableFuture.anyOf(welcome, outcome).get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            w = CompletableFuture.anyOf(link.welcomed(), outcome).get(WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     instanceof Welcome accepted ? accepted : null;
         } catch (TimeoutException e) {
             LOG.severe("session " + id + ": the control plane at " + contract.controlPlaneAddr()
                     + " did not accept the registration within " + WELCOME_TIMEOUT.toSeconds() + " s");
             link.close();
             return 3;
-        } catch (InterruptedException | ExecutionException e) {
+        } catch (ExecutionException e) {
+            LOG.severe("session " + id + ": not accepted by the control plane: " + e.getCause().getMessage());
+            link.close();
+            return 3;
+        } catch (InterruptedException e) {
             link.close();
             return 3;
         }
@@ -127,7 +133,6 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
             link.close();
             return o.exitCode();
         }
-        link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
         // Before the browser opens anything: the session's own denied hosts join the policy.
         egress.denyHosts(w.getEgressDenyHostsList());
         // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
@@ -146,6 +151,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
         }
         if (browser != null && !outcome.isDone()) {
             long startupMs = (System.nanoTime() - started) / 1_000_000;
+            ready = true;
             link.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder()
                     .setViewportWidth(browser.viewportWidth())
                     .setViewportHeight(browser.viewportHeight())
@@ -183,7 +189,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     @Override
     public void onMessage(ControlMessage message) {
         switch (message.getKindCase()) {
-            case WELCOME -> welcome.complete(message.getWelcome());
+            case WELCOME -> {
+                // welcomes are the connection's
+            }
             case INPUT -> input.offer(message.getInput());
             case STREAM_CONTROL -> {
                 synchronized (framesLock) {
@@ -216,9 +224,30 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
     }
 
     @Override
-    public void onLost(String reason) {
+    public void onGone(String reason) {
         // Without the control plane nobody can watch or end this session: leave, taking Chromium along.
         outcome.complete(new Outcome(4, false, "control plane lost: " + reason));
+    }
+
+    @Override
+    public void onResumed(Welcome welcome) {
+        // The stream controls that follow say whether anyone watches; the page is as it was.
+        LOG.info("session " + contract.sessionId() + ": carrying on with the same browser");
+    }
+
+    @Override
+    public RunnerState state() {
+        BrowserSession b = browser;
+        WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+        return RunnerState.newBuilder()
+                .setReady(ready)
+                .setUrl(currentUrl)
+                .setTitle(currentTitle)
+                .setViewportWidth(b == null ? 0 : b.viewportWidth())
+                .setViewportHeight(b == null ? 0 : b.viewportHeight())
+                .setWebrtcPeers(peers == null ? 0 : peers.connectedPeers())
+                .setCapture(contract.settings().capture().value())
+                .build();
     }
 
     private void startWebRtc(Welcome w) {
@@ -294,6 +323,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneLink.Handler 
 
     @Override
     public void onNavigated(String url, String title) {
+        currentUrl = url;
+        currentTitle = title;
         link.send(RunnerMessage.newBuilder().setNavigated(Navigated.newBuilder().setUrl(url).setTitle(title)).build());
     }
 

@@ -21,11 +21,6 @@ final class RunnerLifecycle {
     private static final Logger LOG = Logger.getLogger(RunnerLifecycle.class.getName());
     /** A runner's exit is judged a little later, so that its own last word (an error) arrives first. */
     static final Duration EXIT_JUDGEMENT_DELAY = Duration.ofMillis(300);
-    /**
-     * A broken stream is judged later still: when the runner's process died, its exit code says
-     * more than the broken stream does, and is reported instead.
-     */
-    static final Duration DISCONNECT_JUDGEMENT_DELAY = EXIT_JUDGEMENT_DELAY.multipliedBy(2);
 
     /** How the lifecycle ends a session; the registry does the rest of the ending. */
     interface Ending {
@@ -39,9 +34,11 @@ final class RunnerLifecycle {
     private final Executor work;
     private final ScheduledExecutorService timer;
     private final Ending ending;
+    private final ResumeTokens resumeTokens;
 
     RunnerLifecycle(SessionRegistry.Settings settings, RunnerLauncher launcher, Supplier<String> dialAddress,
-                    Clock clock, Executor work, ScheduledExecutorService timer, Ending ending) {
+                    Clock clock, Executor work, ScheduledExecutorService timer, Ending ending, ResumeTokens resumeTokens) {
+        this.resumeTokens = resumeTokens;
         this.settings = settings;
         this.launcher = launcher;
         this.dialAddress = dialAddress;
@@ -80,25 +77,52 @@ final class RunnerLifecycle {
                 + " (exit code " + code + ")", neverRegistered);
     }
 
-    /** The runner's stream is gone; only the link the session knows counts. */
+    /**
+     * The runner's stream is gone; only the link the session knows counts. The runner dials again
+     * by itself (a network failure costs nothing), so the session ends only when no new stream
+     * replaced this one within the reconnect window. A runner that died is judged sooner, by its exit.
+     */
     void disconnected(Session s, RunnerLink link, String reason) {
         if (!s.isLinkedTo(link)) {
             return;
         }
+        Duration window = settings.reconnectWindow();
+        LOG.info("session " + s.id + ": lost the runner's stream (" + reason + "); waiting up to "
+                + window.toMillis() + " ms for it to dial again");
         try {
-            timer.schedule(() -> ending.end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason, false),
-                    DISCONNECT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+            timer.schedule(() -> {
+                if (s.isLinkedTo(link)) {
+                    ending.end(s, SessionStatus.ERROR, "lost contact with the runner: " + reason
+                            + "; it did not dial again within " + window.toMillis() + " ms", false);
+                }
+            }, window.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
             // the control plane is stopping: every session has been ended already
         }
     }
 
+    private RunnerWelcome welcome(Session s, boolean resumed) {
+        return new RunnerWelcome(s.url, settings.viewportWidth(), settings.viewportHeight(),
+                settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
+                settings.ice().relayOnly(), s.egressDenyHosts, resumeTokens.issue(s.claims()), resumed,
+                settings.reconnectWindow());
+    }
+
+    /** Accepts a runner that dialed again with a valid resume token; a stream it replaces is told to stop. */
+    RunnerWelcome resume(Session s, String hostname, Set<Capability> capabilities, RunnerLink link) throws SessionException {
+        RunnerWelcome welcome = welcome(s, true);
+        RunnerLink replaced = s.resume(link, capabilities, welcome);
+        if (replaced != null) {
+            replaced.shutdown("another runner took this session over");
+        }
+        LOG.info("session " + s.id + ": runner dialed again from " + hostname);
+        return welcome;
+    }
+
     /** Accepts a runner's registration and welcomes it over its link. */
     RunnerWelcome register(Session s, String joinToken, String hostname, Set<Capability> capabilities, RunnerLink link)
             throws SessionException {
-        RunnerWelcome welcome = new RunnerWelcome(s.url, settings.viewportWidth(), settings.viewportHeight(),
-                settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
-                settings.ice().relayOnly(), s.egressDenyHosts);
+        RunnerWelcome welcome = welcome(s, false);
         s.register(joinToken, link, capabilities, welcome);
         LOG.info("session " + s.id + ": runner registered from " + hostname);
         return welcome;

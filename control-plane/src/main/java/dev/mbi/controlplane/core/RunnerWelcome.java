@@ -3,7 +3,10 @@ package dev.mbi.controlplane.core;
 import java.time.Duration;
 import java.util.List;
 
-/** What a registered runner is told to open, and how. */
+/**
+ * What a registered runner is told to open, and how; with the token it resumes with if it loses
+ * its stream, and how long it may try. A resumed runner keeps its browser as it is.
+ */
 public record RunnerWelcome(
         String url,
         int viewportWidth,
@@ -12,5 +15,8 @@ public record RunnerWelcome(
         Duration heartbeatInterval,
         List<IceSettings.Server> iceServers,
         boolean relayOnly,
-        List<String> egressDenyHosts) {
+        List<String> egressDenyHosts,
+        String resumeToken,
+        boolean resumed,
+        Duration reconnectWindow) {
 }

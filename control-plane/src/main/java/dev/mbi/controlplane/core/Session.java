@@ -77,6 +77,26 @@ final class Session {
         return joinToken;
     }
 
+    /**
+     * A session this control plane did not know, taken back from the runner that kept it going
+     * (the control plane restarted): as the runner's resume token describes it. It has no join
+     * token (its runner registered long ago) and no launcher handle (another process launched it).
+     */
+    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, Instant now, long nowNanos) {
+        long ageNanos = Math.max(0, java.time.Duration.between(c.createdAt(), now).toNanos());
+        Session s = new Session(c.sessionId(), c.url(), c.owner(), "", c.sessionTokenSha256(), c.egressDenyHosts(),
+                c.createdAt(), nowNanos - ageNanos);
+        s.lastActivityNanos = nowNanos;
+        s.tokenUsed = true;
+        s.runnerHost = runnerHost;
+        return s;
+    }
+
+    /** What a resume token binds: the session as a restarted control plane must know it. */
+    ResumeTokens.Claims claims() {
+        return new ResumeTokens.Claims(id, owner, createdAt, url, sessionTokenSha256, egressDenyHosts);
+    }
+
     synchronized SessionSnapshot snapshot() {
         return new SessionSnapshot(id, status, createdAt, url, error, metrics, runnerHost, currentUrl, title,
                 endedAt, viewers.size(), owner, sessionTokenSha256);
@@ -109,6 +129,24 @@ final class Session {
         capabilities = Set.copyOf(offered);
         link.welcome(welcome);
         link.framesEnabled(!viewers.isEmpty());
+    }
+
+    /**
+     * The session's runner dialed again (with a valid resume token): its new stream becomes the
+     * link, is welcomed and told whether anyone watches. Returns the stream it replaced when that
+     * was another one (the caller tells it to stop), else null.
+     */
+    synchronized RunnerLink resume(RunnerLink link, Set<Capability> offered, RunnerWelcome welcome) throws SessionException {
+        if (status.ended()) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session " + id + " has ended");
+        }
+        RunnerLink previous = runner;
+        tokenUsed = true;
+        runner = link;
+        capabilities = Set.copyOf(offered);
+        link.welcome(welcome);
+        link.framesEnabled(!viewers.isEmpty());
+        return previous == link ? null : previous;
     }
 
     synchronized boolean registered() {

@@ -6,6 +6,7 @@ import dev.mbi.proto.v1.Capability;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.NavigateAction;
+import dev.mbi.proto.v1.RunnerState;
 import dev.mbi.proto.v1.SessionMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -51,7 +52,8 @@ public final class SessionRegistry implements AutoCloseable {
             int viewportHeight,
             IceSettings ice,
             Duration offerTimeout,
-            RunnerContract.Settings runner) {
+            RunnerContract.Settings runner,
+            Duration reconnectWindow) {
     }
 
     private final Settings settings;
@@ -63,6 +65,8 @@ public final class SessionRegistry implements AutoCloseable {
     private final Reaper reaper;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
+    private final ResumeTokens resumeTokens;
+    private final java.util.concurrent.atomic.AtomicLong resumesRefused = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param work runs runner launches (they block while a process, container or pod starts)
@@ -70,11 +74,23 @@ public final class SessionRegistry implements AutoCloseable {
      */
     public SessionRegistry(Settings settings, RunnerLauncher launcher, Supplier<String> runnerDialAddress,
                            Clock clock, LongSupplier nanoTime, Executor work, ScheduledExecutorService timer) {
+        this(settings, launcher, runnerDialAddress, clock, nanoTime, work, timer,
+                new ResumeTokens(ResumeTokens.randomKey(), RESUME_TOKEN_LIFETIME, clock));
+    }
+
+    /** How long a resume token is accepted; every welcome gives the runner a fresh one. */
+    public static final Duration RESUME_TOKEN_LIFETIME = Duration.ofHours(24);
+
+    /** @param resumeTokens signs and checks runners' resume tokens (with a key that should outlive restarts) */
+    public SessionRegistry(Settings settings, RunnerLauncher launcher, Supplier<String> runnerDialAddress,
+                           Clock clock, LongSupplier nanoTime, Executor work, ScheduledExecutorService timer,
+                           ResumeTokens resumeTokens) {
+        this.resumeTokens = resumeTokens;
         this.settings = settings;
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.store = new SessionStore(settings.maxSessions());
-        this.runners = new RunnerLifecycle(settings, launcher, runnerDialAddress, clock, work, timer, this::end);
+        this.runners = new RunnerLifecycle(settings, launcher, runnerDialAddress, clock, work, timer, this::end, resumeTokens);
         this.offers = new OfferRelay(settings.offerTimeout());
         this.reaper = new Reaper(settings, store, clock, nanoTime, this::end);
     }
@@ -267,6 +283,62 @@ public final class SessionRegistry implements AutoCloseable {
         s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
                 Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
         return welcome;
+    }
+
+    /**
+     * A runner dialed again with its resume token, after losing its stream: to this control plane,
+     * which still knows the session (a network failure), or to one that restarted and does not
+     * (the session is rebuilt from the token and the runner's state, with the same id and token).
+     * The newest stream wins: one still open for the session is told to shut down.
+     *
+     * @throws SessionException REJECTED for a forged, altered, expired or other session's token;
+     *                          NOT_READY when the session has ended meanwhile
+     */
+    public RunnerWelcome runnerResumed(String id, String resumeToken, String hostname, String version,
+                                       Set<Capability> capabilities, RunnerState state, RunnerLink link)
+            throws SessionException {
+        ResumeTokens.Claims claims = resumeTokens.verify(resumeToken, id).orElse(null);
+        if (claims == null) {
+            long refused = resumesRefused.incrementAndGet();
+            LOG.warning("session " + Limits.truncate(id, 64) + ": a runner from " + Limits.truncate(hostname, 64)
+                    + " presented a resume token that is forged, expired or another session's (" + refused + " refused so far)");
+            throw new SessionException(SessionException.Reason.REJECTED,
+                    "resume token for session " + id + " is not valid (forged, expired or another session's)");
+        }
+        Session s = store.get(id);
+        boolean rebuilt = false;
+        if (s == null) {
+            Session fresh = Session.rebuilt(claims, Limits.truncate(hostname, Limits.MAX_REASON_BYTES), clock.instant(),
+                    nanoTime.getAsLong());
+            s = store.adopt(fresh);
+            rebuilt = s == fresh;
+        }
+        RunnerWelcome welcome = runners.resume(s, hostname, capabilities, link);
+        s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
+                Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
+        if (rebuilt) {
+            SessionSnapshot created = s.snapshot();
+            LOG.info("session " + id + ": taken back from its runner after a restart (" + store.live() + "/" + store.max() + " live)");
+            listeners.forEach(l -> l.onCreated(created));
+        }
+        if (!state.getUrl().isEmpty()) {
+            runnerNavigated(id, state.getUrl(), state.getTitle());
+        }
+        if (state.getReady()) {
+            runnerReady(id, 0);
+        }
+        return welcome;
+    }
+
+    /** Resume tokens refused since start (forged, altered, expired or another session's). */
+    public long resumesRefused() {
+        return resumesRefused.get();
+    }
+
+    /** Whether {@code link} is the session's current runner stream (an older one's messages are ignored). */
+    public boolean isRunnerOf(String id, RunnerLink link) {
+        Session s = store.get(id);
+        return s != null && s.isLinkedTo(link);
     }
 
     /** The runner said something (a heartbeat, at least): operators see when it was last heard. */

@@ -35,6 +35,20 @@ final class SessionStore {
         return s;
     }
 
+    /**
+     * Stores a session taken back after a restart, whatever the limit (it exists already: its
+     * runner kept it going). Returns the session already stored under its id, if another runner
+     * of it was faster, else {@code s}.
+     */
+    Session adopt(Session s) {
+        Session existing = sessions.putIfAbsent(s.id, s);
+        if (existing != null) {
+            return existing;
+        }
+        live.incrementAndGet();
+        return s;
+    }
+
     /** A session ended: its slot is free again. Called once per session, by whoever ended it. */
     void release() {
         live.decrementAndGet();

@@ -68,6 +68,9 @@ final class ProtoSessions {
                 .addAllIceServers(toProto(w.iceServers()))
                 .setIceTransportPolicy(transportPolicy(w.relayOnly()))
                 .addAllEgressDenyHosts(w.egressDenyHosts())
+                .setResumeToken(w.resumeToken())
+                .setResumed(w.resumed())
+                .setReconnectWindowMs((int) Math.min(Integer.MAX_VALUE, w.reconnectWindow().toMillis()))
                 .build();
     }
 

@@ -55,6 +55,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 register(message);
                 return;
             }
+            if (!registry.isRunnerOf(id, this)) {
+                return; // another stream took the session over (a runner that dialed again); this one is told to stop
+            }
             switch (message.getKindCase()) {
                 case FRAME -> registry.runnerFrame(id, message.getFrame());
                 case READY -> registry.runnerReady(id, message.getReady().getStartupMs());
@@ -80,8 +83,13 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
             Register r = message.getRegister();
             try {
                 sessionId = r.getSessionId();
-                registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(), r.getRunnerVersion(),
-                        Set.copyOf(r.getCapabilitiesList()), this);
+                if (r.getResumeToken().isEmpty()) {
+                    registry.runnerRegistered(r.getSessionId(), r.getJoinToken(), r.getHostname(), r.getRunnerVersion(),
+                            Set.copyOf(r.getCapabilitiesList()), this);
+                } else {
+                    registry.runnerResumed(r.getSessionId(), r.getResumeToken(), r.getHostname(), r.getRunnerVersion(),
+                            Set.copyOf(r.getCapabilitiesList()), r.getState(), this);
+                }
                 liveness.watch(this);
             } catch (SessionException e) {
                 sessionId = null;

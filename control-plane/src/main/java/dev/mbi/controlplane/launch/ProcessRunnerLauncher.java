@@ -25,6 +25,7 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k",
             "--enable-native-access=ALL-UNNAMED");
 
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
     private final Path runnerJar;
     private final List<String> javaOptions;
     private final String javaCommand;
@@ -45,6 +46,12 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
     @Override
     public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
         List<String> command = new ArrayList<>();
+        // In a process group of its own: a signal to the control plane's group (Ctrl-C, a service
+        // manager's stop) does not reach it, so it outlives a restart and dials the next control
+        // plane. It never outlives its reconnect window.
+        if (java.nio.file.Files.isExecutable(SETSID)) {
+            command.add(SETSID.toString());
+        }
         command.add(javaCommand);
         command.addAll(JVM_FLAGS);
         command.addAll(javaOptions);

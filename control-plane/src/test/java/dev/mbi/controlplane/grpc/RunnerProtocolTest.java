@@ -47,7 +47,9 @@ class RunnerProtocolTest {
 
     @BeforeAll
     static void start() {
+        // The test's runners never dial again: a lost stream ends its session once this short window passes.
         fixture = ControlPlaneFixture.inProcess(Map.of(
+                "RUNNER_RECONNECT_WINDOW", "1s",
                 "HEARTBEAT_INTERVAL", HEARTBEAT.toMillis() + "ms",
                 "OFFER_TIMEOUT", "500ms",
                 "MAX_SESSIONS", "50"));

@@ -1,0 +1,237 @@
+package dev.mbi.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mbi.controlplane.testing.TestApi;
+import dev.mbi.proto.v1.AttachRequest;
+import dev.mbi.proto.v1.CreateSessionRequest;
+import dev.mbi.proto.v1.DeleteSessionRequest;
+import dev.mbi.proto.v1.GetSessionRequest;
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.Navigate;
+import dev.mbi.proto.v1.Session;
+import dev.mbi.proto.v1.SessionServiceGrpc;
+import dev.mbi.proto.v1.SessionStatus;
+import dev.mbi.proto.v1.ViewerMessage;
+import dev.mbi.proto.v1.ViewerUpdate;
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control plane as a process of its own, killed with SIGKILL while three sessions stream and
+ * started again on the same ports with the same signing key: every runner (a real one, with real
+ * Chromium) dials the new control plane, which takes each session back with the same id; frames
+ * and input work again, and each session still has exactly one runner and one Chromium. Then a
+ * SIGTERM, which means "restart", loses nothing either.
+ */
+class ControlPlaneRestartTest {
+    private static final Path CONTROL_PLANE_JAR = Path.of("../control-plane/target/control-plane.jar");
+
+    /** One viewer over the control plane's Attach stream, as the edge attaches one. */
+    private static final class GrpcViewer implements StreamObserver<ViewerUpdate>, AutoCloseable {
+        final BlockingQueue<ViewerUpdate> updates = new LinkedBlockingQueue<>();
+        final StreamObserver<ViewerMessage> up;
+
+        GrpcViewer(Channel api, String sessionId) {
+            up = SessionServiceGrpc.newStub(api).attach(this);
+            up.onNext(ViewerMessage.newBuilder().setAttach(AttachRequest.newBuilder().setSessionId(sessionId)).build());
+        }
+
+        ViewerUpdate nextFrame(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                ViewerUpdate u = updates.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (u == null) {
+                    throw new AssertionError("no frame within " + timeout.toMillis() + " ms");
+                }
+                if (u.hasFrame()) {
+                    return u;
+                }
+            }
+        }
+
+        @Override
+        public void onNext(ViewerUpdate value) {
+            updates.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+
+        @Override
+        public void close() {
+            try {
+                up.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the stream is already gone
+            }
+        }
+    }
+
+    private record Running(Process process, ManagedChannel channel, Channel api) implements AutoCloseable {
+        SessionServiceGrpc.SessionServiceBlockingStub sessions() {
+            return SessionServiceGrpc.newBlockingStub(api).withDeadlineAfter(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
+            process.destroyForcibly();
+        }
+    }
+
+    private static Running start(Map<String, String> env, int apiPort, Path log) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", CONTROL_PLANE_JAR.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + apiPort, InsecureChannelCredentials.create()).build();
+        Channel api = TestApi.withToken(channel);
+        Awaitility.await("the control plane serves").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> HealthGrpc.newBlockingStub(api).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+        return new Running(process, channel, api);
+    }
+
+    private static Session awaitStatus(Running cp, String id, SessionStatus status, Duration timeout) {
+        return Awaitility.await(id + " " + status).atMost(timeout).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> cp.sessions().getSession(GetSessionRequest.newBuilder().setSessionId(id).build()),
+                        s -> s.getStatus() == status);
+    }
+
+    private static long count(String id, java.util.function.Predicate<String> cmdline) {
+        return TestStack.liveProcessesOf(id).stream().map(ControlPlaneRestartTest::cmdline).filter(cmdline).count();
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /** One runner and one Chromium browser process (its helpers carry --type=) for the session. */
+    private static void assertOneRunnerAndOneBrowser(String id) {
+        assertEquals(1, count(id, c -> c.contains("runner.jar")), "runners of " + id);
+        assertEquals(1, count(id, c -> c.contains("--user-data-dir=") && !c.contains("--type=")), "Chromium browsers of " + id);
+    }
+
+    @Test
+    void killedAndRestartedTheControlPlaneTakesEverySessionBack(@TempDir Path dir) throws Exception {
+        assertTrue(Files.isRegularFile(CONTROL_PLANE_JAR), CONTROL_PLANE_JAR.toAbsolutePath() + " is built before this test");
+        Path key = Files.writeString(dir.resolve("signing-key"), "restart-test-signing-key-" + java.util.UUID.randomUUID());
+        int grpcPort = DockerTestEngines.freePort();
+        int apiPort = DockerTestEngines.freePort();
+        Map<String, String> env = new HashMap<>(TestApi.controlPlaneEnv());
+        env.putAll(Map.of("GRPC_PORT", Integer.toString(grpcPort), "API_GRPC_PORT", Integer.toString(apiPort),
+                "CONTROL_PLANE_SIGNING_KEY_FILE", key.toString(),
+                "RUNNER_JAR", TestStack.RUNNER_JAR.toAbsolutePath().toString(),
+                "RUNNER_RECONNECT_WINDOW", "30s",
+                "HEARTBEAT_INTERVAL", "500ms",
+                "EGRESS_ALLOW_PRIVATE", "true",
+                "FALLBACK_FPS", "10"));
+        Path log = dir.resolve("control-plane.log");
+        List<String> ids = new ArrayList<>();
+        try (TestSite site = new TestSite(StackConfig.LOOPBACK)) {
+            Running first = start(env, apiPort, log);
+            try {
+                for (int i = 0; i < 3; i++) {
+                    ids.add(first.sessions().createSession(CreateSessionRequest.newBuilder()
+                            .setUrl(site.pageUrl()).setOwner("tester").build()).getSessionId());
+                }
+                for (String id : ids) {
+                    awaitStatus(first, id, SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(60));
+                    try (GrpcViewer viewer = new GrpcViewer(first.api(), id)) {
+                        viewer.nextFrame(Duration.ofSeconds(15));
+                    }
+                }
+            } finally {
+                first.process().destroyForcibly(); // SIGKILL: no goodbye to anyone
+                first.process().waitFor(10, TimeUnit.SECONDS);
+                first.channel().shutdownNow();
+            }
+            for (String id : ids) {
+                assertOneRunnerAndOneBrowser(id); // the runners outlived their control plane
+            }
+
+            try (Running second = start(env, apiPort, log)) {
+                long restartedAt = System.nanoTime();
+                for (String id : ids) {
+                    Session back = awaitStatus(second, id, SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(10));
+                    assertEquals("tester", back.getOwner());
+                    assertEquals(site.pageUrl(), back.getUrl());
+                }
+                long backMs = (System.nanoTime() - restartedAt) / 1_000_000;
+                System.out.println("three sessions back " + backMs + " ms after the restarted control plane served");
+                assertTrue(backMs < 5_000, "sessions back after " + backMs + " ms");
+
+                for (String id : ids) {
+                    try (GrpcViewer viewer = new GrpcViewer(second.api(), id)) {
+                        viewer.nextFrame(Duration.ofSeconds(10));
+                        viewer.up.onNext(ViewerMessage.newBuilder().setInput(InputEvent.newBuilder()
+                                .setNavigate(Navigate.newBuilder().setUrl(site.url("/toggle")))).build());
+                        Awaitility.await(id + " navigated").atMost(Duration.ofSeconds(15)).until(() -> second.sessions()
+                                .getSession(GetSessionRequest.newBuilder().setSessionId(id).build()).getCurrentUrl()
+                                .equals(site.url("/toggle")));
+                    }
+                    assertOneRunnerAndOneBrowser(id);
+                }
+
+                // SIGTERM means "restart": nothing ends, and the next control plane takes the sessions back too.
+                second.process().destroy();
+                assertTrue(second.process().waitFor(15, TimeUnit.SECONDS), "the control plane stops on SIGTERM");
+            }
+            try (Running third = start(env, apiPort, log)) {
+                for (String id : ids) {
+                    awaitStatus(third, id, SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(10));
+                    assertOneRunnerAndOneBrowser(id);
+                }
+                // Ending sessions on purpose still ends them, runners and Chromium included.
+                for (String id : ids) {
+                    third.sessions().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+                }
+                for (String id : ids) {
+                    TestStack.await(id + " gone", Duration.ofSeconds(15)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
+                }
+            }
+        } finally {
+            // Whatever happened above, nothing of these sessions outlives the test.
+            for (String id : ids) {
+                for (long pid : TestStack.liveProcessesOf(id)) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+            if (Files.exists(log)) {
+                System.out.println("control plane log:\n" + Files.readString(log));
+            }
+        }
+    }
+}
