@@ -193,6 +193,11 @@ final class ControlPlaneClient implements AutoCloseable {
     }
 
     /** Opens one viewer's stream; the caller sends attach first. */
+    /** Dials the control plane at once, not when the channel's own backoff says (it may have grown to seconds). */
+    void reconnectNow() {
+        connection.resetConnectBackoff();
+    }
+
     StreamObserver<ViewerMessage> attach(StreamObserver<ViewerUpdate> updates) {
         return SessionServiceGrpc.newStub(channel).attach(updates);
     }

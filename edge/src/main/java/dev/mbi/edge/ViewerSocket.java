@@ -26,13 +26,20 @@ import java.util.logging.Logger;
  * frames and status out (a slow client skips frames), input events in. Opened only from an
  * allowed Origin and with a credential for the session ({@link Access}). Messages other than
  * frames (status, errors, pings) wait in a bounded queue: a client that lets it fill has stopped
- * reading, and its socket is closed with 1008 (policy violation).
+ * reading, and its socket is closed with 1008 (policy violation). When the control plane goes
+ * away (a restart, a network failure) the socket stays open: the client is told
+ * {@code {"type":"status","status":"reconnecting"}} and the stream is attached again, with backoff,
+ * for up to {@link #REATTACH_WINDOW}; the control plane's first status then says the session is back.
  */
 final class ViewerSocket implements WsListener {
     private static final Logger LOG = Logger.getLogger(ViewerSocket.class.getName());
     static final String PATH_PREFIX = "/ws/sessions/";
     /** Status, error and ping messages that may wait for one client; frames never queue (only the newest waits). */
     static final int QUEUE_CAPACITY = 256;
+    /** How long a viewer's socket keeps attaching again to a control plane that went away. */
+    static final java.time.Duration REATTACH_WINDOW = java.time.Duration.ofSeconds(60);
+    private static final long FIRST_REATTACH_MS = 200;
+    private static final long MOST_REATTACH_MS = 2_000;
     /** How long a closing socket may take to deliver its close frame before the connection is cut. */
     private static final long CLOSE_GRACE_SECONDS = 10;
 
@@ -56,6 +63,11 @@ final class ViewerSocket implements WsListener {
     private volatile WsSession socket;
     private volatile NewestFrameSender<Outgoing> out;
     private StreamObserver<ViewerMessage> upstream;
+    /** The stream attached now; updates and failures of an older one are ignored. */
+    private volatile Downstream current;
+    /** When attaching again gives up (System.nanoTime), or 0 while attached. */
+    private volatile long reattachDeadline;
+    private volatile long reattachDelayMs = FIRST_REATTACH_MS;
     private long lastPingNanos = System.nanoTime();
 
     ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry, Access access, EdgeMetrics metrics) {
@@ -123,36 +135,97 @@ final class ViewerSocket implements WsListener {
                 closeUpstream();
             }
         });
-        upstream = controlPlane.attach(new StreamObserver<>() {
-            @Override
-            public void onNext(ViewerUpdate update) {
-                switch (update.getKindCase()) {
-                    case FRAME -> out.frame(new Text(frameMessage(update.getFrame())));
-                    case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
-                    // The control plane dropped an input (a navigation it will not open): reported like bad input.
-                    case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"
-                            + SessionJson.MAPPER.valueToTree(update.getInputRefused().getReason()) + "}"));
-                    case HEARTBEAT, KIND_NOT_SET -> {
-                    }
+        attach();
+        registry.add(this);
+    }
+
+    private synchronized void attach() {
+        Downstream down = new Downstream();
+        current = down;
+        upstream = controlPlane.attach(down);
+        sendUpstream(ViewerMessage.newBuilder().setAttach(AttachRequest.newBuilder().setSessionId(sessionId)).build());
+    }
+
+    /** Updates from one Attach stream to the client. */
+    private final class Downstream implements StreamObserver<ViewerUpdate> {
+        private volatile boolean heard;
+
+        @Override
+        public void onNext(ViewerUpdate update) {
+            if (current != this) {
+                return;
+            }
+            heard = true;
+            if (reattachDeadline != 0) {
+                reattachDeadline = 0;
+                reattachDelayMs = FIRST_REATTACH_MS;
+                LOG.info("session " + sessionId + ": a viewer's stream is attached again");
+            }
+            switch (update.getKindCase()) {
+                case FRAME -> out.frame(new Text(frameMessage(update.getFrame())));
+                case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
+                // The control plane dropped an input (a navigation it will not open): reported like bad input.
+                case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"
+                        + SessionJson.MAPPER.valueToTree(update.getInputRefused().getReason()) + "}"));
+                case HEARTBEAT, KIND_NOT_SET -> {
                 }
             }
+        }
 
-            @Override
-            public void onError(Throwable t) {
-                Status s = Status.fromThrowable(t);
-                control(new Text(SessionJson.error("lost the session stream: " + s.getCode())));
-                out.finish(new IllegalStateException("session stream ended: " + s.getCode()));
-                registry.remove(ViewerSocket.this);
+        @Override
+        public void onError(Throwable t) {
+            if (current != this || closed) {
+                return;
             }
+            Status s = Status.fromThrowable(t);
+            // A control plane that went away (UNAVAILABLE), or one that restarted and has not taken the
+            // session back from its runner yet (NOT_FOUND while attaching again), may be back soon.
+            boolean mayComeBack = s.getCode() == Status.Code.UNAVAILABLE
+                    || (s.getCode() == Status.Code.NOT_FOUND && reattachDeadline != 0);
+            if (mayComeBack && (heard || reattachDeadline != 0)) {
+                reattachLater(s);
+                return;
+            }
+            control(new Text(SessionJson.error("lost the session stream: " + s.getCode())));
+            out.finish(new IllegalStateException("session stream ended: " + s.getCode()));
+            registry.remove(ViewerSocket.this);
+        }
 
-            @Override
-            public void onCompleted() {
-                out.finish(null);
-                registry.remove(ViewerSocket.this);
+        @Override
+        public void onCompleted() {
+            if (current != this) {
+                return;
+            }
+            out.finish(null);
+            registry.remove(ViewerSocket.this);
+        }
+    }
+
+    private void reattachLater(Status why) {
+        synchronized (this) {
+            upstream = null;
+        }
+        long now = System.nanoTime();
+        if (reattachDeadline == 0) {
+            reattachDeadline = now + REATTACH_WINDOW.toNanos();
+            LOG.info("session " + sessionId + ": lost the control plane (" + why.getCode() + "); attaching the viewer again");
+            control(new Text("{\"type\":\"status\",\"sessionId\":" + SessionJson.MAPPER.valueToTree(sessionId)
+                    + ",\"status\":\"reconnecting\"}"));
+        } else if (now - reattachDeadline > 0) {
+            control(new Text(SessionJson.error("the control plane did not come back within "
+                    + REATTACH_WINDOW.toSeconds() + " s")));
+            out.finish(new IllegalStateException("control plane gone"));
+            registry.remove(this);
+            return;
+        }
+        long delay = reattachDelayMs;
+        reattachDelayMs = Math.min(delay * 2, MOST_REATTACH_MS);
+        registry.laterMillis(delay, () -> {
+            if (!closed) {
+                controlPlane.reconnectNow();
+                attach();
             }
         });
-        sendUpstream(ViewerMessage.newBuilder().setAttach(AttachRequest.newBuilder().setSessionId(sessionId)).build());
-        registry.add(this);
     }
 
     @Override

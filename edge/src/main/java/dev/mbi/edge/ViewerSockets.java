@@ -38,6 +38,15 @@ final class ViewerSockets implements AutoCloseable {
         }
     }
 
+    /** The same, in milliseconds. */
+    void laterMillis(long millis, Runnable task) {
+        try {
+            timer.schedule(task, millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the edge is shutting down
+        }
+    }
+
     @Override
     public void close() {
         ticks.cancel(false);

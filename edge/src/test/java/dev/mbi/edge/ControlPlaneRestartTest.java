@@ -41,8 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The control plane as a process of its own, killed with SIGKILL while three sessions stream and
  * started again on the same ports with the same signing key: every runner (a real one, with real
  * Chromium) dials the new control plane, which takes each session back with the same id; frames
- * and input work again, and each session still has exactly one runner and one Chromium. Then a
- * SIGTERM, which means "restart", loses nothing either.
+ * and input work again, and each session still has exactly one runner and one Chromium. A
+ * browser's WebSocket through a real edge stays open across it: it is told "reconnecting", then
+ * the session is ready again and frames and input flow. Then a SIGTERM, which means "restart",
+ * loses nothing either.
  */
 class ControlPlaneRestartTest {
     private static final Path CONTROL_PLANE_JAR = Path.of("../control-plane/target/control-plane.jar");
@@ -126,6 +128,11 @@ class ControlPlaneRestartTest {
                         s -> s.getStatus() == status);
     }
 
+    /** The next status message, skipping frames and anything else. */
+    private static com.fasterxml.jackson.databind.JsonNode nextStatus(ViewerClient browser) throws InterruptedException {
+        return browser.next("status", 20_000);
+    }
+
     private static long count(String id, java.util.function.Predicate<String> cmdline) {
         return TestStack.liveProcessesOf(id).stream().map(ControlPlaneRestartTest::cmdline).filter(cmdline).count();
     }
@@ -160,7 +167,11 @@ class ControlPlaneRestartTest {
                 "FALLBACK_FPS", "10"));
         Path log = dir.resolve("control-plane.log");
         List<String> ids = new ArrayList<>();
-        try (TestSite site = new TestSite(StackConfig.LOOPBACK)) {
+        Edge edge = Edge.start(EdgeConfig.from(new dev.mbi.config.Env(Map.of("PORT", "0",
+                "CONTROL_PLANE_ADDR", "127.0.0.1:" + apiPort, "CONTROL_PLANE_TOKEN", TestApi.TOKEN,
+                "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
+        ViewerClient browser = null;
+        try (TestSite site = new TestSite(StackConfig.LOOPBACK); edge) {
             Running first = start(env, apiPort, log);
             try {
                 for (int i = 0; i < 3; i++) {
@@ -173,6 +184,10 @@ class ControlPlaneRestartTest {
                         viewer.nextFrame(Duration.ofSeconds(15));
                     }
                 }
+                // A browser watches the first session through the edge, and stays through what follows.
+                browser = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + ids.getFirst()
+                        + "?token=" + TestStack.USER_TOKEN);
+                browser.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
             } finally {
                 first.process().destroyForcibly(); // SIGKILL: no goodbye to anyone
                 first.process().waitFor(10, TimeUnit.SECONDS);
@@ -192,6 +207,14 @@ class ControlPlaneRestartTest {
                 long backMs = (System.nanoTime() - restartedAt) / 1_000_000;
                 System.out.println("three sessions back " + backMs + " ms after the restarted control plane served");
                 assertTrue(backMs < 5_000, "sessions back after " + backMs + " ms");
+
+                // The browser's socket never closed: it heard "reconnecting", then "ready", and input works again.
+                assertEquals("reconnecting", nextStatus(browser).get("status").asText());
+                assertEquals("ready", nextStatus(browser).get("status").asText());
+                browser.send("{\"type\":\"mousedown\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+                browser.send("{\"type\":\"mouseup\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+                site.awaitReport("click", 15_000);
+                browser.awaitPixel(1000, 600, ViewerClient::reddish, 15_000);
 
                 for (String id : ids) {
                     try (GrpcViewer viewer = new GrpcViewer(second.api(), id)) {
@@ -223,6 +246,9 @@ class ControlPlaneRestartTest {
                 }
             }
         } finally {
+            if (browser != null) {
+                browser.close();
+            }
             // Whatever happened above, nothing of these sessions outlives the test.
             for (String id : ids) {
                 for (long pid : TestStack.liveProcessesOf(id)) {

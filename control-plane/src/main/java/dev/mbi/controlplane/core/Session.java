@@ -82,13 +82,21 @@ final class Session {
      * (the control plane restarted): as the runner's resume token describes it. It has no join
      * token (its runner registered long ago) and no launcher handle (another process launched it).
      */
-    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, Instant now, long nowNanos) {
+    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, dev.mbi.proto.v1.RunnerState state, Instant now,
+                           long nowNanos) {
         long ageNanos = Math.max(0, java.time.Duration.between(c.createdAt(), now).toNanos());
         Session s = new Session(c.sessionId(), c.url(), c.owner(), "", c.sessionTokenSha256(), c.egressDenyHosts(),
                 c.createdAt(), nowNanos - ageNanos);
         s.lastActivityNanos = nowNanos;
         s.tokenUsed = true;
         s.runnerHost = runnerHost;
+        if (!state.getUrl().isEmpty()) {
+            s.navigated(state.getUrl(), state.getTitle());
+        }
+        // Ready from the start when the runner's page is: nobody ever sees it pending again.
+        if (state.getReady()) {
+            s.status = SessionStatus.READY;
+        }
         return s;
     }
 

@@ -308,8 +308,8 @@ public final class SessionRegistry implements AutoCloseable {
         Session s = store.get(id);
         boolean rebuilt = false;
         if (s == null) {
-            Session fresh = Session.rebuilt(claims, Limits.truncate(hostname, Limits.MAX_REASON_BYTES), clock.instant(),
-                    nanoTime.getAsLong());
+            Session fresh = Session.rebuilt(claims, Limits.truncate(hostname, Limits.MAX_REASON_BYTES), state,
+                    clock.instant(), nanoTime.getAsLong());
             s = store.adopt(fresh);
             rebuilt = s == fresh;
         }
@@ -317,15 +317,20 @@ public final class SessionRegistry implements AutoCloseable {
         s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
                 Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
         if (rebuilt) {
-            SessionSnapshot created = s.snapshot();
-            LOG.info("session " + id + ": taken back from its runner after a restart (" + store.live() + "/" + store.max() + " live)");
-            listeners.forEach(l -> l.onCreated(created));
-        }
-        if (!state.getUrl().isEmpty()) {
-            runnerNavigated(id, state.getUrl(), state.getTitle());
-        }
-        if (state.getReady()) {
-            runnerReady(id, 0);
+            SessionSnapshot back = s.snapshot();
+            LOG.info("session " + id + ": taken back from its runner after a restart, " + back.status().name().toLowerCase()
+                    + " (" + store.live() + "/" + store.max() + " live)");
+            listeners.forEach(l -> l.onCreated(back));
+            if (back.status() == SessionStatus.READY) {
+                listeners.forEach(l -> l.onReady(back));
+            }
+        } else {
+            if (!state.getUrl().isEmpty()) {
+                runnerNavigated(id, state.getUrl(), state.getTitle());
+            }
+            if (state.getReady()) {
+                runnerReady(id, 0);
+            }
         }
         return welcome;
     }
