@@ -29,6 +29,8 @@ export class RemoteConnection {
   private state: TransportState = initialState();
   private socket: WebSocket | null = null;
   private reconnects = 0;
+  /** The edge said it is attaching the session again (a restarted control plane). */
+  private serviceReconnecting = false;
   private closed = false;
   private ended = false;
 
@@ -147,7 +149,16 @@ export class RemoteConnection {
           this.listener.frame(message);
         }
         break;
+      case 'reconnecting':
+        // The socket is fine; the service behind it is coming back. The next status says the session is there.
+        this.serviceReconnecting = true;
+        this.listener.socket('reconnecting');
+        break;
       case 'status':
+        if (this.serviceReconnecting) {
+          this.serviceReconnecting = false;
+          this.listener.socket('open');
+        }
         this.onStatus(message);
         break;
       case 'error':

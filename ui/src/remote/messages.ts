@@ -27,7 +27,12 @@ export interface ErrorMessage {
   error: string;
 }
 
-export type ServerMessage = FrameMessage | StatusMessage | ErrorMessage;
+/** The edge lost the control plane and is attaching again; the session itself goes on (a status "ready" follows). */
+export interface ReconnectingMessage {
+  type: 'reconnecting';
+}
+
+export type ServerMessage = FrameMessage | StatusMessage | ErrorMessage | ReconnectingMessage;
 
 /** Pointer messages carry the frame space they were measured in. */
 interface Positioned {
@@ -66,7 +71,10 @@ export function parseServerMessage(text: string): ServerMessage | null {
     }
     return null;
   }
-  const m = value as { type: unknown };
+  const m = value as { type: unknown; status?: unknown };
+  if (m.type === 'status' && m.status === 'reconnecting') {
+    return { type: 'reconnecting' };
+  }
   if (m.type === 'frame' || m.type === 'status' || m.type === 'error') {
     return value as ServerMessage;
   }
