@@ -89,6 +89,7 @@ docker-images: build
 dev: docker-images
 	TURN_SECRET=$${TURN_SECRET:-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	CONTROL_PLANE_TOKEN=$${CONTROL_PLANE_TOKEN:-$$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')} \
+	CONTROL_PLANE_SIGNING_KEY=$${CONTROL_PLANE_SIGNING_KEY:-$$(head -c 48 /dev/urandom | base64 | tr -d '=+/\n')} \
 	DOCKER_GID=$$(stat -c %g /var/run/docker.sock) $(COMPOSE) -p mbi -f compose/docker-compose.yml up
 
 ## Apply k8s/ to the cluster kubectl points at (images: push mbi/* to your registry first).

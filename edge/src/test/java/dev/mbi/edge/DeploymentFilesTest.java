@@ -167,7 +167,10 @@ class DeploymentFilesTest {
         Map<String, String> env = withSecretFiles(cp.getSpec().getTemplate(), secrets);
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(env));
         assertEquals(ControlPlaneConfig.LauncherKind.KUBERNETES, config.launcher());
-        assertEquals(1, cp.getSpec().getReplicas(), "sessions live in one control plane's memory");
+        assertEquals(1, cp.getSpec().getReplicas(), "one control-plane replica is supported (docs/decisions/0007)");
+        // Resume tokens are signed with a key from a Secret, the same on every start: a restart keeps the sessions.
+        assertEquals("secret:control-plane-signing-key/key", env.get("CONTROL_PLANE_SIGNING_KEY"));
+        assertTrue(config.signingKey().given());
         Service service = serviceFor(config.runnerControlPlaneAddr(), "mbi");
         assertEquals(config.grpcPort(), cp.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts().getFirst().getContainerPort());
         assertEquals("control-plane", service.getMetadata().getName());
@@ -194,6 +197,11 @@ class DeploymentFilesTest {
     @Test
     void theEdgeFindsTheControlPlaneAndScalesOnCpu(@TempDir Path secrets) throws Exception {
         Deployment edge = one(Deployment.class, "mbi", "edge");
+        // Drains and upgrades leave an edge serving.
+        var budget = one(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, "mbi", "edge");
+        assertEquals(1, budget.getSpec().getMinAvailable().getIntVal());
+        assertTrue(budget.getSpec().getSelector().getMatchLabels().entrySet().stream().allMatch(e ->
+                e.getValue().equals(edge.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))), "the budget covers the edge's pods");
         Map<String, String> env = env(edge.getSpec().getTemplate());
         EdgeConfig config = EdgeConfig.from(new Env(env));
         assertEquals("control-plane", serviceFor(config.controlPlaneAddr(), "mbi").getMetadata().getName());
@@ -337,7 +345,7 @@ class DeploymentFilesTest {
     /** What compose requires to be set (${VAR:?...}), as an operator would set it. */
     /** What compose requires to be given: the shared API token and the TURN secret. */
     private static final Map<String, String> REQUIRED = Map.of("CONTROL_PLANE_TOKEN", "compose-token-0123456789abcdef",
-            "TURN_SECRET", TURN_SECRET);
+            "TURN_SECRET", TURN_SECRET, "CONTROL_PLANE_SIGNING_KEY", "compose-signing-key-0123456789abcdefghij");
 
     @Test
     void theComposeStackWiresEdgeControlPlaneRunnersAndMonitoring() throws Exception {
@@ -369,6 +377,9 @@ class DeploymentFilesTest {
         String cpAddress = cp.get("networks").get(key).get("ipv4_address").asText();
         assertEquals(cpAddress + ":" + config.grpcPort(), config.runnerControlPlaneAddr());
         assertTrue(cp.get("image").asText().startsWith("mbi/control-plane:"));
+        // A restarted control-plane container takes its sessions back: the signing key is given, and it restarts.
+        assertTrue(config.signingKey().given());
+        assertEquals("unless-stopped", cp.get("restart").asText());
         assertEquals("mbi/runner:dev", config.fleet().image());
 
         EdgeConfig edge = EdgeConfig.from(new Env(env(services.get("edge"))));
@@ -384,7 +395,8 @@ class DeploymentFilesTest {
         assertTrue(Files.readString(COMPOSE.resolve("coturn/turnserver.conf")).contains("use-auth-secret"));
         assertEquals(TURN_SECRET, env(cp).get("TURN_SECRET"));
         IllegalArgumentException noSecret = assertThrows(IllegalArgumentException.class,
-                () -> compose("docker-compose.yml", Map.of("CONTROL_PLANE_TOKEN", REQUIRED.get("CONTROL_PLANE_TOKEN"))));
+                () -> compose("docker-compose.yml", Map.of("CONTROL_PLANE_TOKEN", REQUIRED.get("CONTROL_PLANE_TOKEN"),
+                        "CONTROL_PLANE_SIGNING_KEY", REQUIRED.get("CONTROL_PLANE_SIGNING_KEY"))));
         assertTrue(noSecret.getMessage().startsWith("TURN_SECRET: set TURN_SECRET"), noSecret.getMessage());
         Map<String, String> turnOn = env(cp);
         turnOn.put("TURN_ENABLED", "true");

@@ -160,7 +160,7 @@ class DockerEgressFirewallTest {
         ControlPlaneConfig config = ControlPlaneConfig.from(new Env(all));
         try (var executors = ControlPlaneExecutors.create();
              DockerLauncher launcher = DockerLauncher.start(config.fleet(), config.runner().egress(),
-                     config.runnerControlPlaneAddr(), executors.work(), executors.timer())) {
+                     config.runnerControlPlaneAddr(), config.reconnectWindow(), executors.work(), executors.timer())) {
             assertTrue(launcher.hosts().getFirst().healthy(), launcher.hosts().toString());
         }
     }

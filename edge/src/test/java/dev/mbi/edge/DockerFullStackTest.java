@@ -168,7 +168,7 @@ class DockerFullStackTest {
         try {
             try (var executors = dev.mbi.controlplane.ControlPlaneExecutors.create();
                  DockerLauncher launcher = DockerLauncher.start(config.fleet(), config.runner().egress(),
-                         config.runnerControlPlaneAddr(), executors.work(), executors.timer())) {
+                         config.runnerControlPlaneAddr(), config.reconnectWindow(), executors.work(), executors.timer())) {
                 assertEquals(1, launcher.hosts().size());
                 assertTrue(launcher.hosts().getFirst().healthy(), launcher.hosts().toString());
             }

@@ -43,6 +43,8 @@ class StalledRunnerTest {
     static void start() {
         Map<String, String> env = new java.util.HashMap<>(TestApi.controlPlaneEnv());
         env.put("RUNNER_JAR", "pom.xml");
+        // The test's runner never dials again once cut off: its session ends when this short window passes.
+        env.put("RUNNER_RECONNECT_WINDOW", "1s");
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)), LAUNCHER);
         edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort(),
                 "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));

@@ -70,6 +70,32 @@ final class RunnerLifecycle {
                 EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
     }
 
+    /**
+     * A session taken back after a restart: its launcher may find the runner an earlier control
+     * plane started (a container) and follow it again, so that ending the session stops it and
+     * its exit ends the session.
+     */
+    void adopt(Session s) {
+        work.execute(() -> {
+            RunnerHandle handle;
+            try {
+                handle = launcher.adopt(s.id).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "session " + s.id + ": looking for its runner failed", e);
+                return;
+            }
+            if (handle == null) {
+                return;
+            }
+            if (!s.launched(handle)) {
+                handle.stop();
+                return;
+            }
+            handle.onExit(code -> timer.schedule(() -> judgeExit(s, code),
+                    EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+        });
+    }
+
     private void judgeExit(Session s, int code) {
         // A runner that dies before it ever dials back failed to spawn, as much as one that never started.
         boolean neverRegistered = !s.registered();

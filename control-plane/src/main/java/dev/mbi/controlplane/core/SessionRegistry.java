@@ -321,6 +321,7 @@ public final class SessionRegistry implements AutoCloseable {
             LOG.info("session " + id + ": taken back from its runner after a restart, " + back.status().name().toLowerCase()
                     + " (" + store.live() + "/" + store.max() + " live)");
             listeners.forEach(l -> l.onCreated(back));
+            runners.adopt(s);
             if (back.status() == SessionStatus.READY) {
                 listeners.forEach(l -> l.onReady(back));
             }

@@ -15,6 +15,16 @@ public interface RunnerLauncher extends AutoCloseable {
      */
     RunnerHandle launch(RunnerSpec spec) throws LaunchException;
 
+    /**
+     * A runner that an earlier control plane started dialed back for this session (this one
+     * restarted): its handle, when this launcher can find it (a container of this control
+     * plane's, say), so that ending the session stops it and its exit ends the session. Empty when
+     * it cannot (a process started by another control plane: the runner then stops on request).
+     */
+    default java.util.Optional<RunnerHandle> adopt(String sessionId) {
+        return java.util.Optional.empty();
+    }
+
     /** Stops every runner this launcher started (on shutdown). */
     @Override
     void close();

@@ -19,8 +19,8 @@ public final class RunnerLaunchers {
         return switch (config.launcher()) {
             case PROCESS -> new ProcessRunnerLauncher(config.runnerJar(), config.runnerJavaOptions(), work);
             case DOCKER -> DockerLauncher.start(config.fleet(), config.runner().egress(), config.runnerControlPlaneAddr(),
-                    work, timer);
-            case KUBERNETES -> KubernetesLauncher.start(config.fleet(), work);
+                    config.reconnectWindow(), work, timer);
+            case KUBERNETES -> KubernetesLauncher.start(config.fleet(), work, timer, config.reconnectWindow());
         };
     }
 }

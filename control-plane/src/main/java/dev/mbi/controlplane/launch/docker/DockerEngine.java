@@ -117,6 +117,11 @@ final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /** Takes a running container of an earlier control plane as this one's; false when it is known already. */
+    synchronized boolean adopt(String containerId) {
+        return containers.add(containerId);
+    }
+
     synchronized void gone(String containerId) {
         containers.remove(containerId);
     }

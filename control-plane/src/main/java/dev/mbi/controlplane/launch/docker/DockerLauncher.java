@@ -30,9 +30,9 @@ import java.util.logging.Logger;
 /**
  * Runs each runner in its own hardened container on one of several Docker engines (DOCKER_HOSTS),
  * placed on the healthy, undrained engine with the most free places. A container is removed when
- * its session ends or when it exits; containers left by an earlier control plane with the same
- * CONTROL_PLANE_ID are removed, since sessions live in the control plane's memory and their
- * runners can never rejoin.
+ * its session ends or when it exits. A running container left by an earlier control plane with the
+ * same CONTROL_PLANE_ID (this one restarted) is kept for the reconnect window: its runner dials
+ * back and the container is adopted; one nobody claims by then is removed, and so is a stopped one.
  */
 public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private static final Logger LOG = Logger.getLogger(DockerLauncher.class.getName());
@@ -46,11 +46,14 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private final String seccompJson;
     private final Executor work;
     private final ScheduledExecutorService timer;
+    /** How long a running container of an earlier control plane waits for its runner to dial back. */
+    private final java.time.Duration adoptionWindow;
     private ScheduledFuture<?> healthChecks;
     private volatile boolean closing;
 
     private DockerLauncher(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr, List<DockerEngine> engines,
-                           Executor work, ScheduledExecutorService timer) {
+                           java.time.Duration adoptionWindow, Executor work, ScheduledExecutorService timer) {
+        this.adoptionWindow = adoptionWindow;
         this.fleet = fleet;
         this.egress = egress;
         this.controlPlaneAddr = controlPlaneAddr;
@@ -66,16 +69,19 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
      *
      * @param egress the egress settings the firewall follows (EGRESS_ALLOW_PRIVATE, EGRESS_*_CIDRS)
      * @param controlPlaneAddr RUNNER_CONTROL_PLANE_ADDR: the firewall lets runners reach this port (a host may have its own)
+     * @param adoptionWindow RUNNER_RECONNECT_WINDOW: how long an earlier control plane's running container waits to be adopted
      * @param work runs the blocking calls that follow each container (waiting for its exit, stopping it)
      * @param timer runs the health checks
      */
-    public static DockerLauncher start(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr, Executor work,
+    public static DockerLauncher start(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr,
+                                       java.time.Duration adoptionWindow, Executor work,
                                        ScheduledExecutorService timer) {
         List<DockerEngine> engines = new ArrayList<>();
         for (FleetConfig.DockerHost host : fleet.dockerHosts()) {
             engines.add(new DockerEngine(host, fleet.hostCapacity()));
         }
-        DockerLauncher launcher = new DockerLauncher(fleet, egress, controlPlaneAddr, List.copyOf(engines), work, timer);
+        DockerLauncher launcher = new DockerLauncher(fleet, egress, controlPlaneAddr, List.copyOf(engines), adoptionWindow,
+                work, timer);
         launcher.checkHealth();
         for (RunnerHost h : launcher.hosts()) {
             if (!h.healthy()) {
@@ -130,7 +136,11 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         engine.prepared();
     }
 
-    /** Removes runner containers of this control plane that it does not know: their sessions are gone. */
+    /**
+     * Runner containers of this control plane that it does not know: a stopped one is removed at
+     * once; a running one may be a session's whose runner is about to dial back (the control plane
+     * restarted), so it is removed only if nobody adopted it within the reconnect window.
+     */
     private void removeOrphans(DockerEngine engine) {
         List<Container> found = engine.calls.listContainersCmd().withShowAll(true)
                 .withLabelFilter(RunnerContainer.ownerLabels(fleet)).exec();
@@ -139,10 +149,47 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             if (engine.knows(c.getId()) || engine.launching(session)) {
                 continue;
             }
-            LOG.info("session " + session + ": removing its runner container " + shortId(c.getId()) + " on "
-                    + engine.name() + ", left by an earlier control plane (the session cannot resume)");
-            remove(engine, c.getId());
+            if ("running".equals(c.getState())) {
+                LOG.info("session " + session + ": runner container " + shortId(c.getId()) + " on " + engine.name()
+                        + " was started by an earlier control plane; it is kept " + adoptionWindow.toSeconds()
+                        + " s for its runner to dial back");
+                timer.schedule(() -> work.execute(() -> removeUnlessAdopted(engine, c.getId(), session)),
+                        adoptionWindow.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                LOG.info("session " + session + ": removing its stopped runner container " + shortId(c.getId()) + " on "
+                        + engine.name() + ", left by an earlier control plane");
+                remove(engine, c.getId());
+            }
         }
+    }
+
+    private void removeUnlessAdopted(DockerEngine engine, String containerId, String session) {
+        if (closing || engine.knows(containerId)) {
+            return;
+        }
+        LOG.info("session " + session + ": no runner dialed back from container " + shortId(containerId) + " on "
+                + engine.name() + " within " + adoptionWindow.toSeconds() + " s; removing it");
+        remove(engine, containerId);
+    }
+
+    @Override
+    public java.util.Optional<RunnerHandle> adopt(String sessionId) {
+        java.util.Map<String, String> labels = new java.util.HashMap<>(RunnerContainer.ownerLabels(fleet));
+        labels.put(RunnerContract.LABEL_SESSION, sessionId);
+        for (DockerEngine engine : engines) {
+            try {
+                for (Container c : engine.calls.listContainersCmd().withLabelFilter(labels).exec()) {
+                    if ("running".equals(c.getState()) && engine.adopt(c.getId())) {
+                        LOG.info("session " + sessionId + ": runner container " + shortId(c.getId()) + " on " + engine.name()
+                                + " adopted (its runner dialed back)");
+                        return java.util.Optional.of(watch(engine, c.getId(), sessionId));
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.fine(() -> "session " + sessionId + ": looking for its container on " + engine.name() + " failed: " + e);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     @Override

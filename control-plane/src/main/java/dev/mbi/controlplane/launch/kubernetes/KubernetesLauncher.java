@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
@@ -33,7 +34,9 @@ import java.util.logging.Logger;
  * resource limits, a non-root read-only container without capabilities or privilege gain, the
  * runtime's seccomp profile (or the shipped one as a Localhost profile), and labels naming the
  * session and this control plane. Pods are deleted when their session ends; an informer reports
- * their exit; pods left by an earlier control plane are deleted at start.
+ * their exit. Pods left by an earlier control plane (this one restarted): an ended one is deleted at
+ * start, a live one is kept for the reconnect window, adopted when its runner dials back, and
+ * deleted if none did.
  */
 public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private static final Logger LOG = Logger.getLogger(KubernetesLauncher.class.getName());
@@ -45,12 +48,17 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private final Executor work;
     private final Map<String, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private final SharedIndexInformer<Pod> informer;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final java.time.Duration adoptionWindow;
 
-    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient, Executor work) {
+    private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient, Executor work,
+                               java.util.concurrent.ScheduledExecutorService timer, java.time.Duration adoptionWindow) {
         this.fleet = fleet;
         this.client = client;
         this.ownsClient = ownsClient;
         this.work = work;
+        this.timer = timer;
+        this.adoptionWindow = adoptionWindow;
         removeOrphans();
         this.informer = pods().withLabels(ownerLabels()).inform(new ResourceEventHandler<>() {
             @Override
@@ -78,13 +86,15 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
      *
      * @param work runs pod deletions
      */
-    public static KubernetesLauncher start(FleetConfig fleet, Executor work) {
-        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true, work);
+    public static KubernetesLauncher start(FleetConfig fleet, Executor work, java.util.concurrent.ScheduledExecutorService timer,
+                                           java.time.Duration adoptionWindow) {
+        return new KubernetesLauncher(fleet, new KubernetesClientBuilder().build(), true, work, timer, adoptionWindow);
     }
 
     /** With a client the caller owns (and closes). */
-    public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client, Executor work) {
-        return new KubernetesLauncher(fleet, client, false, work);
+    public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client, Executor work,
+                                           java.util.concurrent.ScheduledExecutorService timer, java.time.Duration adoptionWindow) {
+        return new KubernetesLauncher(fleet, client, false, work, timer, adoptionWindow);
     }
 
     private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Pod, io.fabric8.kubernetes.api.model.PodList,
@@ -99,10 +109,49 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private void removeOrphans() {
         for (Pod pod : pods().withLabels(ownerLabels()).list().getItems()) {
             String session = RunnerContract.sessionOf(pod.getMetadata().getLabels());
-            LOG.info("session " + session + ": deleting its runner pod " + pod.getMetadata().getName()
-                    + ", left by an earlier control plane (the session cannot resume)");
-            pods().withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+            String name = pod.getMetadata().getName();
+            if (ended(pod)) {
+                LOG.info("session " + session + ": deleting its ended runner pod " + name + ", left by an earlier control plane");
+                pods().withName(name).withGracePeriod(0).delete();
+                continue;
+            }
+            LOG.info("session " + session + ": runner pod " + name + " was created by an earlier control plane; it is kept "
+                    + adoptionWindow.toSeconds() + " s for its runner to dial back");
+            timer.schedule(() -> work.execute(() -> {
+                if (!exits.containsKey(name)) {
+                    LOG.info("session " + session + ": no runner dialed back from pod " + name + " within "
+                            + adoptionWindow.toSeconds() + " s; deleting it");
+                    delete(name);
+                }
+            }), adoptionWindow.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private static boolean ended(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    @Override
+    public java.util.Optional<RunnerHandle> adopt(String sessionId) {
+        String name = podName(sessionId);
+        Pod pod;
+        try {
+            pod = pods().withName(name).get();
+        } catch (KubernetesClientException e) {
+            LOG.fine(() -> "session " + sessionId + ": looking for its pod failed: " + e);
+            return java.util.Optional.empty();
+        }
+        if (pod == null || ended(pod) || !fleet.controlPlaneId().equals(pod.getMetadata().getLabels()
+                .get(RunnerContract.LABEL_CONTROL_PLANE))) {
+            return java.util.Optional.empty();
+        }
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        if (exits.putIfAbsent(name, exit) != null) {
+            return java.util.Optional.empty();
+        }
+        LOG.info("session " + sessionId + ": runner pod " + name + " adopted (its runner dialed back)");
+        return java.util.Optional.of(new PodHandle(this, name, sessionId, exit));
     }
 
     /** A pod whose runner has ended (Succeeded or Failed) completes its exit with the container's code. */

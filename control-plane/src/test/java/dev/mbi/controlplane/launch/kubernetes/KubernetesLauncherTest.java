@@ -41,8 +41,13 @@ class KubernetesLauncherTest {
     /** Pod deletions run here, as on the control plane's work executor. */
     private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
+    private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    /** How long a live pod of an earlier control plane waits to be adopted. */
+    private static final java.time.Duration WINDOW = java.time.Duration.ofMillis(1_500);
+
     @org.junit.jupiter.api.AfterEach
     void stopWork() {
+        timer.shutdownNow();
         work.close();
     }
 
@@ -69,7 +74,7 @@ class KubernetesLauncherTest {
 
     @Test
     void aSessionGetsAHardenedPodWithItsEnvironmentAndLimitsAndLosesItOnStop() throws Exception {
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client, work)) {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-one"), client, work, timer, WINDOW)) {
             RunnerLauncher.RunnerSpec spec = spec("s1");
             RunnerLauncher.RunnerHandle handle = launcher.launch(spec);
             assertEquals("kubernetes/" + NS, handle.host());
@@ -117,7 +122,7 @@ class KubernetesLauncherTest {
 
     @Test
     void aRunnerPodThatFailsReportsItsExitCode() throws Exception {
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-two"), client, work)) {
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-two"), client, work, timer, WINDOW)) {
             RunnerLauncher.RunnerHandle handle = launcher.launch(spec("s2"));
             CompletableFuture<Integer> exit = new CompletableFuture<>();
             handle.onExit(exit::complete);
@@ -133,19 +138,35 @@ class KubernetesLauncherTest {
     }
 
     @Test
-    void onStartItDeletesItsOwnLeftoverPodsOnly() throws Exception {
+    void onStartItKeepsItsOwnLivePodsForAdoptionDeletesEndedOnesAndLeavesOthersAlone() throws Exception {
         Map<String, String> mine = spec("old").contract().labels("cp-three");
+        Map<String, String> unclaimed = spec("unclaimed").contract().labels("cp-three");
+        Map<String, String> ended = spec("ended").contract().labels("cp-three");
         Map<String, String> theirs = new HashMap<>(mine);
         theirs.put(RunnerContract.LABEL_CONTROL_PLANE, "someone-else");
-        for (var e : Map.of("mbi-runner-old", mine, "mbi-runner-other", theirs).entrySet()) {
+        for (var e : Map.of("mbi-runner-old", mine, "mbi-runner-unclaimed", unclaimed, "mbi-runner-ended", ended,
+                "mbi-runner-other", theirs).entrySet()) {
             client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(e.getKey()).withLabels(e.getValue())
                     .endMetadata().withNewSpec().addNewContainer().withName("runner").withImage("mbi/runner:dev").endContainer()
-                    .endSpec().build()).create();
+                    .endSpec().withNewStatus().withPhase(e.getKey().endsWith("ended") ? "Succeeded" : "Running").endStatus()
+                    .build()).create();
         }
-        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-three"), client, work)) {
-            assertNull(pod("mbi-runner-old"), "a pod left by an earlier control plane is deleted");
+        try (KubernetesLauncher launcher = KubernetesLauncher.start(fleet("cp-three"), client, work, timer, WINDOW)) {
+            assertNull(pod("mbi-runner-ended"), "an ended pod left by an earlier control plane is deleted at once");
+            assertNotNull(pod("mbi-runner-old"), "a live one is kept while its runner may dial back");
+            assertNotNull(pod("mbi-runner-unclaimed"));
+            // The runner of "old" dials back: its pod is adopted, and followed like one this launcher created.
+            RunnerLauncher.RunnerHandle adopted = launcher.adopt("old").orElseThrow();
+            assertTrue(launcher.adopt("old").isEmpty(), "adopted once");
+            assertTrue(launcher.adopt("someone-elses").isEmpty());
+            assertEquals(1, launcher.hosts().getFirst().sessions());
+            org.awaitility.Awaitility.await("the unclaimed pod deleted after the window").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> pod("mbi-runner-unclaimed") == null);
+            assertNotNull(pod("mbi-runner-old"), "the adopted pod stays");
             assertNotNull(pod("mbi-runner-other"), "another control plane's pod is left alone");
-            assertEquals(0, launcher.hosts().getFirst().sessions());
+            adopted.stop();
+            org.awaitility.Awaitility.await("the adopted pod deleted on stop").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> pod("mbi-runner-old") == null);
         }
     }
 }
