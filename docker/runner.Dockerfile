@@ -16,8 +16,10 @@ RUN apt-get update \
 RUN groupadd --gid 10001 runner \
  && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin runner
 
-# Chromium's managed policy: the top frame opens http(s) pages only (the runner also replaces any
-# other page it sees, for runners outside this image).
+# Chromium's managed policy: file:, devtools:, data:, view-source: and filesystem: pages are
+# refused before they load. Not chrome://*: blocking it stalls headless Chromium's screencast once
+# the page changes; the runner replaces any chrome: page the top frame commits (and any other page
+# outside http and https), in every launcher.
 COPY docker/runner-chromium-policy.json /etc/chromium/policies/managed/mbi.json
 COPY target/docker/jre-runner /opt/java
 COPY runner/target/lib /opt/mbi/lib

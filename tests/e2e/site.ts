@@ -99,6 +99,11 @@ export class TestSite {
     this.waiters.splice(0).forEach((w) => w());
   }
 
+  /** Whether the page reported `event` since the last skipPending(), without waiting. */
+  seen(event: string): boolean {
+    return this.reports.slice(this.cursor).includes(event);
+  }
+
   /** Forgets everything reported so far. */
   skipPending(): void {
     this.cursor = this.reports.length;

@@ -7,6 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -17,6 +18,8 @@ declare module 'vitest' {
     maxSessions: number;
     /** The API token of the suite's user ("e2e"): the stack runs with token auth, as deployed. */
     apiToken: string;
+    /** POST {restartUrl}/edge or /control-plane kills that service (SIGKILL) and starts it again on its ports. */
+    restartUrl: string;
   }
 }
 
@@ -47,6 +50,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const apiPort = await freePort();
   // The control plane's API token, shared by the two services for this run only.
   const token = randomBytes(32).toString('base64url');
+  const signingKey = randomBytes(48).toString('base64url');
+  const apiToken = randomBytes(24).toString('base64url');
   const httpPort = await freePort();
   const logPath = join(ARTIFACTS, 'stack.log');
   const log = createWriteStream(logPath);
@@ -68,27 +73,36 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const killAll = () => processes.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
   process.on('exit', killAll);
 
-  start('control plane', JARS.controlPlane, {
-    GRPC_PORT: String(grpcPort),
-    API_GRPC_PORT: String(apiPort),
-    CONTROL_PLANE_TOKEN: token,
-    RUNNER_JAR: JARS.runner,
-    MAX_SESSIONS: String(MAX_SESSIONS),
-    FALLBACK_FPS: '10',
-    // The test page is served on 127.0.0.1, which the egress policy denies by default.
-    EGRESS_ALLOW_PRIVATE: 'true',
-  });
-  const apiToken = randomBytes(24).toString('base64url');
-  start('edge', JARS.edge, {
-    PORT: String(httpPort),
-    CONTROL_PLANE_ADDR: `localhost:${apiPort}`,
-    CONTROL_PLANE_TOKEN: token,
-    UI_DIR,
-    AUTH_MODE: 'token',
-    API_TOKENS: `e2e:${apiToken}`,
-    ADMIN_TOKENS: '',
-  });
-
+  const services: Record<string, () => ChildProcess> = {
+    'control-plane': () =>
+      start('control plane', JARS.controlPlane, {
+        GRPC_PORT: String(grpcPort),
+        API_GRPC_PORT: String(apiPort),
+        CONTROL_PLANE_TOKEN: token,
+        // Kept for the whole run: a restarted control plane takes the sessions back from their runners.
+        CONTROL_PLANE_SIGNING_KEY: signingKey,
+        RUNNER_RECONNECT_WINDOW: '30s',
+        RUNNER_JAR: JARS.runner,
+        MAX_SESSIONS: String(MAX_SESSIONS),
+        FALLBACK_FPS: '10',
+        // The test page is served on 127.0.0.1, which the egress policy denies by default.
+        EGRESS_ALLOW_PRIVATE: 'true',
+      }),
+    edge: () =>
+      start('edge', JARS.edge, {
+        PORT: String(httpPort),
+        CONTROL_PLANE_ADDR: `localhost:${apiPort}`,
+        CONTROL_PLANE_TOKEN: token,
+        UI_DIR,
+        AUTH_MODE: 'token',
+        API_TOKENS: `e2e:${apiToken}`,
+        ADMIN_TOKENS: '',
+      }),
+  };
+  const running: Record<string, ChildProcess> = {};
+  for (const [name, launch] of Object.entries(services)) {
+    running[name] = launch();
+  }
   const baseUrl = `http://localhost:${httpPort}`;
   try {
     await waitUntilReady(baseUrl, processes, 60_000);
@@ -96,11 +110,35 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop(processes);
     throw new Error(`${(e as Error).message}\n--- stack log (${logPath}):\n${tail(logPath)}`);
   }
+
+  // Restarts on request, as a crash and a supervisor would: SIGKILL, then the same service on the same ports.
+  const restarts = createHttpServer((req, res) => {
+    const name = (req.url ?? '').replace(/^\//, '');
+    const launch = services[name];
+    if (req.method !== 'POST' || !launch) {
+      res.writeHead(404).end();
+      return;
+    }
+    const old = running[name];
+    old.once('exit', () => {
+      log.write(`--- restarting ${name}\n`);
+      running[name] = launch();
+      res.writeHead(204).end();
+    });
+    old.kill('SIGKILL');
+  });
+  const restartPort = await new Promise<number>((done) =>
+    restarts.listen(0, '127.0.0.1', () => done((restarts.address() as { port: number }).port)),
+  );
   project.provide('baseUrl', baseUrl);
   project.provide('maxSessions', MAX_SESSIONS);
   project.provide('apiToken', apiToken);
+  project.provide('restartUrl', `http://127.0.0.1:${restartPort}`);
 
   return async () => {
+    restarts.close();
+    // SIGTERM means "restart" to the control plane: end the sessions first, so no runner waits for it.
+    await endSessions(baseUrl, apiToken);
     await stop(processes);
     process.off('exit', killAll);
     log.end();
@@ -146,7 +184,30 @@ async function waitUntilReady(baseUrl: string, processes: ChildProcess[], timeou
   throw new Error(`the stack was not ready within ${timeoutMs} ms`);
 }
 
-/** SIGTERM (the control plane then ends its runners and their Chromium), SIGKILL after 15 s. */
+/** Ends every live session (their runners and Chromium go with them), waiting up to 15 s. */
+async function endSessions(baseUrl: string, apiToken: string): Promise<void> {
+  const headers = { authorization: `Bearer ${apiToken}` };
+  try {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const { sessions } = (await (await fetch(`${baseUrl}/api/sessions`, { headers })).json()) as {
+        sessions: { sessionId: string; status: string }[];
+      };
+      const live = sessions.filter((s) => s.status === 'pending' || s.status === 'ready');
+      if (live.length === 0) {
+        return;
+      }
+      for (const s of live) {
+        await fetch(`${baseUrl}/api/sessions/${s.sessionId}`, { method: 'DELETE', headers });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch {
+    // the edge is gone: its control plane's runners end by themselves after their reconnect window
+  }
+}
+
+/** SIGTERM (a restart for the control plane: its sessions were ended first), SIGKILL after 15 s. */
 async function stop(processes: ChildProcess[]): Promise<void> {
   await Promise.all(
     [...processes].reverse().map(

@@ -197,6 +197,49 @@ describe('web UI on the real stack', () => {
     await page.close();
   });
 
+  it('goes on through a restart of the edge and of the control plane: same session, live picture, input', async () => {
+    const restartUrl = inject('restartUrl');
+    const page = await browser.newPage({ ...LAPTOP });
+    await page.goto(loginUrl(baseUrl));
+    const id = await startSession(page, site.url('/page'));
+    const transport = await settledTransport(page);
+    await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
+    const runner = runnerPid(id);
+
+    let typed = 0;
+    for (const service of ['edge', 'control-plane']) {
+      const restarted = await fetch(`${restartUrl}/${service}`, { method: 'POST' });
+      expect(restarted.status, `restart ${service}`).toBe(204);
+      // The page keeps the session: once the service is back, the picture is live and input lands.
+      await expect
+        .poll(async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status, { timeout: 30_000 })
+        .toBe(200);
+      await expect.poll(() => page.getByTestId('session-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+      await expect.poll(async () => (await getSession(baseUrl, id)).status, { timeout: 30_000 }).toBe('ready');
+      const blinks = await coloursSeen(page, centre(LAYOUT.blinker), 2500);
+      expect(blinks, `the picture is live after the ${service} restart`).toEqual(expect.arrayContaining(['001', '110']));
+      site.skipPending();
+      typed++;
+      await expect
+        .poll(
+          async () => {
+            await clickRemote(page, centre(LAYOUT.field));
+            await page.keyboard.press('Control+A');
+            await page.keyboard.type(`after ${service}`);
+            await page.keyboard.press('Enter');
+            return site.seen(`submit:after ${service}`);
+          },
+          { timeout: 30_000, interval: 2_000 },
+        )
+        .toBe(true);
+      expect(await page.getByRole('alert').filter({ hasText: 'Disconnected' }).count()).toBe(0);
+    }
+    expect(typed).toBe(2);
+    expect(runnerPid(id), 'the same runner (and browser) throughout').toBe(runner);
+    expect(['webrtc', 'websocket']).toContain(transport);
+    await page.close();
+  });
+
   it('explains refused starts in words: a bad address (400) and a full house (503)', async () => {
     const page = await browser.newPage();
     await page.goto(loginUrl(baseUrl));

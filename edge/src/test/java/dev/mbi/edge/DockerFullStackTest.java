@@ -100,7 +100,12 @@ class DockerFullStackTest {
             viewer.send("{\"type\":\"mousedown\",\"x\":200,\"y\":100,\"button\":\"left\"}");
             viewer.send("{\"type\":\"mouseup\",\"x\":200,\"y\":100,\"button\":\"left\"}");
             site.awaitReport("click", 10_000);
-            viewer.awaitPixel(1000, 600, ViewerClient::reddish, 10_000);
+            try {
+                viewer.awaitPixel(1000, 600, ViewerClient::reddish, 10_000);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nsession: " + stack.session(id) + "\nrunner log:\n"
+                        + DockerTestEngines.logs(docker, containerOf(id).getId()), e);
+            }
         }
 
         // The container is what the launcher claims: ask the engine, then the kernel inside it.
