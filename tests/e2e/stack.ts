@@ -18,7 +18,10 @@ declare module 'vitest' {
     maxSessions: number;
     /** The API token of the suite's user ("e2e"): the stack runs with token auth, as deployed. */
     apiToken: string;
-    /** POST {restartUrl}/edge or /control-plane kills that service (SIGKILL) and starts it again on its ports. */
+    /**
+     * POST {restartUrl}/edge or /control-plane kills that service (SIGKILL) and starts it again on its
+     * ports, after ?downMs= milliseconds (default 0); it answers once the new process is started.
+     */
     restartUrl: string;
   }
 }
@@ -113,7 +116,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   // Restarts on request, as a crash and a supervisor would: SIGKILL, then the same service on the same ports.
   const restarts = createHttpServer((req, res) => {
-    const name = (req.url ?? '').replace(/^\//, '');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const name = url.pathname.replace(/^\//, '');
+    const downMs = Math.min(Number(url.searchParams.get('downMs') ?? '0') || 0, 30_000);
     const launch = services[name];
     if (req.method !== 'POST' || !launch) {
       res.writeHead(404).end();
@@ -121,9 +126,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     const old = running[name];
     old.once('exit', () => {
-      log.write(`--- restarting ${name}\n`);
-      running[name] = launch();
-      res.writeHead(204).end();
+      setTimeout(() => {
+        log.write(`--- restarting ${name} (down ${downMs} ms)\n`);
+        running[name] = launch();
+        res.writeHead(204).end();
+      }, downMs);
     });
     old.kill('SIGKILL');
   });

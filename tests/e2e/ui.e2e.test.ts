@@ -208,7 +208,14 @@ describe('web UI on the real stack', () => {
 
     let typed = 0;
     for (const service of ['edge', 'control-plane']) {
-      const restarted = await fetch(`${restartUrl}/${service}`, { method: 'POST' });
+      // Down for 4 s. WebRTC media flows between the runner and this page directly: it does not even stall.
+      const restarting = fetch(`${restartUrl}/${service}?downMs=4000`, { method: 'POST' });
+      if (transport === 'webrtc') {
+        await new Promise((r) => setTimeout(r, 500));
+        const duringOutage = await coloursSeen(page, centre(LAYOUT.blinker), 2500);
+        expect(duringOutage, `the video while the ${service} is down`).toEqual(expect.arrayContaining(['001', '110']));
+      }
+      const restarted = await restarting;
       expect(restarted.status, `restart ${service}`).toBe(204);
       // The page keeps the session: once the service is back, the picture is live and input lands.
       await expect
