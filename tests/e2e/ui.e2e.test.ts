@@ -227,18 +227,22 @@ describe('web UI on the real stack', () => {
       expect(blinks, `the picture is live after the ${service} restart`).toEqual(expect.arrayContaining(['001', '110']));
       site.skipPending();
       typed++;
-      await expect
-        .poll(
-          async () => {
-            await clickRemote(page, centre(LAYOUT.field));
-            await page.keyboard.press('Control+A');
-            await page.keyboard.type(`after ${service}`);
-            await page.keyboard.press('Enter');
-            return site.seen(`submit:after ${service}`);
-          },
-          { timeout: 30_000, interval: 2_000 },
-        )
-        .toBe(true);
+      try {
+        await expect
+          .poll(
+            async () => {
+              await clickRemote(page, centre(LAYOUT.field));
+              await page.keyboard.press('Control+A');
+              await page.keyboard.type(`after ${service}`);
+              await page.keyboard.press('Enter');
+              return site.seen(`submit:after ${service}`);
+            },
+            { timeout: 30_000, interval: 2_000 },
+          )
+          .toBe(true);
+      } catch (e) {
+        throw new Error(`input did not land after the ${service} restart (${await transportOf(page)}): ${await viewState(page)}`, { cause: e });
+      }
       expect(await page.getByRole('alert').filter({ hasText: 'Disconnected' }).count()).toBe(0);
     }
     expect(typed).toBe(2);

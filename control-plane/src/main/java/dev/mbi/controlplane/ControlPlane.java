@@ -161,7 +161,9 @@ public final class ControlPlane implements AutoCloseable {
                 executors.work(),
                 executors.timer(),
                 new ResumeTokens(config.signingKey().bytes(), SessionRegistry.RESUME_TOKEN_LIFETIME, Clock.systemUTC()));
-        if (!config.signingKey().given()) {
+        if (config.signingKey().given()) {
+            registry.expectSessionsBack();
+        } else {
             LOG.warning("CONTROL_PLANE_SIGNING_KEY is not set: runners survive a lost stream but not a restart of the control"
                     + " plane; set it (or CONTROL_PLANE_SIGNING_KEY_FILE) to the same random value on every start");
         }

@@ -145,6 +145,21 @@ class ControlPlaneRestartTest {
         }
     }
 
+    /** Whether the control plane lists the session as pending or ready. */
+    private static boolean live(Running cp, String id) {
+        try {
+            SessionStatus s = cp.sessions().getSession(GetSessionRequest.newBuilder().setSessionId(id).build()).getStatus();
+            return s == SessionStatus.SESSION_STATUS_PENDING || s == SessionStatus.SESSION_STATUS_READY;
+        } catch (io.grpc.StatusRuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The session's runners plus its Chromium browser processes. */
+    private static long runnersAndBrowsers(String id) {
+        return count(id, c -> c.contains("runner.jar")) + count(id, c -> c.contains("--user-data-dir=") && !c.contains("--type="));
+    }
+
     /** One runner and one Chromium browser process (its helpers carry --type=) for the session. */
     private static void assertOneRunnerAndOneBrowser(String id) {
         assertEquals(1, count(id, c -> c.contains("runner.jar")), "runners of " + id);
@@ -167,6 +182,7 @@ class ControlPlaneRestartTest {
                 "FALLBACK_FPS", "10"));
         Path log = dir.resolve("control-plane.log");
         List<String> ids = new ArrayList<>();
+        List<String> churn = new ArrayList<>();
         Edge edge = Edge.start(EdgeConfig.from(new dev.mbi.config.Env(Map.of("PORT", "0",
                 "CONTROL_PLANE_ADDR", "127.0.0.1:" + apiPort, "CONTROL_PLANE_TOKEN", TestApi.TOKEN,
                 "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
@@ -188,6 +204,17 @@ class ControlPlaneRestartTest {
                 browser = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + ids.getFirst()
                         + "?token=" + TestStack.USER_TOKEN);
                 browser.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+
+                // Churn right before the crash: two sessions still starting, and one ended a moment ago.
+                String ended = first.sessions().createSession(CreateSessionRequest.newBuilder()
+                        .setUrl(site.pageUrl()).setOwner("tester").build()).getSessionId();
+                awaitStatus(first, ended, SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(60));
+                for (int i = 0; i < 2; i++) {
+                    churn.add(first.sessions().createSession(CreateSessionRequest.newBuilder()
+                            .setUrl(site.pageUrl()).setOwner("tester").build()).getSessionId());
+                }
+                first.sessions().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(ended).build());
+                churn.add(ended);
             } finally {
                 first.process().destroyForcibly(); // SIGKILL: no goodbye to anyone
                 first.process().waitFor(10, TimeUnit.SECONDS);
@@ -205,6 +232,12 @@ class ControlPlaneRestartTest {
                     assertEquals(site.pageUrl(), back.getUrl());
                 }
                 long backMs = (System.nanoTime() - restartedAt) / 1_000_000;
+                // No orphans from the churn: a session whose runner came back is live with one runner and
+                // one Chromium; any other leaves no process behind.
+                for (String id : churn) {
+                    Awaitility.await(id + " settled").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> live(second, id) ? runnersAndBrowsers(id) == 2 : TestStack.liveProcessesOf(id).isEmpty());
+                }
                 System.out.println("three sessions back " + backMs + " ms after the restarted control plane served");
                 assertTrue(backMs < 5_000, "sessions back after " + backMs + " ms");
 
@@ -238,10 +271,16 @@ class ControlPlaneRestartTest {
                     assertOneRunnerAndOneBrowser(id);
                 }
                 // Ending sessions on purpose still ends them, runners and Chromium included.
-                for (String id : ids) {
-                    third.sessions().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+                List<String> all = new ArrayList<>(ids);
+                all.addAll(churn);
+                for (String id : all) {
+                    try {
+                        third.sessions().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+                    } catch (io.grpc.StatusRuntimeException notThere) {
+                        // a churned session that never came back
+                    }
                 }
-                for (String id : ids) {
+                for (String id : all) {
                     TestStack.await(id + " gone", Duration.ofSeconds(15)).until(() -> TestStack.liveProcessesOf(id).isEmpty());
                 }
             }
@@ -250,6 +289,7 @@ class ControlPlaneRestartTest {
                 browser.close();
             }
             // Whatever happened above, nothing of these sessions outlives the test.
+            ids.addAll(churn);
             for (String id : ids) {
                 for (long pid : TestStack.liveProcessesOf(id)) {
                     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

@@ -16,7 +16,12 @@ public final class SessionException extends Exception {
         /** The session exists but cannot do this in its current state. */
         NOT_READY,
         /** The session's runner did not or could not answer in time. */
-        RUNNER_UNREACHABLE
+        RUNNER_UNREACHABLE,
+        /**
+         * Not known yet: the control plane started a moment ago and its runners are still dialing
+         * back; the session may be there shortly (try again).
+         */
+        RETURNING
     }
 
     private final Reason reason;

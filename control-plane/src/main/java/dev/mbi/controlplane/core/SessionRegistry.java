@@ -66,6 +66,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
     private final ResumeTokens resumeTokens;
+    private volatile java.time.Instant returningUntil;
     private final java.util.concurrent.atomic.AtomicLong resumesRefused = new java.util.concurrent.atomic.AtomicLong();
 
     /**
@@ -184,14 +185,14 @@ public final class SessionRegistry implements AutoCloseable {
 
     /** Ends a session on request; an already ended one is returned as it is. */
     public SessionSnapshot delete(String id) throws SessionException {
-        Session s = store.find(id);
+        Session s = find(id);
         end(s, SessionStatus.TERMINATED, "deleted", false);
         return s.snapshot();
     }
 
     /** Adds a viewer; it gets the session's status and newest frame at once. */
     public Attachment attach(String id, Viewer viewer) throws SessionException {
-        Session s = store.find(id);
+        Session s = find(id);
         Session.Arrival arrival = s.attach(viewer, nanoTime.getAsLong());
         viewer.status(arrival.snapshot());
         if (arrival.ended()) {
@@ -253,7 +254,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     /** The ICE servers a viewer of this session should use (TURN credentials made for it now). */
     public List<IceSettings.Server> iceServers(String id) throws SessionException {
-        return settings.ice().serversFor(store.find(id).id, clock.instant());
+        return settings.ice().serversFor(find(id).id, clock.instant());
     }
 
     /**
@@ -261,7 +262,7 @@ public final class SessionRegistry implements AutoCloseable {
      * fails with RUNNER_UNREACHABLE when the runner cannot answer within the offer timeout.
      */
     public CompletableFuture<WebRtcAnswer> offer(String id, String sdp) throws SessionException {
-        return offers.offer(store.find(id), sdp);
+        return offers.offer(find(id), sdp);
     }
 
     // ------------------------------------------------------------------ runner side
@@ -334,6 +335,32 @@ public final class SessionRegistry implements AutoCloseable {
             }
         }
         return welcome;
+    }
+
+    /**
+     * Sessions may come back from their runners (the signing key outlives restarts): for the
+     * reconnect window after start, an unknown session is "not known yet" (UNAVAILABLE, try again)
+     * rather than "not found", so that nobody gives up on a session its runner is bringing back.
+     */
+    public void expectSessionsBack() {
+        returningUntil = clock.instant().plus(settings.reconnectWindow());
+    }
+
+    private Session find(String id) throws SessionException {
+        Session s = store.get(id);
+        if (s != null) {
+            return s;
+        }
+        if (returningUntil != null && clock.instant().isBefore(returningUntil)) {
+            throw new SessionException(SessionException.Reason.RETURNING, "session " + Limits.truncate(id, 64)
+                    + " is not known yet: the control plane started a moment ago and its runners are dialing back; try again shortly");
+        }
+        throw SessionException.notFound();
+    }
+
+    /** The session as it is now; NOT_FOUND, or RETURNING just after a restart. */
+    public SessionSnapshot require(String id) throws SessionException {
+        return find(id).snapshot();
     }
 
     /** Resume tokens refused since start (forged, altered, expired or another session's). */

@@ -127,8 +127,7 @@ public final class AdminApiService extends AdminServiceGrpc.AdminServiceImplBase
 
     @Override
     public void getSession(GetSessionRequest request, StreamObserver<Session> responses) {
-        answer(responses, () -> forOperators(registry.get(request.getSessionId()).orElseThrow(() ->
-                new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + request.getSessionId()))));
+        answer(responses, () -> forOperators(registry.require(request.getSessionId())));
     }
 
     @Override

@@ -28,6 +28,7 @@ final class GrpcErrors {
             case REJECTED -> Status.PERMISSION_DENIED;
             case NOT_READY -> Status.FAILED_PRECONDITION;
             case RUNNER_UNREACHABLE -> Status.ABORTED;
+            case RETURNING -> Status.UNAVAILABLE;
         };
         return status.withDescription(e.getMessage()).asRuntimeException();
     }

@@ -61,8 +61,7 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
 
     @Override
     public void getSession(GetSessionRequest request, StreamObserver<Session> responses) {
-        answer(responses, () -> ProtoSessions.toProto(registry.get(request.getSessionId())
-                .orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND, "session not found"))));
+        answer(responses, () -> ProtoSessions.toProto(registry.require(request.getSessionId())));
     }
 
     @Override

@@ -182,6 +182,11 @@ class RunnerResumeTest {
         }
         // Another control plane with the same key: it never saw the session.
         try (ControlPlaneFixture restarted = ControlPlaneFixture.inProcess(ENV)) {
+            // Until the runner is back, the session is "not known yet" (try again), never "not found".
+            io.grpc.StatusRuntimeException notYet = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                    () -> restarted.get(id));
+            assertEquals(Status.Code.UNAVAILABLE, notYet.getStatus().getCode());
+            assertTrue(notYet.getStatus().getDescription().contains("dialing back"), notYet.getStatus().toString());
             ControlPlaneFixture.FakeRunner runner = resume(restarted, id, token, readyState("https://example.com/later"));
             Welcome welcome = welcomeOf(runner);
             assertTrue(welcome.getResumed());
