@@ -85,6 +85,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         // Kept for the whole run: a restarted control plane takes the sessions back from their runners.
         CONTROL_PLANE_SIGNING_KEY: signingKey,
         RUNNER_RECONNECT_WINDOW: '30s',
+        METRICS_PORT: '0',
         RUNNER_JAR: JARS.runner,
         MAX_SESSIONS: String(MAX_SESSIONS),
         FALLBACK_FPS: '10',

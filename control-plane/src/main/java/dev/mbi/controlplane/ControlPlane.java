@@ -53,9 +53,11 @@ public final class ControlPlane implements AutoCloseable {
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
     private final ControlPlaneExecutors executors;
+    private final ControlPlaneMetrics metrics;
 
     private ControlPlane(Server runnerServer, Server apiServer, HealthStatusManager health, SessionRegistry registry,
-                         StreamLiveness liveness, ControlPlaneExecutors executors) {
+                         StreamLiveness liveness, ControlPlaneExecutors executors, ControlPlaneMetrics metrics) {
+        this.metrics = metrics;
         this.runnerServer = runnerServer;
         this.apiServer = apiServer;
         this.health = health;
@@ -177,7 +179,8 @@ public final class ControlPlane implements AutoCloseable {
                         launcher instanceof RunnerFleet fleet ? fleet : null, config.launcher().name().toLowerCase(java.util.Locale.ROOT)), auth),
                 ServerInterceptors.intercept(health.getHealthService(), auth),
                 ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth));
-        ServerServiceDefinition runners = new RunnerStreamService(registry, liveness).bindService();
+        RunnerStreamService runnerStreams = new RunnerStreamService(registry, liveness);
+        ServerServiceDefinition runners = runnerStreams.bindService();
 
         boolean oneTransport = runnerTransport == apiTransport;
         Server runnerServer;
@@ -206,6 +209,17 @@ public final class ControlPlane implements AutoCloseable {
             }
         }
         boundPort.set(runnerServer.getPort());
+        ControlPlaneMetrics metrics;
+        try {
+            metrics = new ControlPlaneMetrics(config.metricsPort(), config.metricsAuth() ? config.apiToken() : null,
+                    config.launcher().name().toLowerCase(java.util.Locale.ROOT), registry, runnerStreams, auth,
+                    launcher instanceof RunnerFleet fleet ? fleet : null);
+        } catch (RuntimeException e) {
+            runnerServer.shutdownNow();
+            apiServer.shutdownNow();
+            executors.close();
+            throw e;
+        }
         health.setStatus(AdminServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         reportCapacity(health, launcher);
         if (launcher instanceof RunnerFleet) {
@@ -227,7 +241,7 @@ public final class ControlPlane implements AutoCloseable {
                 + apiServer.getPort() + " (" + security + "; max " + config.maxSessions()
                 + " sessions, idle timeout " + describe(config.sessionTimeout()) + ", runners dial "
                 + config.runnerDialAddress(runnerServer.getPort()) + ")");
-        return new ControlPlane(runnerServer, apiServer, health, registry, liveness, executors);
+        return new ControlPlane(runnerServer, apiServer, health, registry, liveness, executors, metrics);
     }
 
     /** How often health follows the fleet's hosts. */
@@ -262,6 +276,11 @@ public final class ControlPlane implements AutoCloseable {
 
     private static String describe(Duration d) {
         return d.toSeconds() >= 60 ? d.toMinutes() + "m" : d.toMillis() + "ms";
+    }
+
+    /** The port of /metrics (METRICS_PORT, or the one bound for 0). */
+    public int metricsPort() {
+        return metrics.port();
     }
 
     /** The port runners dial (GRPC_PORT, or the one bound for 0). */
@@ -299,6 +318,7 @@ public final class ControlPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executors.close();
+        metrics.close();
     }
 
     /** Ends every session (stopping its runner) and stops: for tests and embedding; SIGTERM is {@link #stopForRestart()}. */
@@ -319,6 +339,7 @@ public final class ControlPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executors.close();
+        metrics.close();
     }
 
     private static void awaitOrForce(Server server) throws InterruptedException {

@@ -37,7 +37,9 @@ public record ControlPlaneConfig(
         ApiToken apiToken,
         Optional<ServerTls> tls,
         SigningKey signingKey,
-        Duration reconnectWindow) implements ServiceMain.Config {
+        Duration reconnectWindow,
+        int metricsPort,
+        boolean metricsAuth) implements ServiceMain.Config {
 
     /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
     public static final int MIN_SIGNING_KEY_LENGTH = 32;
@@ -114,7 +116,9 @@ public record ControlPlaneConfig(
                 token,
                 tls,
                 signingKey(env),
-                env.duration("RUNNER_RECONNECT_WINDOW", Duration.ofSeconds(60), Duration.ofMillis(500)));
+                env.duration("RUNNER_RECONNECT_WINDOW", Duration.ofSeconds(60), Duration.ofMillis(500)),
+                env.integer("METRICS_PORT", 9464, 0, 65535),
+                env.bool("METRICS_AUTH", false));
         env.requireValid("control plane");
         return config;
     }

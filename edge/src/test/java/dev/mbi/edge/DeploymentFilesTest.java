@@ -211,13 +211,18 @@ class DeploymentFilesTest {
         assertEquals(controlPlane.apiGrpcPort(), portOf(config.controlPlaneAddr()));
         assertEquals(env(cp.getSpec().getTemplate()).get("CONTROL_PLANE_TOKEN"), env.get("CONTROL_PLANE_TOKEN"));
         assertTrue(controlPlane.apiToken().matches(config.controlPlaneAccess().token()));
-        // Only runners reach the runners' port, only the edge the API's.
+        // Only runners reach the runners' port, only the edge the API's, only Prometheus the metrics'.
         NetworkPolicy ingress = one(NetworkPolicy.class, "mbi", "control-plane-ingress");
         for (var rule : ingress.getSpec().getIngress()) {
             List<Integer> ports = rule.getPorts().stream().map(p -> p.getPort().getIntVal()).toList();
-            boolean fromEdge = rule.getFrom().stream().allMatch(peer -> peer.getNamespaceSelector() == null
-                    && "edge".equals(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name")));
-            assertEquals(List.of(fromEdge ? controlPlane.apiGrpcPort() : controlPlane.grpcPort()), ports, rule.toString());
+            String from = rule.getFrom().stream().allMatch(peer -> peer.getNamespaceSelector() == null)
+                    ? rule.getFrom().getFirst().getPodSelector().getMatchLabels().get("app.kubernetes.io/name") : "runners";
+            int expected = switch (from) {
+                case "edge" -> controlPlane.apiGrpcPort();
+                case "prometheus" -> controlPlane.metricsPort();
+                default -> controlPlane.grpcPort();
+            };
+            assertEquals(List.of(expected), ports, rule.toString());
         }
         HorizontalPodAutoscaler hpa = one(HorizontalPodAutoscaler.class, "mbi", "edge");
         assertEquals("edge", hpa.getSpec().getScaleTargetRef().getName());
@@ -288,6 +293,12 @@ class DeploymentFilesTest {
         JsonNode scrape = YAML.readTree(prometheus).get("scrape_configs").get(0);
         assertEquals("/metrics", scrape.get("metrics_path").asText());
         assertTrue(scrape.toString().contains("\"regex\":\"edge\""), scrape.toString());
+        JsonNode cpScrape = YAML.readTree(prometheus).get("scrape_configs").get(1);
+        assertTrue(cpScrape.toString().contains("\"regex\":\"control-plane\"") && cpScrape.toString().contains("\"regex\":\"metrics\""),
+                cpScrape.toString());
+        Deployment controlPlane = one(Deployment.class, "mbi", "control-plane");
+        assertTrue(controlPlane.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts().stream()
+                .anyMatch(p -> "metrics".equals(p.getName()) && p.getContainerPort() == 9464), "the control plane names its metrics port");
     }
 
     /** coturn relays nothing to private, loopback, link-local, CGNAT, multicast or IPv6 local ranges. */
@@ -408,6 +419,8 @@ class DeploymentFilesTest {
         // Prometheus scrapes the edge; Grafana reads Prometheus and shows the dashboard.
         JsonNode scrape = YAML.readTree(COMPOSE.resolve("prometheus/prometheus.yml").toFile()).get("scrape_configs").get(0);
         assertEquals("edge:" + edge.port(), scrape.get("static_configs").get(0).get("targets").get(0).asText());
+        JsonNode cpScrape = YAML.readTree(COMPOSE.resolve("prometheus/prometheus.yml").toFile()).get("scrape_configs").get(1);
+        assertEquals("control-plane:" + config.metricsPort(), cpScrape.get("static_configs").get(0).get("targets").get(0).asText());
         JsonNode datasource = YAML.readTree(COMPOSE.resolve("grafana/provisioning/datasources/prometheus.yml").toFile())
                 .get("datasources").get(0);
         assertEquals("http://prometheus:9090", datasource.get("url").asText());

@@ -56,6 +56,8 @@ final class SessionFigures {
                     .setWebrtcBitrateKbps(round(w[1]))
                     .setWebrtcRttMs(round(w[2]))
                     .setWebrtcFramesDropped((long) w[3])
+                    .setWebrtcFramesSent(peers.framesSentTotal())
+                    .setWebrtcBytesSent(peers.bytesSentTotal())
                     .setWebrtcError(peers.lastError());
         }
         return m.setCpuPercent(round(s.cpuPercent()))

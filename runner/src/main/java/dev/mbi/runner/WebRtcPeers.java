@@ -195,6 +195,10 @@ final class WebRtcPeers implements AutoCloseable {
     private record Totals(long framesSent, long bytesSent, long framesDropped, double rttMs, long atNanos) {
     }
 
+    /** Written and read by the one reporting thread ({@link #stats()}). */
+    private volatile long framesSentTotal;
+    private volatile long bytesSentTotal;
+
     /** WebRTC figures for the session metrics: {fps, kbit/s, rtt ms, frames skipped by the 30 fps cap}. */
     double[] stats() {
         long frames = 0;
@@ -221,10 +225,25 @@ final class WebRtcPeers implements AutoCloseable {
         }
         Totals now = new Totals(frames, bytes, video.framesSkipped(), rttCount == 0 ? 0 : rttSum / rttCount, System.nanoTime());
         double seconds = Math.max(0.001, (now.atNanos - lastTotals.atNanos) / 1e9);
-        double fps = Math.max(0, (now.framesSent - lastTotals.framesSent) / seconds);
-        double kbps = Math.max(0, (now.bytesSent - lastTotals.bytesSent) * 8 / 1000.0 / seconds);
+        long newFrames = Math.max(0, now.framesSent - lastTotals.framesSent);
+        long newBytes = Math.max(0, now.bytesSent - lastTotals.bytesSent);
+        double fps = newFrames / seconds;
+        double kbps = newBytes * 8 / 1000.0 / seconds;
+        // Peers come and go (their totals with them): the session's own totals only grow.
+        framesSentTotal += newFrames;
+        bytesSentTotal += newBytes;
         lastTotals = now;
         return new double[] {fps, kbps, now.rttMs, now.framesDropped};
+    }
+
+    /** Video frames sent to all peers since the session started (as of the last {@link #stats()}). */
+    long framesSentTotal() {
+        return framesSentTotal;
+    }
+
+    /** Video bytes sent to all peers since the session started (as of the last {@link #stats()}). */
+    long bytesSentTotal() {
+        return bytesSentTotal;
     }
 
     String lastError() {

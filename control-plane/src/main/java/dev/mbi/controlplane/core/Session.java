@@ -219,11 +219,11 @@ final class Session {
     }
 
     /**
-     * Takes the runner's latest figures and returns the egress refusals that are new since the
-     * previous report, by rule (empty when none). Rule names are a small fixed set on the runner's
-     * side; anything that does not look like one is ignored, so a runner cannot flood metric labels.
+     * Takes the runner's latest report and returns what it adds to the previous one (counts never
+     * go backwards). Egress rule names are a small fixed set on the runner's side; anything that
+     * does not look like one is ignored, so a runner cannot flood metric labels.
      */
-    synchronized Map<String, Long> metrics(SessionMetrics newMetrics) {
+    synchronized RunnerFigures metrics(SessionMetrics newMetrics) {
         if (Limits.utf8Length(newMetrics.getWebrtcError()) > Limits.MAX_REASON_BYTES
                 || Limits.utf8Length(newMetrics.getTransport()) > Limits.MAX_REASON_BYTES
                 || Limits.utf8Length(newMetrics.getEgressLastBlockedHost()) > Limits.MAX_REASON_BYTES
@@ -248,8 +248,16 @@ final class Session {
                 fresh.put(rule, added);
             }
         });
+        SessionMetrics before2 = metrics;
         metrics = newMetrics;
-        return fresh;
+        double inputToFrame = newMetrics.getInputToFrameMs() > 0
+                && newMetrics.getInputToFrameMs() != before2.getInputToFrameMs() ? newMetrics.getInputToFrameMs() : 0;
+        return new RunnerFigures(fresh,
+                Math.max(0, newMetrics.getFramesSent() - before2.getFramesSent()),
+                Math.max(0, newMetrics.getBytesSent() - before2.getBytesSent()),
+                Math.max(0, newMetrics.getWebrtcFramesSent() - before2.getWebrtcFramesSent()),
+                Math.max(0, newMetrics.getWebrtcBytesSent() - before2.getWebrtcBytesSent()),
+                inputToFrame, newMetrics.getTransport());
     }
 
     /** The runner a WebRTC offer goes to: the session must be ready and its runner offer WebRTC. */

@@ -16,6 +16,14 @@ public interface SessionListener {
     default void onEnded(SessionSnapshot session, boolean launchFailed, double durationSeconds) {
     }
 
+    /** A new session showed its first frame: how long after it was created (not for sessions taken back after a restart). */
+    default void onStarted(SessionSnapshot session, java.time.Duration createToFirstFrame) {
+    }
+
+    /** The runner's latest report, as what is new since its previous one. */
+    default void onFigures(SessionSnapshot session, RunnerFigures news) {
+    }
+
     /** The session's egress policy refused connections since its last report: counts by rule. */
     default void onEgressBlocked(SessionSnapshot session, Map<String, Long> byRule) {
     }

@@ -68,6 +68,8 @@ public final class SessionRegistry implements AutoCloseable {
     private final ResumeTokens resumeTokens;
     private volatile java.time.Instant returningUntil;
     private final java.util.concurrent.atomic.AtomicLong resumesRefused = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong resumesAccepted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong joinsRefused = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param work runs runner launches (they block while a process, container or pod starts)
@@ -280,7 +282,15 @@ public final class SessionRegistry implements AutoCloseable {
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
         }
-        RunnerWelcome welcome = runners.register(s, joinToken, hostname, capabilities, link);
+        RunnerWelcome welcome;
+        try {
+            welcome = runners.register(s, joinToken, hostname, capabilities, link);
+        } catch (SessionException e) {
+            if (e.reason() == SessionException.Reason.REJECTED) {
+                joinsRefused.incrementAndGet();
+            }
+            throw e;
+        }
         s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
                 Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
         return welcome;
@@ -315,6 +325,7 @@ public final class SessionRegistry implements AutoCloseable {
             rebuilt = s == fresh;
         }
         RunnerWelcome welcome = runners.resume(s, hostname, capabilities, link);
+        resumesAccepted.incrementAndGet();
         s.identified(new RunnerSnapshot.Identity(Limits.truncate(hostname, Limits.MAX_REASON_BYTES),
                 Limits.truncate(version, Limits.MAX_REASON_BYTES), clock.instant()));
         if (rebuilt) {
@@ -363,6 +374,16 @@ public final class SessionRegistry implements AutoCloseable {
         return find(id).snapshot();
     }
 
+    /** Runners that dialed again and were taken back, since start. */
+    public long resumesAccepted() {
+        return resumesAccepted.get();
+    }
+
+    /** Registrations refused for a wrong or reused join token, since start. */
+    public long joinsRefused() {
+        return joinsRefused.get();
+    }
+
     /** Resume tokens refused since start (forged, altered, expired or another session's). */
     public long resumesRefused() {
         return resumesRefused.get();
@@ -401,10 +422,14 @@ public final class SessionRegistry implements AutoCloseable {
             return;
         }
         SessionSnapshot snapshot = s.snapshot();
+        java.time.Duration sinceCreated = java.time.Duration.ofNanos(nanoTime.getAsLong() - s.createdNanos);
         LOG.info("session " + id + ": ready (Chromium to first frame " + startupMs + " ms, "
-                + Math.round((nanoTime.getAsLong() - s.createdNanos) / 1e6) + " ms since created)");
+                + sinceCreated.toMillis() + " ms since created)");
         s.viewers().forEach(v -> v.status(snapshot));
         listeners.forEach(l -> l.onReady(snapshot));
+        if (startupMs > 0) {
+            listeners.forEach(l -> l.onStarted(snapshot, sinceCreated));
+        }
     }
 
     public void runnerFrame(String id, Frame frame) {
@@ -428,11 +453,12 @@ public final class SessionRegistry implements AutoCloseable {
     public void runnerMetrics(String id, SessionMetrics metrics) {
         Session s = store.get(id);
         if (s != null) {
-            Map<String, Long> blocked = s.metrics(metrics);
-            if (!blocked.isEmpty()) {
-                SessionSnapshot snapshot = s.snapshot();
-                listeners.forEach(l -> l.onEgressBlocked(snapshot, blocked));
+            RunnerFigures news = s.metrics(metrics);
+            SessionSnapshot snapshot = s.snapshot();
+            if (!news.egressBlocked().isEmpty()) {
+                listeners.forEach(l -> l.onEgressBlocked(snapshot, news.egressBlocked()));
             }
+            listeners.forEach(l -> l.onFigures(snapshot, news));
         }
     }
 

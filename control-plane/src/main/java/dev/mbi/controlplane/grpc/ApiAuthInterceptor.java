@@ -57,6 +57,11 @@ public final class ApiAuthInterceptor implements ServerInterceptor {
         };
     }
 
+    /** Calls refused since start (no, or a wrong, credential). */
+    public long refused() {
+        return refused.get();
+    }
+
     /** Why a presented credential is refused, or null when it is the token. Never says what the token is. */
     private String check(String presented) {
         if (presented == null) {

@@ -27,10 +27,17 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
 
     private final SessionRegistry registry;
     private final StreamLiveness liveness;
+    /** Runner streams registered and not yet gone. */
+    private final java.util.concurrent.atomic.AtomicInteger connected = new java.util.concurrent.atomic.AtomicInteger();
 
     public RunnerStreamService(SessionRegistry registry, StreamLiveness liveness) {
         this.registry = registry;
         this.liveness = liveness;
+    }
+
+    /** Runners connected now (registered, stream open). */
+    public int connected() {
+        return connected.get();
     }
 
     @Override
@@ -42,6 +49,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         private final NewestFrameSender<ControlMessage> out;
         private volatile String sessionId;
         private volatile long lastHeardNanos = System.nanoTime();
+        private final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
 
         RunnerStream(StreamObserver<ControlMessage> responses) {
             this.out = FlowControlledSender.create("runner-stream", QUEUE_CAPACITY, responses, this::disconnected);
@@ -91,6 +99,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                             Set.copyOf(r.getCapabilitiesList()), r.getState(), this);
                 }
                 liveness.watch(this);
+                if (counted.compareAndSet(false, true)) {
+                    connected.incrementAndGet();
+                }
             } catch (SessionException e) {
                 sessionId = null;
                 LOG.warning("runner registration refused for session " + r.getSessionId() + ": " + e.getMessage());
@@ -125,6 +136,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         @Override
         public void shutdown(String reason) {
             liveness.unwatch(this);
+            if (counted.compareAndSet(true, false)) {
+                connected.decrementAndGet();
+            }
             out.message(ControlMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason(reason)).build());
             out.finish(null);
         }
@@ -145,6 +159,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
 
         private void disconnected(String reason) {
             liveness.unwatch(this);
+            if (counted.compareAndSet(true, false)) {
+                connected.decrementAndGet();
+            }
             String id = sessionId;
             if (id != null) {
                 registry.runnerDisconnected(id, this, reason);

@@ -17,7 +17,7 @@ public final class TestApi {
 
     /** The settings a test control plane needs besides its own: ephemeral ports and the token. */
     public static Map<String, String> controlPlaneEnv() {
-        return Map.of("GRPC_PORT", "0", "API_GRPC_PORT", "0", "CONTROL_PLANE_TOKEN", TOKEN);
+        return Map.of("GRPC_PORT", "0", "API_GRPC_PORT", "0", "METRICS_PORT", "0", "CONTROL_PLANE_TOKEN", TOKEN);
     }
 
     /** Calls on this channel carry {@code authorization: <value>}. */
