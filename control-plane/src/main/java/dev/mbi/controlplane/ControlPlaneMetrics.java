@@ -93,9 +93,18 @@ final class ControlPlaneMetrics implements SessionListener, AutoCloseable {
         for (String t : TRANSPORTS) {
             framesCounter(t);
             bytesCounter(t);
+            inputToFrameTimer(t);
         }
         startTimer();
-        if (fleet != null) {
+        if (fleet == null) {
+            // The process launcher's one host: this machine, as big as MAX_SESSIONS.
+            Gauge.builder("browser_runner_host_capacity", registry, r -> r.settings().maxSessions())
+                    .tag("host", "local").description("Most runners a host takes").register(meters);
+            Gauge.builder("browser_runner_host_used", registry, SessionRegistry::liveCount)
+                    .tag("host", "local").description("Runners on a host now").register(meters);
+            Gauge.builder("browser_runner_host_healthy", registry, r -> 1)
+                    .tag("host", "local").description("1 while a host takes new runners (healthy, not drained)").register(meters);
+        } else {
             for (RunnerHost h : fleet.hosts()) {
                 String name = h.name();
                 Gauge.builder("browser_runner_host_capacity", fleet, f -> host(f, name).capacity())
@@ -174,6 +183,14 @@ final class ControlPlaneMetrics implements SessionListener, AutoCloseable {
                 .register(meters);
     }
 
+    private Timer inputToFrameTimer(String transport) {
+        return Timer.builder("browser_input_to_frame_seconds")
+                .description("From an input injected in the browser to the first frame after it, by transport")
+                .tag("transport", transport)
+                .serviceLevelObjectives(INPUT_BUCKETS)
+                .register(meters);
+    }
+
     private Counter framesCounter(String transport) {
         return Counter.builder("browser_frames_sent_total").description("Frames runners sent, by transport")
                 .tag("transport", transport).register(meters);
@@ -196,11 +213,7 @@ final class ControlPlaneMetrics implements SessionListener, AutoCloseable {
         framesCounter("webrtc").increment(news.webrtcFrames());
         bytesCounter("webrtc").increment(news.webrtcBytes());
         if (news.inputToFrameMs() > 0) {
-            Timer.builder("browser_input_to_frame_seconds")
-                    .description("From an input injected in the browser to the first frame after it, by transport")
-                    .tag("transport", "webrtc".equals(news.transport()) ? "webrtc" : "websocket")
-                    .serviceLevelObjectives(INPUT_BUCKETS)
-                    .register(meters)
+            inputToFrameTimer("webrtc".equals(news.transport()) ? "webrtc" : "websocket")
                     .record(Duration.ofNanos(Math.round(news.inputToFrameMs() * 1e6)));
         }
         news.egressBlocked().forEach((rule, count) -> Counter.builder("browser_egress_blocked_total")

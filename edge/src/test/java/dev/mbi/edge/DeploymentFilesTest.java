@@ -293,6 +293,11 @@ class DeploymentFilesTest {
         JsonNode scrape = YAML.readTree(prometheus).get("scrape_configs").get(0);
         assertEquals("/metrics", scrape.get("metrics_path").asText());
         assertTrue(scrape.toString().contains("\"regex\":\"edge\""), scrape.toString());
+        // The same alert rules as compose's (which PrometheusTest checks against a real Prometheus).
+        String k8sAlerts = all(io.fabric8.kubernetes.api.model.ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("prometheus")).findFirst().orElseThrow().getData().get("alerts.yml");
+        assertEquals(YAML.readTree(COMPOSE.resolve("prometheus/alerts.yml").toFile()), YAML.readTree(k8sAlerts));
+        assertEquals("alerts.yml", YAML.readTree(prometheus).get("rule_files").get(0).asText());
         JsonNode cpScrape = YAML.readTree(prometheus).get("scrape_configs").get(1);
         assertTrue(cpScrape.toString().contains("\"regex\":\"control-plane\"") && cpScrape.toString().contains("\"regex\":\"metrics\""),
                 cpScrape.toString());
