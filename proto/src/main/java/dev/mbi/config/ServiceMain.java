@@ -20,14 +20,19 @@ public final class ServiceMain {
     public static <C extends Config> void run(String service, Function<Env, C> readConfig,
                                               Function<C, AutoCloseable> start) throws InterruptedException {
         C config;
+        LogLevel.Format format;
         try {
-            config = readConfig.apply(Env.system());
+            Env env = Env.system();
+            config = readConfig.apply(env);
+            Env logs = Env.system();
+            format = logs.choice(LogLevel.FORMAT, LogLevel.Format.TEXT, LogLevel.Format.class);
+            logs.requireValid(service);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
-        LogLevel.configure(service, config.logLevel());
+        LogLevel.configure(service, config.logLevel(), format);
         AutoCloseable running = start.apply(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -22,7 +22,10 @@ public final class RunnerMain {
             System.exit(2);
             return;
         }
-        LogLevel.configure("runner[" + contract.sessionId() + "]", contract.settings().logLevel());
+        // LOG_FORMAT comes with the environment a runner inherits (the process launcher's); text otherwise.
+        LogLevel.Format format = "json".equalsIgnoreCase(System.getenv(LogLevel.FORMAT)) ? LogLevel.Format.JSON : LogLevel.Format.TEXT;
+        LogLevel.configure(format == LogLevel.Format.JSON ? "runner" : "runner[" + contract.sessionId() + "]",
+                contract.settings().logLevel(), format);
         int code;
         // Every thread of the runner's own work; closing waits (boundedly) for what is still running.
         try (RunnerExecutors executors = RunnerExecutors.create();
