@@ -41,9 +41,11 @@ final class Access {
     private final AccessConfig config;
     private final Authenticator authenticator;
     private final ControlPlaneClient controlPlane;
+    private final EdgeMetrics metrics;
 
     /** @param authenticator null with AUTH_MODE=none */
-    Access(AccessConfig config, Authenticator authenticator, ControlPlaneClient controlPlane) {
+    Access(AccessConfig config, Authenticator authenticator, ControlPlaneClient controlPlane, EdgeMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.authenticator = authenticator;
         this.controlPlane = controlPlane;
@@ -91,7 +93,12 @@ final class Access {
         if (open()) {
             return ANONYMOUS;
         }
-        return bearer.flatMap(authenticator::authenticate).orElseThrow(Access::unauthorized);
+        Optional<Caller> caller = bearer.flatMap(authenticator::authenticate);
+        if (caller.isEmpty()) {
+            metrics.authFailure();
+            throw unauthorized();
+        }
+        return caller.get();
     }
 
     /** An administrator; 401 without a user credential, 403 for a user who is not one. */
@@ -112,7 +119,11 @@ final class Access {
         if (open()) {
             return new Grant(controlPlane.get(id), Optional.of(ANONYMOUS));
         }
-        String presented = bearer.orElseThrow(Access::unauthorized);
+        if (bearer.isEmpty()) {
+            metrics.authFailure();
+            throw unauthorized();
+        }
+        String presented = bearer.get();
         Optional<Caller> caller = authenticator.authenticate(presented);
         Session s = controlPlane.get(id);
         if (caller.isPresent()) {
@@ -125,6 +136,7 @@ final class Access {
         if (Tokens.matchesSha256Hex(presented, s.getSessionTokenSha256())) {
             return new Grant(s, Optional.empty());
         }
+        metrics.authFailure(); // neither a user's token nor this session's
         throw notFound();
     }
 

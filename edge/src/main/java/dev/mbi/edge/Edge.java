@@ -66,7 +66,7 @@ public final class Edge implements AutoCloseable {
                 config.controlPlaneTimeout(), timer);
         EdgeMetrics metrics = new EdgeMetrics(registry);
         ViewerSockets sockets = new ViewerSockets(config.heartbeatInterval(), config.wsPingInterval(), timer);
-        Access access = new Access(accessConfig, authenticator, controlPlane);
+        Access access = new Access(accessConfig, authenticator, controlPlane, metrics);
         RateLimits limits = new RateLimits(accessConfig.createRatePerMinute(), accessConfig.offerRatePerMinute(), metrics, timer);
         StaticContentService ui = config.uiDir()
                 .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())

@@ -38,6 +38,7 @@ final class EdgeMetrics implements AutoCloseable {
     private final Counter spawnErrors;
     private final Counter webrtcFallbacks;
     private final Counter viewerOverflows;
+    private final Counter authFailures;
 
     /** A new, empty registry for one edge. */
     EdgeMetrics() {
@@ -68,6 +69,10 @@ final class EdgeMetrics implements AutoCloseable {
         for (String route : List.of("create", "offer")) {
             rateLimitedCounter(route);
         }
+        authFailures = Counter.builder("browser_auth_failures_total")
+                .description("Credentials refused, by interface: missing or unknown tokens, and session tokens that are not the session's")
+                .tag("interface", "http")
+                .register(registry);
         viewerOverflows = Counter.builder("browser_viewer_overflows_total")
                 .description("Viewer WebSockets closed (1008) because the client let its message queue fill")
                 .register(registry);
@@ -82,6 +87,10 @@ final class EdgeMetrics implements AutoCloseable {
 
     void rateLimited(String route) {
         rateLimitedCounter(route).increment();
+    }
+
+    void authFailure() {
+        authFailures.increment();
     }
 
     void viewerOverflow() {

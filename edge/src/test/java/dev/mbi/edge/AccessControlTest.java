@@ -74,6 +74,7 @@ class AccessControlTest {
     void creatingAndListingTakeAUserTokenAndNothingElse() throws Exception {
         Created session = create(USER_TOKEN);
         int before = listed(ADMIN_TOKEN).size();
+        double failuresBefore = authFailures();
         for (String token : new String[] {null, "wrong-token", session.token(), USER_TOKEN + "x", USER_TOKEN.substring(1)}) {
             TestStack.Response created = stack.requestAs(token, "POST", "/api/sessions", URL_BODY);
             assertError(401, created, "create with " + token);
@@ -89,6 +90,15 @@ class AccessControlTest {
         assertError(401, stack.requestAs(null, "GET", "/api/sessions/" + session.id() + "?token=" + USER_TOKEN, null),
                 "?token= on a session route");
         assertEquals(200, stack.requestAs(USER_TOKEN, "GET", "/api/sessions", null).status());
+        // Ten refusals in the loop, three after it: each counted, once.
+        assertEquals(failuresBefore + 13, authFailures());
+    }
+
+    private double authFailures() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^browser_auth_failures_total\\{[^}]*interface=\"http\"[^}]*\\} (\\S+)$")
+                .matcher(stack.requestAs(ADMIN_TOKEN, "GET", "/metrics", null).body());
+        assertTrue(m.find(), "browser_auth_failures_total{interface=\"http\"} is exported");
+        return Double.parseDouble(m.group(1));
     }
 
     @Test

@@ -76,7 +76,7 @@ class PrometheusTest {
                 "Prometheus is not installed: apt-get install prometheus (make test does)");
         // The shipped scrape configuration, its targets pointed at this stack, scraping every second.
         ObjectNode config = (ObjectNode) YAML.readTree(COMPOSE.resolve("prometheus/prometheus.yml").toFile());
-        ((ObjectNode) config.get("global")).put("scrape_interval", "1s");
+        ((ObjectNode) config.get("global")).put("scrape_interval", "1s").put("evaluation_interval", "1s");
         Path alerts = Files.copy(COMPOSE.resolve("prometheus/alerts.yml"), dir.resolve("alerts.yml"));
         config.putArray("rule_files").add(alerts.toString());
         for (JsonNode job : config.get("scrape_configs")) {
@@ -138,10 +138,18 @@ class PrometheusTest {
                     assertTrue(names.contains(m.group(1)), m.group(1) + " (in " + expr + ") is not scraped; scraped: " + names);
                 }
             }
-            // The rules are loaded and evaluated by this Prometheus too.
-            JsonNode groups = api(base, "/api/v1/rules").get("groups");
-            assertEquals(5, groups.get(0).get("rules").size());
-            for (JsonNode rule : groups.get(0).get("rules")) {
+            // The rules are loaded and evaluated by this Prometheus too, each without error.
+            JsonNode rules = Awaitility.await("the rules evaluated").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> api(base, "/api/v1/rules").get("groups").get(0).get("rules"), r -> {
+                        for (JsonNode rule : r) {
+                            if (rule.get("lastEvaluation").asText().startsWith("0001-")) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
+            assertEquals(5, rules.size());
+            for (JsonNode rule : rules) {
                 assertEquals("ok", rule.get("health").asText(), rule.toString());
             }
         } finally {
