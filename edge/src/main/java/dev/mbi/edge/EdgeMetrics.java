@@ -49,6 +49,16 @@ final class EdgeMetrics implements AutoCloseable {
         this.registry = registry;
         // Every series keeps the label it has always had, so existing queries and recorded data still match.
         registry.config().commonTags("scope", "application");
+        // The JVM's and the process's own figures, as the control plane exports them.
+        for (var binder : new io.micrometer.core.instrument.binder.MeterBinder[] {
+                new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics(),
+                new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics(),
+                new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics(),
+                new io.micrometer.core.instrument.binder.system.ProcessorMetrics(),
+                new io.micrometer.core.instrument.binder.system.UptimeMetrics(),
+                new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics()}) {
+            binder.bindTo(registry);
+        }
         for (String result : List.of("created", "rejected", "error")) {
             sessionsCounter(result);
         }
@@ -80,8 +90,8 @@ final class EdgeMetrics implements AutoCloseable {
 
     private Counter rateLimitedCounter(String route) {
         return Counter.builder("browser_rate_limited_total")
-                .description("Calls refused with 429 by the per-caller rate limits, by route: create or offer")
-                .tag("route", route)
+                .description("Calls refused with 429 by the per-caller rate limits, by what was refused: create or offer")
+                .tag("what", route)
                 .register(registry);
     }
 

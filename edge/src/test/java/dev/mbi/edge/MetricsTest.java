@@ -45,7 +45,8 @@ class MetricsTest {
         stack.request("GET", "/healthz", null);
         String before = scrape();
         for (String name : new String[] {"browser_sessions_total", "browser_sessions_active", "browser_session_duration_seconds",
-                "browser_container_spawn_errors_total", "browser_webrtc_fallbacks_total", "browser_http_request_duration_seconds"}) {
+                "browser_container_spawn_errors_total", "browser_webrtc_fallbacks_total", "browser_http_request_duration_seconds",
+                "browser_auth_failures_total", "browser_rate_limited_total", "jvm_memory_used_bytes", "process_cpu_usage"}) {
             assertTrue(before.contains(name), name + " missing from /metrics");
         }
         double created = labelled(before, "browser_sessions_total", "result=\"created\"");

@@ -25,8 +25,8 @@ class RateLimitTest {
 
     private double limited(String route) throws Exception {
         String metrics = stack.requestAs(ADMIN_TOKEN, "GET", "/metrics", null).body();
-        Matcher m = Pattern.compile("(?m)^browser_rate_limited_total\\{[^}]*route=\"" + route + "\"[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics);
-        assertTrue(m.find(), "browser_rate_limited_total{route=" + route + "} missing: " + metrics);
+        Matcher m = Pattern.compile("(?m)^browser_rate_limited_total\\{[^}]*what=\"" + route + "\"[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics);
+        assertTrue(m.find(), "browser_rate_limited_total{what=" + route + "} missing: " + metrics);
         return Double.parseDouble(m.group(1));
     }
 

@@ -36,7 +36,8 @@ public record FleetConfig(
         int hostCapacity,
         Duration healthInterval,
         String namespace,
-        String podSeccompProfile) {
+        String podSeccompProfile,
+        String logFormat) {
 
     /**
      * One Docker engine of the fleet; {@code tlsDir} holds ca.pem, cert.pem and key.pem. The
@@ -110,7 +111,9 @@ public record FleetConfig(
                 env.integer("RUNNER_HOST_CAPACITY", 10, 1, 10_000),
                 env.duration("DOCKER_HEALTH_INTERVAL", Duration.ofSeconds(5), Duration.ofMillis(200)),
                 env.string("RUNNER_NAMESPACE", "mbi-runners"),
-                podSeccomp);
+                podSeccomp,
+                // Runners in containers and pods log as the control plane does (LOG_FORMAT, read and checked by ServiceMain).
+                "json".equalsIgnoreCase(env.string("LOG_FORMAT", "text").trim()) ? "json" : "text");
     }
 
     /**

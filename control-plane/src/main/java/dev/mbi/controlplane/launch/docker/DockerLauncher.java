@@ -240,7 +240,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             created = engine.calls.createContainerCmd(fleet.image())
                     .withName(RunnerContainer.name(spec.sessionId()))
                     .withLabels(RunnerContainer.labels(fleet, spec, engine.name()))
-                    .withEnv(RunnerContainer.environment(spec, dial))
+                    .withEnv(RunnerContainer.environment(spec, dial, fleet.logFormat()))
                     .withUser(fleet.user())
                     .withHostConfig(RunnerContainer.hostConfig(fleet, network, seccompJson))
                     .exec();

@@ -42,9 +42,10 @@ final class RunnerContainer {
     }
 
     /** The runner's environment: the session's contract, dialing {@code controlPlaneAddr}, writing to the tmpfs. */
-    static List<String> environment(RunnerSpec spec, String controlPlaneAddr) {
+    static List<String> environment(RunnerSpec spec, String controlPlaneAddr, String logFormat) {
         Map<String, String> env = new TreeMap<>(
                 spec.contract().dialing(controlPlaneAddr).inWritableDir(FleetConfig.CONTAINER_TMP).toEnvironment());
+        env.put("LOG_FORMAT", logFormat);
         List<String> list = new ArrayList<>();
         env.forEach((k, v) -> list.add(k + "=" + v));
         return list;

@@ -188,6 +188,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         // No runner-host label: Kubernetes places the pod, and "kubernetes/<namespace>" is no valid label value.
         Map<String, String> labels = spec.contract().labels(fleet.controlPlaneId());
         Map<String, String> env = new TreeMap<>(spec.contract().inWritableDir(FleetConfig.CONTAINER_TMP).toEnvironment());
+        env.put("LOG_FORMAT", fleet.logFormat());
         List<EnvVar> envVars = new ArrayList<>();
         env.forEach((k, v) -> envVars.add(new EnvVar(k, v, null)));
         String[] user = fleet.user().split(":");

@@ -27,7 +27,7 @@ class RunnerContainerTest {
 
     @Test
     void theContainerDialsItsHostsAddressAndWritesToItsTmpfs() {
-        List<String> lines = RunnerContainer.environment(SPEC, "10.0.0.1:50051");
+        List<String> lines = RunnerContainer.environment(SPEC, "10.0.0.1:50051", "json");
         assertEquals(lines.stream().sorted().toList(), lines, "a stable order");
         Map<String, String> env = new HashMap<>();
         for (String line : lines) {
@@ -35,6 +35,7 @@ class RunnerContainerTest {
             env.put(line.substring(0, eq), line.substring(eq + 1));
         }
         assertEquals(SPEC.contract().dialing("10.0.0.1:50051").inWritableDir(Path.of("/tmp")), RunnerContract.from(new Env(env)));
+        assertEquals("json", env.get("LOG_FORMAT"), "the runner logs as the control plane does");
         assertTrue(RunnerContainer.hostConfig(FLEET, "bridge", "{}").getTmpFs().containsKey(env.get(RunnerContract.WORK_DIR)),
                 "the work folder is the container's tmpfs");
     }
