@@ -40,6 +40,28 @@ class RunnerResumeTest {
         return runner.down().next(ControlMessage::hasWelcome, Duration.ofSeconds(5)).getWelcome();
     }
 
+    /** A runner registered with its join token: the stream, and the resume token its welcome carried. */
+    private record Joined(ControlPlaneFixture.FakeRunner runner, Welcome welcome) {
+        String resumeToken() {
+            return welcome.getResumeToken();
+        }
+    }
+
+    private static Joined join(ControlPlaneFixture fixture, RunnerLauncher.RunnerSpec spec) throws InterruptedException {
+        ControlPlaneFixture.FakeRunner runner = fixture.connect();
+        runner.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(spec.sessionId())
+                .setJoinToken(spec.joinToken()).setHostname("first")).build());
+        return new Joined(runner, welcomeOf(runner));
+    }
+
+    /** The same, then ready, as the control plane sees it. */
+    private static Joined joinReady(ControlPlaneFixture fixture, RunnerLauncher.RunnerSpec spec) throws InterruptedException {
+        Joined joined = join(fixture, spec);
+        joined.runner().send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder().setStartupMs(1)).build());
+        fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+        return joined;
+    }
+
     private static ControlPlaneFixture.FakeRunner resume(ControlPlaneFixture fixture, String sessionId, String token,
                                                          RunnerState state) {
         ControlPlaneFixture.FakeRunner runner = fixture.connect();
@@ -63,15 +85,12 @@ class RunnerResumeTest {
     void aRunnerThatLostItsStreamDialsAgainAndTheSessionGoesOnForItsViewers() throws Exception {
         try (ControlPlaneFixture fixture = ControlPlaneFixture.inProcess(ENV)) {
             RunnerLauncher.RunnerSpec spec = fixture.createSession();
-            ControlPlaneFixture.FakeRunner first = fixture.connect();
-            first.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(spec.sessionId())
-                    .setJoinToken(spec.joinToken()).setHostname("first")).build());
-            Welcome welcome = welcomeOf(first);
+            Joined joined = joinReady(fixture, spec);
+            ControlPlaneFixture.FakeRunner first = joined.runner();
+            Welcome welcome = joined.welcome();
             assertFalse(welcome.getResumeToken().isEmpty(), "the welcome carries a resume token");
             assertFalse(welcome.getResumed());
             assertEquals(3_000, welcome.getReconnectWindowMs());
-            first.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder().setStartupMs(1)).build());
-            fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
             ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
 
             // The network fails: the stream breaks. The session stays, waiting for its runner.
@@ -120,10 +139,7 @@ class RunnerResumeTest {
         try (ControlPlaneFixture fixture = ControlPlaneFixture.inProcess(ENV)) {
             RunnerLauncher.RunnerSpec a = fixture.createSession();
             RunnerLauncher.RunnerSpec b = fixture.createSession();
-            ControlPlaneFixture.FakeRunner runnerA = fixture.connect();
-            runnerA.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(a.sessionId())
-                    .setJoinToken(a.joinToken())).build());
-            String tokenOfA = welcomeOf(runnerA).getResumeToken();
+            String tokenOfA = join(fixture, a).resumeToken();
             // A character well inside the signature (the last one carries padding bits a decoder may ignore).
             int at = tokenOfA.length() - 10;
             String altered = tokenOfA.substring(0, at) + (tokenOfA.charAt(at) == 'A' ? 'B' : 'A') + tokenOfA.substring(at + 1);
@@ -147,12 +163,9 @@ class RunnerResumeTest {
     void whenTwoRunnersClaimASessionTheNewerWinsAndTheOlderIsToldToStop() throws Exception {
         try (ControlPlaneFixture fixture = ControlPlaneFixture.inProcess(ENV)) {
             RunnerLauncher.RunnerSpec spec = fixture.createSession();
-            ControlPlaneFixture.FakeRunner older = fixture.connect();
-            older.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(spec.sessionId())
-                    .setJoinToken(spec.joinToken())).build());
-            String token = welcomeOf(older).getResumeToken();
-            older.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder().setStartupMs(1)).build());
-            fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+            Joined joined = joinReady(fixture, spec);
+            ControlPlaneFixture.FakeRunner older = joined.runner();
+            String token = joined.resumeToken();
 
             ControlPlaneFixture.FakeRunner newer = resume(fixture, spec.sessionId(), token, readyState("https://example.org/"));
             assertTrue(welcomeOf(newer).getResumed());
@@ -173,10 +186,7 @@ class RunnerResumeTest {
             Session created = old.sessions().createSession(CreateSessionRequest.newBuilder()
                     .setUrl("https://example.com/start").setOwner("alice").addEgressDenyHosts("ads.example").build());
             RunnerLauncher.RunnerSpec spec = old.launcher.next(Duration.ofSeconds(5));
-            ControlPlaneFixture.FakeRunner runner = old.connect();
-            runner.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(spec.sessionId())
-                    .setJoinToken(spec.joinToken())).build());
-            token = welcomeOf(runner).getResumeToken();
+            token = join(old, spec).resumeToken();
             id = created.getSessionId();
             before = old.get(id);
         }
@@ -219,12 +229,9 @@ class RunnerResumeTest {
     void viewerUpdatesAreOnlyTheNewStreamsOnceItTookOver() throws Exception {
         try (ControlPlaneFixture fixture = ControlPlaneFixture.inProcess(ENV)) {
             RunnerLauncher.RunnerSpec spec = fixture.createSession();
-            ControlPlaneFixture.FakeRunner older = fixture.connect();
-            older.send(RunnerMessage.newBuilder().setRegister(Register.newBuilder().setSessionId(spec.sessionId())
-                    .setJoinToken(spec.joinToken())).build());
-            String token = welcomeOf(older).getResumeToken();
-            older.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder().setStartupMs(1)).build());
-            fixture.awaitStatus(spec.sessionId(), SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
+            Joined joined = joinReady(fixture, spec);
+            ControlPlaneFixture.FakeRunner older = joined.runner();
+            String token = joined.resumeToken();
             ControlPlaneFixture.FakeViewer viewer = fixture.attach(spec.sessionId());
             ControlPlaneFixture.FakeRunner newer = resume(fixture, spec.sessionId(), token, readyState("https://example.org/"));
             welcomeOf(newer);
