@@ -241,22 +241,22 @@ final class Session {
                     .build();
         }
         Map<String, Long> fresh = new TreeMap<>();
-        Map<String, Long> before = metrics.getEgressBlockedByReasonMap();
+        SessionMetrics previous = metrics;
+        Map<String, Long> before = previous.getEgressBlockedByReasonMap();
         newMetrics.getEgressBlockedByReasonMap().forEach((rule, count) -> {
             long added = count - before.getOrDefault(rule, 0L);
             if (added > 0 && EGRESS_RULE.matcher(rule).matches()) {
                 fresh.put(rule, added);
             }
         });
-        SessionMetrics before2 = metrics;
         metrics = newMetrics;
         double inputToFrame = newMetrics.getInputToFrameMs() > 0
-                && newMetrics.getInputToFrameMs() != before2.getInputToFrameMs() ? newMetrics.getInputToFrameMs() : 0;
+                && newMetrics.getInputToFrameMs() != previous.getInputToFrameMs() ? newMetrics.getInputToFrameMs() : 0;
         return new RunnerFigures(fresh,
-                Math.max(0, newMetrics.getFramesSent() - before2.getFramesSent()),
-                Math.max(0, newMetrics.getBytesSent() - before2.getBytesSent()),
-                Math.max(0, newMetrics.getWebrtcFramesSent() - before2.getWebrtcFramesSent()),
-                Math.max(0, newMetrics.getWebrtcBytesSent() - before2.getWebrtcBytesSent()),
+                Math.max(0, newMetrics.getFramesSent() - previous.getFramesSent()),
+                Math.max(0, newMetrics.getBytesSent() - previous.getBytesSent()),
+                Math.max(0, newMetrics.getWebrtcFramesSent() - previous.getWebrtcFramesSent()),
+                Math.max(0, newMetrics.getWebrtcBytesSent() - previous.getWebrtcBytesSent()),
                 inputToFrame, newMetrics.getTransport());
     }
 

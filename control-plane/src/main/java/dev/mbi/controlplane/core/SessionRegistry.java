@@ -389,12 +389,6 @@ public final class SessionRegistry implements AutoCloseable {
         return resumesRefused.get();
     }
 
-    /** Whether {@code link} is the session's current runner stream (an older one's messages are ignored). */
-    public boolean isRunnerOf(String id, RunnerLink link) {
-        Session s = store.get(id);
-        return s != null && s.isLinkedTo(link);
-    }
-
     /** The runner said something (a heartbeat, at least): operators see when it was last heard. */
     public void runnerHeard(String id) {
         Session s = store.get(id);

@@ -50,6 +50,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         private volatile String sessionId;
         private volatile long lastHeardNanos = System.nanoTime();
         private final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean stopped;
 
         RunnerStream(StreamObserver<ControlMessage> responses) {
             this.out = FlowControlledSender.create("runner-stream", QUEUE_CAPACITY, responses, this::disconnected);
@@ -63,8 +64,8 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 register(message);
                 return;
             }
-            if (!registry.isRunnerOf(id, this)) {
-                return; // another stream took the session over (a runner that dialed again); this one is told to stop
+            if (stopped) {
+                return; // told to stop (the session ended, or a runner that dialed again took it over): its word no longer counts
             }
             switch (message.getKindCase()) {
                 case FRAME -> registry.runnerFrame(id, message.getFrame());
@@ -135,6 +136,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
 
         @Override
         public void shutdown(String reason) {
+            stopped = true;
             liveness.unwatch(this);
             if (counted.compareAndSet(true, false)) {
                 connected.decrementAndGet();
