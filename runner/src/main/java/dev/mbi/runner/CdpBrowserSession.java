@@ -50,6 +50,8 @@ final class CdpBrowserSession implements BrowserSession {
     private final Process process;
     private final Page page;
     private final CDPSession cdp;
+    /** The top-frame guard's own DevTools session, apart from the screencast's (its Page and Fetch domains stay out of the frame path). */
+    private volatile CDPSession guardCdp;
     private final Path workDir;
     private final Spec spec;
     private final Listener listener;
@@ -152,21 +154,23 @@ final class CdpBrowserSession implements BrowserSession {
     private static final String CHROME_ERROR = "chrome-error:";
 
     private void guardTopFrame() {
-        cdp.on(ConnectionEvents.Page_frameNavigated, (Consumer<FrameNavigatedEvent>) event -> {
+        CDPSession g = page.createCDPSession();
+        guardCdp = g;
+        g.on(ConnectionEvents.Page_frameNavigated, (Consumer<FrameNavigatedEvent>) event -> {
             FramePayload frame = event.getFrame();
             if (frame != null && frame.getParentId() == null) {
                 navigationExecutor.execute(() -> onTopFrameCommitted(frame));
             }
         });
-        cdp.on(ConnectionEvents.Fetch_requestPaused, (Consumer<RequestPausedEvent>) event ->
+        g.on(ConnectionEvents.Fetch_requestPaused, (Consumer<RequestPausedEvent>) event ->
                 tasks.execute(() -> answerPaused(event)));
-        cdp.send("Page.enable", new HashMap<>());
+        g.send("Page.enable", new HashMap<>());
         // Only file: is paused (Fetch sees no chrome:, devtools: or data: loads): it would show this machine's files.
         Map<String, Object> pattern = new HashMap<>();
         pattern.put("urlPattern", "file:*");
         Map<String, Object> params = new HashMap<>();
         params.put("patterns", List.of(pattern));
-        cdp.send("Fetch.enable", params);
+        g.send("Fetch.enable", params);
     }
 
     private void onTopFrameCommitted(FramePayload frame) {
@@ -181,7 +185,7 @@ final class CdpBrowserSession implements BrowserSession {
             params.put("frameId", frame.getId());
             params.put("html", html);
             try {
-                cdp.send("Page.setDocumentContent", params);
+                guardCdp.send("Page.setDocumentContent", params);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "could not replace a refused page", e);
             }
@@ -197,7 +201,7 @@ final class CdpBrowserSession implements BrowserSession {
         params.put("requestId", event.getRequestId());
         params.put("errorReason", "BlockedByClient");
         try {
-            cdp.send("Fetch.failRequest", params);
+            guardCdp.send("Fetch.failRequest", params);
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "refusing a file: load failed", e);
         }
