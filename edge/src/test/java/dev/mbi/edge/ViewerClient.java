@@ -79,11 +79,22 @@ final class ViewerClient implements AutoCloseable {
     /** Waits for a frame whose pixel at (x, y) satisfies the test. */
     DecodedFrame awaitPixel(int x, int y, java.util.function.IntPredicate rgb, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
+        int seen = 0;
+        DecodedFrame last = null;
         while (true) {
-            DecodedFrame f = nextFrame(Math.max(1, deadline - System.currentTimeMillis()));
+            DecodedFrame f;
+            try {
+                f = nextFrame(Math.max(1, deadline - System.currentTimeMillis()));
+            } catch (AssertionError e) {
+                throw new AssertionError("no frame with the expected colour at (" + x + "," + y + ") within " + timeoutMs
+                        + " ms: " + seen + " other frame(s) came" + (last == null ? ""
+                        : ", the last (seq " + last.message().get("seq") + ") " + String.format("#%06x", last.image().getRGB(x, y) & 0xFFFFFF)), e);
+            }
             if (rgb.test(f.image().getRGB(x, y))) {
                 return f;
             }
+            seen++;
+            last = f;
         }
     }
 

@@ -68,6 +68,8 @@ final class CdpBrowserSession implements BrowserSession {
      */
     private final Executor navigationExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Captures the viewport once after a burst of frames, in case Chromium dropped the burst's last one. */
+    private final SettleCapture settle;
     private final AtomicLong framesSeen = new AtomicLong();
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
@@ -89,6 +91,7 @@ final class CdpBrowserSession implements BrowserSession {
         this.input = new CdpInput(spec.viewportWidth(), spec.viewportHeight());
         this.lastFrameWidth = spec.viewportWidth();
         this.lastFrameHeight = spec.viewportHeight();
+        this.settle = new SettleCapture(this::settleCapture, executors.timer(), executors.tasks(), SettleCapture.QUIET);
     }
 
     /** @param process Chromium's browser process, which {@link #close()} ends */
@@ -147,8 +150,12 @@ final class CdpBrowserSession implements BrowserSession {
                 });
             }
         });
-        cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event ->
-                frameExecutor.execute(() -> onScreencastFrame(event)));
+        cdp.on(ConnectionEvents.Page_screencastFrame, (Consumer<ScreencastFrameEvent>) event -> {
+            // Acknowledged the moment it arrives: Chromium drops frames while more than two wait for an ack.
+            acknowledge(event);
+            settle.frameArrived();
+            frameExecutor.execute(() -> onScreencastFrame(event));
+        });
     }
 
     private static final String CHROME_ERROR = "chrome-error:";
@@ -263,17 +270,34 @@ final class CdpBrowserSession implements BrowserSession {
         frameExecutor.execute(() -> emit(jpeg, System.currentTimeMillis() * 1_000));
     }
 
-    private void onScreencastFrame(ScreencastFrameEvent event) {
+    /** Chromium stops the screencast after a few frames unless each one is acknowledged. */
+    private void acknowledge(ScreencastFrameEvent event) {
         if (closed.get()) {
             return;
         }
-        // Chromium stops the screencast after a few frames unless each one is acknowledged.
         Map<String, Object> ack = new HashMap<>();
         ack.put("sessionId", event.getSessionId());
         try {
             cdp.send("Page.screencastFrameAck", ack, null, false);
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "screencast ack failed", e);
+        }
+    }
+
+    private void settleCapture() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            capture(jpegQuality);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "capturing the settled page failed", e);
+        }
+    }
+
+    private void onScreencastFrame(ScreencastFrameEvent event) {
+        if (closed.get()) {
+            return;
         }
         long captureUs = event.getMetadata() != null && event.getMetadata().getTimestamp() != null
                 ? event.getMetadata().getTimestamp().movePointRight(6).longValue()
@@ -363,6 +387,7 @@ final class CdpBrowserSession implements BrowserSession {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        settle.close();
         // No graceful close: the profile is thrown away, and a user who ended the session expects
         // Chromium gone at once. Kill the whole tree, helpers first.
         List<ProcessHandle> helpers = process.descendants().toList();
