@@ -155,7 +155,8 @@ public final class ControlPlane implements AutoCloseable {
                         config.ice(),
                         config.offerTimeout(),
                         config.runner(),
-                        config.reconnectWindow()),
+                        config.reconnectWindow(),
+                        config.warmPoolSize()),
                 launcher,
                 () -> config.runnerDialAddress(boundPort.get()),
                 Clock.systemUTC(),
@@ -222,6 +223,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         health.setStatus(AdminServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         reportCapacity(health, launcher);
+        registry.startWarmPool();
         if (launcher instanceof RunnerFleet) {
             executors.timer().scheduleWithFixedDelay(() -> reportCapacity(health, launcher),
                     HEALTH_INTERVAL.toMillis(), HEALTH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);

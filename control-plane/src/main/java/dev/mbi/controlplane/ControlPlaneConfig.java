@@ -39,7 +39,8 @@ public record ControlPlaneConfig(
         SigningKey signingKey,
         Duration reconnectWindow,
         int metricsPort,
-        boolean metricsAuth) implements ServiceMain.Config {
+        boolean metricsAuth,
+        int warmPoolSize) implements ServiceMain.Config {
 
     /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
     public static final int MIN_SIGNING_KEY_LENGTH = 32;
@@ -118,7 +119,9 @@ public record ControlPlaneConfig(
                 signingKey(env),
                 env.duration("RUNNER_RECONNECT_WINDOW", Duration.ofSeconds(60), Duration.ofMillis(500)),
                 env.integer("METRICS_PORT", 9464, 0, 65535),
-                env.bool("METRICS_AUTH", false));
+                env.bool("METRICS_AUTH", false),
+                // Runners kept started (Chromium on a blank page) for the next sessions, on top of MAX_SESSIONS.
+                env.integer("WARM_POOL_SIZE", 0, 0, 64));
         env.requireValid("control plane");
         return config;
     }

@@ -59,6 +59,15 @@ final class TestSite implements AutoCloseable {
             </script></body></html>
             """;
 
+    /** Reports what the browser's profile already holds (history, cookies), then leaves a cookie behind. */
+    static final String PROFILE_PAGE = """
+            <!doctype html><html><body style="margin:0;background:#00c000;width:100vw;height:100vh">
+            <script>
+              fetch('/report?event=' + encodeURIComponent('profile history=' + history.length + ' cookies=' + document.cookie))
+                .then(() => { document.cookie = 'visited=yes; max-age=3600; path=/'; });
+            </script></body></html>
+            """;
+
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
     /** Reports that arrived while another one was awaited, oldest first. */
@@ -72,6 +81,7 @@ final class TestSite implements AutoCloseable {
         this.host = host;
         server = HttpServer.create(new InetSocketAddress(host, 0), 0);
         server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
+        server.createContext("/profile", exchange -> respond(exchange, "text/html", PROFILE_PAGE));
         server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
         server.createContext("/report", exchange -> {

@@ -47,6 +47,46 @@ interface BrowserSession extends AutoCloseable {
     /** Opens browsers; the seam where another capture path (e.g. a desktop display) plugs in. */
     interface Factory {
         BrowserSession open(Spec spec, Listener listener) throws BrowserException;
+
+        /**
+         * Starts a browser before its page is known (while the runner registers), to be opened on
+         * a page later. A factory that cannot start early does all the work in {@link Started#open}.
+         */
+        default Started start(int viewportWidth, int viewportHeight) throws BrowserException {
+            return new Started() {
+                @Override
+                public BrowserSession open(String url, Listener listener) throws BrowserException {
+                    return Factory.this.open(new Spec(url, viewportWidth, viewportHeight), listener);
+                }
+
+                @Override
+                public int viewportWidth() {
+                    return viewportWidth;
+                }
+
+                @Override
+                public int viewportHeight() {
+                    return viewportHeight;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /** A started browser showing nothing yet: opened once on the session's page, or closed. */
+    interface Started extends AutoCloseable {
+        BrowserSession open(String url, Listener listener) throws BrowserException;
+
+        int viewportWidth();
+
+        int viewportHeight();
+
+        /** Ends a browser that was never opened, and removes what it wrote; nothing once opened. */
+        @Override
+        void close();
     }
 
     /** The browser could not do what was asked; the message says what and why. */

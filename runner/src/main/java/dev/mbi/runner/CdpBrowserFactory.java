@@ -68,6 +68,12 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     @Override
     public BrowserSession open(BrowserSession.Spec spec, BrowserSession.Listener listener)
             throws BrowserSession.BrowserException {
+        return start(spec.viewportWidth(), spec.viewportHeight()).open(spec.url(), listener);
+    }
+
+    /** Starts Chromium on its blank tab and connects to it; the session's page comes later. */
+    @Override
+    public BrowserSession.Started start(int viewportWidth, int viewportHeight) throws BrowserSession.BrowserException {
         Path base = settings.workDir().orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir")));
         Path workDir;
         try {
@@ -88,7 +94,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             // One full-screen window, nothing else on the display: the capture is the page.
             own.addAll(List.of("--kiosk", "--window-position=0,0", "--disable-infobars"));
         }
-        own.add("--window-size=" + spec.viewportWidth() + "," + spec.viewportHeight());
+        own.add("--window-size=" + viewportWidth + "," + viewportHeight);
         own.addAll(egressFlags);
         List<String> command = ChromiumCommand.command(settings.chromiumPath(),
                 ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
@@ -106,7 +112,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         try {
             ConnectOptions options = new ConnectOptions();
             options.setTransport(new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks()));
-            options.setDefaultViewport(new Viewport(spec.viewportWidth(), spec.viewportHeight()));
+            options.setDefaultViewport(new Viewport(viewportWidth, viewportHeight));
             options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
             browser = Puppeteer.connect(options);
             // The tab Chromium opens (about:blank) is the session's page; wait until jvppeteer knows it.
@@ -118,7 +124,67 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
-        return CdpBrowserSession.start(browser, process, workDir, spec, settings.jpegQuality(), listener, executors, guard);
+        return new StartedChromium(browser, process, workDir, viewportWidth, viewportHeight);
+    }
+
+    /** Chromium started and connected, on its blank tab. */
+    private final class StartedChromium implements BrowserSession.Started {
+        private final Browser browser;
+        private final Process process;
+        private final Path workDir;
+        private final int width;
+        private final int height;
+        private boolean opened;
+
+        StartedChromium(Browser browser, Process process, Path workDir, int width, int height) {
+            this.browser = browser;
+            this.process = process;
+            this.workDir = workDir;
+            this.width = width;
+            this.height = height;
+        }
+
+        @Override
+        public synchronized BrowserSession open(String url, BrowserSession.Listener listener) throws BrowserSession.BrowserException {
+            if (opened) {
+                throw new IllegalStateException("this browser was opened already");
+            }
+            opened = true;
+            return CdpBrowserSession.start(browser, process, workDir, new BrowserSession.Spec(url, width, height),
+                    settings.jpegQuality(), listener, executors, guard);
+        }
+
+        @Override
+        public int viewportWidth() {
+            return width;
+        }
+
+        @Override
+        public int viewportHeight() {
+            return height;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (opened) {
+                return;
+            }
+            opened = true;
+            List<ProcessHandle> helpers = process.descendants().toList();
+            process.destroyForcibly();
+            helpers.forEach(ProcessHandle::destroyForcibly);
+            try {
+                process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                browser.disconnect();
+            } catch (RuntimeException e) {
+                // killed just now
+            }
+            CdpBrowserSession.deleteTree(workDir);
+        }
     }
 
     /** The end of Chromium's output, for a message about why it did not start. */

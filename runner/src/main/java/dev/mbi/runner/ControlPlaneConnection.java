@@ -82,14 +82,21 @@ final class ControlPlaneConnection implements AutoCloseable {
         public void onMessage(ControlMessage message) {
             if (message.hasWelcome()) {
                 Welcome w = message.getWelcome();
+                boolean later;
                 synchronized (this) {
-                    if (abandoned || taken) {
+                    if (abandoned || taken && current != this) {
                         return;
                     }
+                    // A second welcome on the current stream names the session of a runner that waited in the warm pool.
+                    later = taken;
                     taken = true;
                     resumeToken = w.getResumeToken();
                     window = Duration.ofMillis(w.getReconnectWindowMs());
                     current = this;
+                }
+                if (later) {
+                    handler.onMessage(message);
+                    return;
                 }
                 link.startHeartbeats(Duration.ofMillis(w.getHeartbeatIntervalMs()));
                 welcomed.complete(w);

@@ -70,6 +70,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private final CompletableFuture<WebRtcPeers> webrtc = new CompletableFuture<>();
     /** The newest frame, for consumers that start later (WebRTC) on a page that may never paint again. */
     private volatile BrowserSession.CapturedFrame lastCaptured;
+    /** The welcome that names the session, for a runner that waits in the warm pool. */
+    private final CompletableFuture<Welcome> claimed = new CompletableFuture<>();
     /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
     private final Object framesLock = new Object();
 
@@ -104,6 +106,24 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
 
     private int runSession() {
         String id = contract.sessionId();
+        // Chromium starts (on a blank tab) while the runner dials and registers: neither waits for the other.
+        RunnerContract.Viewport viewport = contract.settings().viewport();
+        CompletableFuture<BrowserSession.Started> early = CompletableFuture.supplyAsync(() -> {
+            try {
+                return browsers.start(viewport.width(), viewport.height());
+            } catch (BrowserSession.BrowserException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, executors.tasks());
+        try {
+            return runSession(id, early);
+        } finally {
+            // A browser started early and never opened (registration refused, the session ended first) goes.
+            early.thenAccept(BrowserSession.Started::close);
+        }
+    }
+
+    private int runSession(String id, CompletableFuture<BrowserSession.Started> early) {
         link = ControlPlaneConnection.open(contract, Register.newBuilder()
                 .setSessionId(id)
                 .setRunnerVersion(VERSION)
@@ -133,6 +153,16 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             link.close();
             return o.exitCode();
         }
+        if (w.getPooled()) {
+            LOG.info("session " + id + ": waiting in the warm pool, Chromium started on a blank page");
+            if (!(CompletableFuture.anyOf(claimed, outcome).join() instanceof Welcome claimedWelcome)) {
+                Outcome o = outcome.join();
+                LOG.info("session " + id + ": left the warm pool unused: " + o.reason());
+                link.close();
+                return o.exitCode();
+            }
+            w = claimedWelcome;
+        }
         // Before the browser opens anything: the session's own denied hosts join the policy.
         egress.denyHosts(w.getEgressDenyHostsList());
         // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
@@ -145,7 +175,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
 
         long started = System.nanoTime();
         try {
-            browser = browsers.open(new BrowserSession.Spec(w.getUrl(), w.getViewportWidth(), w.getViewportHeight()), this);
+            BrowserSession.Started chromium = startedBrowser(early, w.getViewportWidth(), w.getViewportHeight());
+            browser = chromium.open(w.getUrl(), this);
         } catch (BrowserSession.BrowserException e) {
             outcome.complete(new Outcome(1, true, e.getMessage()));
         }
@@ -157,7 +188,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                     .setViewportHeight(browser.viewportHeight())
                     .setStartupMs(startupMs)).build());
             LOG.info("session " + id + ": ready after " + startupMs + " ms");
-            executors.tasks().execute(() -> startWebRtc(w));
+            Welcome session = w;
+            executors.tasks().execute(() -> startWebRtc(session));
             ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
             metrics = executors.timer().scheduleAtFixedRate(() -> reportMetrics(stats), 0,
                     METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -184,14 +216,31 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         return end.exitCode();
     }
 
+    /** The browser started early, or a new one when it could not start or the welcome names another viewport. */
+    private BrowserSession.Started startedBrowser(CompletableFuture<BrowserSession.Started> early, int width, int height)
+            throws BrowserSession.BrowserException {
+        BrowserSession.Started chromium;
+        try {
+            chromium = early.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof BrowserSession.BrowserException failed) {
+                throw failed;
+            }
+            throw new BrowserSession.BrowserException("Chromium did not start: " + e.getCause(), e.getCause());
+        }
+        if (chromium.viewportWidth() == width && chromium.viewportHeight() == height) {
+            return chromium;
+        }
+        chromium.close();
+        return browsers.start(width, height);
+    }
+
     // ---- control plane -> runner
 
     @Override
     public void onMessage(ControlMessage message) {
         switch (message.getKindCase()) {
-            case WELCOME -> {
-                // welcomes are the connection's
-            }
+            case WELCOME -> claimed.complete(message.getWelcome()); // the session of a runner that waited in the pool
             case INPUT -> input.offer(message.getInput());
             case STREAM_CONTROL -> {
                 synchronized (framesLock) {

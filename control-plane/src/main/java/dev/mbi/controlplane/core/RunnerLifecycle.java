@@ -35,10 +35,19 @@ final class RunnerLifecycle {
     private final ScheduledExecutorService timer;
     private final Ending ending;
     private final ResumeTokens resumeTokens;
+    private final WarmPool pool;
 
+    /** @param newToken makes join tokens (for the warm pool's runners) */
     RunnerLifecycle(SessionRegistry.Settings settings, RunnerLauncher launcher, Supplier<String> dialAddress,
-                    Clock clock, Executor work, ScheduledExecutorService timer, Ending ending, ResumeTokens resumeTokens) {
+                    Clock clock, Executor work, ScheduledExecutorService timer, Ending ending, ResumeTokens resumeTokens,
+                    Supplier<String> newToken) {
         this.resumeTokens = resumeTokens;
+        this.pool = new WarmPool(settings.warmPoolSize(),
+                (id, token) -> launcher.launch(new RunnerLauncher.RunnerSpec(id, token, dialAddress.get(), settings.runner())),
+                () -> java.util.UUID.randomUUID().toString(), newToken,
+                () -> RunnerWelcome.pooled(settings.viewportWidth(), settings.viewportHeight(), settings.maxFps(),
+                        settings.heartbeatInterval()),
+                work, timer);
         this.settings = settings;
         this.launcher = launcher;
         this.dialAddress = dialAddress;
@@ -46,6 +55,30 @@ final class RunnerLifecycle {
         this.work = work;
         this.timer = timer;
         this.ending = ending;
+    }
+
+    WarmPool pool() {
+        return pool;
+    }
+
+    /**
+     * Gives the session a runner from the warm pool: its stream is the session's link, and it is
+     * welcomed now with the session's page and policy. The pool refills in the background.
+     */
+    void claimed(Session s, WarmPool.Parked parked) {
+        pool.taken();
+        if (!s.launched(parked.handle())) {
+            parked.link().shutdown("the session ended");
+            parked.handle().stop();
+            return;
+        }
+        parked.onExit(code -> timer.schedule(() -> judgeExit(s, code),
+                EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+        try {
+            register(s, s.joinToken(), parked.hostname(), parked.capabilities(), parked.link());
+        } catch (SessionException e) {
+            ending.end(s, SessionStatus.ERROR, "the pooled runner could not take the session: " + e.getMessage(), true);
+        }
     }
 
     /** Starts the session's runner in the background. */
@@ -131,7 +164,7 @@ final class RunnerLifecycle {
         return new RunnerWelcome(s.url, settings.viewportWidth(), settings.viewportHeight(),
                 settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
                 settings.ice().relayOnly(), s.egressDenyHosts, resumeTokens.issue(s.claims()), resumed,
-                settings.reconnectWindow());
+                settings.reconnectWindow(), false);
     }
 
     /** Accepts a runner that dialed again with a valid resume token; a stream it replaces is told to stop. */
@@ -165,6 +198,7 @@ final class RunnerLifecycle {
     }
 
     void close() {
+        pool.close();
         launcher.close();
     }
 }

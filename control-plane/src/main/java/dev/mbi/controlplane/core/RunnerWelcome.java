@@ -18,5 +18,12 @@ public record RunnerWelcome(
         List<String> egressDenyHosts,
         String resumeToken,
         boolean resumed,
-        Duration reconnectWindow) {
+        Duration reconnectWindow,
+        boolean pooled) {
+
+    /** What a runner started for the warm pool is told until a session claims it: keep beating, wait. */
+    static RunnerWelcome pooled(int viewportWidth, int viewportHeight, int maxFps, Duration heartbeatInterval) {
+        return new RunnerWelcome("about:blank", viewportWidth, viewportHeight, maxFps, heartbeatInterval, List.of(), false,
+                List.of(), "", false, Duration.ZERO, true);
+    }
 }

@@ -53,7 +53,8 @@ public final class SessionRegistry implements AutoCloseable {
             IceSettings ice,
             Duration offerTimeout,
             RunnerContract.Settings runner,
-            Duration reconnectWindow) {
+            Duration reconnectWindow,
+            int warmPoolSize) {
     }
 
     private final Settings settings;
@@ -93,7 +94,8 @@ public final class SessionRegistry implements AutoCloseable {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.store = new SessionStore(settings.maxSessions());
-        this.runners = new RunnerLifecycle(settings, launcher, runnerDialAddress, clock, work, timer, this::end, resumeTokens);
+        this.runners = new RunnerLifecycle(settings, launcher, runnerDialAddress, clock, work, timer, this::end, resumeTokens,
+                () -> newToken(24));
         this.offers = new OfferRelay(settings.offerTimeout());
         this.reaper = new Reaper(settings, store, clock, nanoTime, this::end);
     }
@@ -141,14 +143,32 @@ public final class SessionRegistry implements AutoCloseable {
         // 256 random bits; only its SHA-256 stays with the session, and neither is ever logged.
         String sessionToken = newToken(32);
         String tokenSha256 = HexFormat.of().formatHex(sha256(sessionToken));
-        Session s = store.admit(() -> new Session(UUID.randomUUID().toString(), checkedUrl, checkedOwner, newToken(24),
-                tokenSha256, denyHosts, clock.instant(), nanoTime.getAsLong()));
+        // A runner waiting in the warm pool was launched for this id and token: the session takes both.
+        WarmPool.Parked pooled = runners.pool().claim();
+        String id = pooled != null ? pooled.sessionId() : UUID.randomUUID().toString();
+        String joinToken = pooled != null ? pooled.joinToken() : newToken(24);
+        Session s;
+        try {
+            s = store.admit(() -> new Session(id, checkedUrl, checkedOwner, joinToken,
+                    tokenSha256, denyHosts, clock.instant(), nanoTime.getAsLong()));
+        } catch (SessionException | RuntimeException e) {
+            if (pooled != null) {
+                runners.pool().giveBack(pooled);
+            }
+            throw e;
+        }
         SessionSnapshot created = s.snapshot();
         LOG.info("session " + s.id + ": created for " + Urls.withoutUserInfo(checkedUrl)
                 + (checkedOwner.isEmpty() ? "" : " by " + Limits.truncate(checkedOwner, 64))
                 + " (" + store.live() + "/" + store.max() + " live)");
         listeners.forEach(l -> l.onCreated(created));
-        runners.launch(s);
+        if (pooled != null) {
+            LOG.info("session " + s.id + ": runner taken from the warm pool");
+            runners.claimed(s, pooled);
+            s.identified(new RunnerSnapshot.Identity(pooled.hostname(), pooled.version(), clock.instant()));
+        } else {
+            runners.launch(s);
+        }
         return new Created(created, sessionToken);
     }
 
@@ -279,6 +299,9 @@ public final class SessionRegistry implements AutoCloseable {
     public RunnerWelcome runnerRegistered(String id, String joinToken, String hostname, String version,
                                           Set<Capability> capabilities, RunnerLink link) throws SessionException {
         Session s = store.get(id);
+        if (s == null && runners.pool().owns(id)) {
+            return runners.pool().park(id, joinToken, hostname, version, capabilities, link);
+        }
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
         }
@@ -479,6 +502,8 @@ public final class SessionRegistry implements AutoCloseable {
         Session s = store.get(id);
         if (s != null) {
             runners.disconnected(s, link, reason);
+        } else {
+            runners.pool().disconnected(id, link, reason);
         }
     }
 
@@ -522,6 +547,21 @@ public final class SessionRegistry implements AutoCloseable {
             end(s, SessionStatus.TERMINATED, "control plane shutting down", false);
         }
         runners.close();
+    }
+
+    /** Starts keeping WARM_POOL_SIZE runners started (once the runners' gRPC port is bound). */
+    public void startWarmPool() {
+        runners.pool().start();
+    }
+
+    /** The warm pool now: runners waiting, runners starting, sessions that took one, sessions that found none. */
+    public record WarmPoolFigures(int size, int ready, int starting, long claims, long misses) {
+    }
+
+    public WarmPoolFigures warmPool() {
+        WarmPool pool = runners.pool();
+        long[] cm = pool.claimsAndMisses();
+        return new WarmPoolFigures(pool.size(), pool.ready(), pool.starting(), cm[0], cm[1]);
     }
 
     public int liveCount() {

@@ -71,6 +71,7 @@ final class ProtoSessions {
                 .setResumeToken(w.resumeToken())
                 .setResumed(w.resumed())
                 .setReconnectWindowMs((int) Math.min(Integer.MAX_VALUE, w.reconnectWindow().toMillis()))
+                .setPooled(w.pooled())
                 .build();
     }
 

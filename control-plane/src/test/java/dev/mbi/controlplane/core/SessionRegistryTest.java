@@ -57,6 +57,10 @@ class SessionRegistryTest {
     }
 
     private SessionRegistry registry(int max, Duration idle) {
+        return registry(max, idle, 0);
+    }
+
+    private SessionRegistry registry(int max, Duration idle, int warmPoolSize) {
         RunnerLauncher launcher = new RunnerLauncher() {
             @Override
             public RunnerHandle launch(RunnerSpec spec) {
@@ -72,7 +76,7 @@ class SessionRegistryTest {
         // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
                 Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2),
-                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1)), launcher,
+                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize), launcher,
                 () -> "localhost:1", Clock.systemUTC(), nanos::get, Runnable::run, timer);
     }
 
@@ -87,7 +91,7 @@ class SessionRegistryTest {
 
         @Override
         public void welcome(RunnerWelcome welcome) {
-            said.add("welcome " + welcome.url());
+            said.add(welcome.pooled() ? "wait in the pool" : "welcome " + welcome.url());
         }
 
         @Override
@@ -363,5 +367,109 @@ class SessionRegistryTest {
             SessionException e = assertThrows(SessionException.class, () -> StartUrl.check(bad), String.valueOf(bad));
             assertEquals(SessionException.Reason.INVALID, e.reason());
         }
+    }
+
+    // ---- the warm pool
+
+    /** The pooled runner launched for the pool (its spec has the id and token a session will take). */
+    private RecordingHandle pooledRunner() {
+        await().atMost(Duration.ofSeconds(5)).until(() -> !launched.isEmpty());
+        return launched.get(launched.size() - 1);
+    }
+
+    @Test
+    void aRunnerWaitsInTheWarmPoolAndTheNextSessionTakesItWithItsIdAndToken() throws Exception {
+        SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
+        registry.startWarmPool();
+        RecordingHandle pooled = pooledRunner();
+        String pooledId = pooled.spec.sessionId();
+        assertEquals(List.of(), registry.list(), "a waiting runner is no session");
+        RecordingLink link = new RecordingLink();
+        registry.runnerRegistered(pooledId, pooled.spec.joinToken(), "host", java.util.Set.of(), link);
+        assertEquals(List.of("wait in the pool"), link.said);
+        assertEquals(1, registry.warmPool().ready());
+
+        SessionSnapshot s = registry.create("https://example.com/");
+        assertEquals(pooledId, s.id(), "the session takes the waiting runner's id");
+        assertEquals(List.of("wait in the pool", "welcome https://example.com/", "frames false"), link.said);
+        assertEquals(1, registry.warmPool().claims());
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        assertTrue(!launched.get(1).spec.sessionId().equals(pooledId), "the pool is refilled with another runner");
+
+        // Its token was used once: a second registration with it is refused.
+        SessionException again = assertThrows(SessionException.class,
+                () -> registry.runnerRegistered(pooledId, pooled.spec.joinToken(), "host", java.util.Set.of(), new RecordingLink()));
+        assertEquals(SessionException.Reason.REJECTED, again.reason());
+
+        registry.delete(s.id());
+        assertTrue(pooled.stopped, "ending the session stops the runner it took");
+        assertTrue(link.said.get(link.said.size() - 1).startsWith("shutdown"));
+    }
+
+    @Test
+    void aPooledRunnerWithAWrongTokenIsRefusedAndNeverClaimed() throws Exception {
+        SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
+        registry.startWarmPool();
+        RecordingHandle pooled = pooledRunner();
+        SessionException wrong = assertThrows(SessionException.class,
+                () -> registry.runnerRegistered(pooled.spec.sessionId(), "forged", "host", java.util.Set.of(), new RecordingLink()));
+        assertEquals(SessionException.Reason.REJECTED, wrong.reason());
+        assertEquals(0, registry.warmPool().ready());
+        SessionSnapshot s = registry.create("https://example.com/");
+        assertTrue(!s.id().equals(pooled.spec.sessionId()), "nothing was waiting: the session launched its own runner");
+        assertEquals(1, registry.warmPool().misses());
+        assertEquals(s.id(), launched.get(launched.size() - 1).spec.sessionId());
+    }
+
+    @Test
+    void aWaitingRunnerThatLosesItsStreamOrExitsIsReplaced() throws Exception {
+        SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
+        registry.startWarmPool();
+        RecordingHandle first = pooledRunner();
+        RecordingLink link = new RecordingLink();
+        registry.runnerRegistered(first.spec.sessionId(), first.spec.joinToken(), "host", java.util.Set.of(), link);
+        registry.runnerDisconnected(first.spec.sessionId(), link, "stream failed");
+        assertTrue(first.stopped);
+        assertEquals(0, registry.warmPool().ready());
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+
+        RecordingHandle second = launched.get(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> second.exit != null);
+        second.exit.accept(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> launched.size() == 3);
+        assertEquals(0, registry.list().size(), "no session came of it");
+    }
+
+    @Test
+    void atTheLimitTheWaitingRunnerKeepsWaiting() throws Exception {
+        SessionRegistry registry = registry(1, Duration.ofMinutes(30), 1);
+        registry.startWarmPool();
+        RecordingHandle pooled = pooledRunner();
+        registry.runnerRegistered(pooled.spec.sessionId(), pooled.spec.joinToken(), "host", java.util.Set.of(), new RecordingLink());
+        SessionSnapshot s = registry.create("https://example.com/");
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        RecordingHandle refill = launched.get(1);
+        RecordingLink refillLink = new RecordingLink();
+        registry.runnerRegistered(refill.spec.sessionId(), refill.spec.joinToken(), "host", java.util.Set.of(), refillLink);
+
+        SessionException full = assertThrows(SessionException.class, () -> registry.create("https://example.com/"));
+        assertEquals(SessionException.Reason.LIMIT_REACHED, full.reason());
+        assertEquals(1, registry.warmPool().ready(), "the runner the refused session claimed waits again");
+        assertEquals(List.of("wait in the pool"), refillLink.said);
+
+        registry.delete(s.id());
+        assertEquals(refill.spec.sessionId(), registry.create("https://example.com/").id());
+    }
+
+    @Test
+    void closingStopsTheWaitingRunners() throws Exception {
+        SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
+        registry.startWarmPool();
+        RecordingHandle pooled = pooledRunner();
+        RecordingLink link = new RecordingLink();
+        registry.runnerRegistered(pooled.spec.sessionId(), pooled.spec.joinToken(), "host", java.util.Set.of(), link);
+        registry.close();
+        assertTrue(pooled.stopped);
+        assertTrue(link.said.get(link.said.size() - 1).startsWith("shutdown"));
     }
 }
