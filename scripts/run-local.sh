@@ -18,6 +18,8 @@ if [ -z "${CONTROL_PLANE_TOKEN:-}" ] && [ -z "${CONTROL_PLANE_TOKEN_FILE:-}" ]; 
 fi
 [ -n "${CONTROL_PLANE_TOKEN:-}" ] && export CONTROL_PLANE_TOKEN
 export RUNNER_JAR="${RUNNER_JAR:-$PWD/runner/target/runner.jar}"
+# One runner kept started for the next session: a new session is ready in a fraction of a cold start.
+export WARM_POOL_SIZE="${WARM_POOL_SIZE:-1}"
 # The key runners' resume tokens are signed with must outlive the control plane: keep one here.
 work="${MBI_WORK_DIR:-$PWD/target/run}"
 if [ -z "${CONTROL_PLANE_SIGNING_KEY:-}" ] && [ -z "${CONTROL_PLANE_SIGNING_KEY_FILE:-}" ]; then

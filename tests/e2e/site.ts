@@ -48,6 +48,30 @@ const PAGE2 = `<!doctype html><html><head><title>second page</title></head>
 <body style="margin:0;background:#ffffff;font-size:40px">Second page
 <script>fetch('/report?event=' + encodeURIComponent('loaded:page2'));</script></body></html>`;
 
+/** Any mouse press toggles the whole page between black and white (input-to-photon measurements). */
+const TOGGLE = `<!doctype html><html><head><title>toggle</title></head>
+<body style="margin:0;background:#000;width:100vw;height:100vh"
+  onmousedown="document.body.style.background = document.body.style.background === 'rgb(255, 255, 255)' ? '#000' : '#fff'">
+</body></html>`;
+
+/** A page that changes every animation frame (frame rate, bitrate and CPU measurements). */
+const ANIMATED = `<!doctype html><html><head><title>animated</title></head>
+<body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas>
+<script>
+  const c = document.getElementById('c').getContext('2d');
+  let t = 0;
+  function draw() {
+    t++;
+    c.fillStyle = 'hsl(' + (t * 7 % 360) + ',70%,50%)';
+    c.fillRect(0, 0, 1280, 720);
+    c.fillStyle = '#fff';
+    c.font = '120px sans-serif';
+    c.fillText('frame ' + t, 100 + (t * 13 % 600), 400);
+    requestAnimationFrame(draw);
+  }
+  draw();
+</script></body></html>`;
+
 /** A blank page from which tests run their own WebRTC peer. */
 const BLANK = '<!doctype html><html><head><title>peer</title></head><body></body></html>';
 
@@ -74,6 +98,10 @@ export class TestSite {
           return send('text/html', PAGE2);
         case '/blank':
           return send('text/html', BLANK);
+        case '/toggle':
+          return send('text/html', TOGGLE);
+        case '/animated':
+          return send('text/html', ANIMATED);
         case '/report':
           site?.record(url.searchParams.get('event') ?? '');
           return send('text/plain', 'ok');

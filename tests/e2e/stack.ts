@@ -38,7 +38,35 @@ const JARS = {
 };
 const UI_DIR = join(REPO, 'ui/dist');
 
+/** A running stack: where it answers, the user's API token, the restart hook, and how to stop it. */
+export interface RunningStack {
+  baseUrl: string;
+  apiToken: string;
+  restartUrl: string;
+  /** The control plane's log and the edge's, interleaved. */
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  maxSessions: number;
+  /** Added to (or replacing) the control plane's environment, e.g. WARM_POOL_SIZE. */
+  controlPlaneEnv?: Record<string, string>;
+  /** The log's file name in the artifacts folder. */
+  logName?: string;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = await startStack({ maxSessions: MAX_SESSIONS });
+  project.provide('baseUrl', stack.baseUrl);
+  project.provide('maxSessions', MAX_SESSIONS);
+  project.provide('apiToken', stack.apiToken);
+  project.provide('restartUrl', stack.restartUrl);
+  return stack.stop;
+}
+
+/** Starts a control plane and an edge from the jars on free ports, and waits until the edge is ready. */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
   for (const [name, jar] of Object.entries(JARS)) {
     if (!existsSync(jar)) {
       throw new Error(`${name} jar missing at ${jar}: build first (make build)`);
@@ -56,7 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const signingKey = randomBytes(48).toString('base64url');
   const apiToken = randomBytes(24).toString('base64url');
   const httpPort = await freePort();
-  const logPath = join(ARTIFACTS, 'stack.log');
+  const logPath = join(ARTIFACTS, options.logName ?? 'stack.log');
   const log = createWriteStream(logPath);
 
   const processes: ChildProcess[] = [];
@@ -87,10 +115,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
         RUNNER_RECONNECT_WINDOW: '30s',
         METRICS_PORT: '0',
         RUNNER_JAR: JARS.runner,
-        MAX_SESSIONS: String(MAX_SESSIONS),
+        MAX_SESSIONS: String(options.maxSessions),
         FALLBACK_FPS: '10',
         // The test page is served on 127.0.0.1, which the egress policy denies by default.
         EGRESS_ALLOW_PRIVATE: 'true',
+        ...options.controlPlaneEnv,
       }),
     edge: () =>
       start('edge', JARS.edge, {
@@ -138,18 +167,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const restartPort = await new Promise<number>((done) =>
     restarts.listen(0, '127.0.0.1', () => done((restarts.address() as { port: number }).port)),
   );
-  project.provide('baseUrl', baseUrl);
-  project.provide('maxSessions', MAX_SESSIONS);
-  project.provide('apiToken', apiToken);
-  project.provide('restartUrl', `http://127.0.0.1:${restartPort}`);
-
-  return async () => {
-    restarts.close();
-    // SIGTERM means "restart" to the control plane: end the sessions first, so no runner waits for it.
-    await endSessions(baseUrl, apiToken);
-    await stop(processes);
-    process.off('exit', killAll);
-    log.end();
+  return {
+    baseUrl,
+    apiToken,
+    restartUrl: `http://127.0.0.1:${restartPort}`,
+    logPath,
+    stop: async () => {
+      restarts.close();
+      // SIGTERM means "restart" to the control plane: end the sessions first, so no runner waits for it.
+      await endSessions(baseUrl, apiToken);
+      await stop(processes);
+      process.off('exit', killAll);
+      log.end();
+    },
   };
 }
 

@@ -80,6 +80,14 @@ final class ControlPlaneMetrics implements SessionListener, AutoCloseable {
         Gauge.builder("browser_webrtc_peers", registry, r -> r.list().stream()
                         .filter(s -> !s.status().ended()).mapToLong(s -> s.metrics().getWebrtcPeers()).sum())
                 .description("WebRTC viewers connected to runners, as the runners last reported").register(meters);
+        Gauge.builder("browser_warm_pool_runners", registry, r -> r.warmPool().ready()).tag("state", "waiting")
+                .description("Runners in the warm pool, by state").register(meters);
+        Gauge.builder("browser_warm_pool_runners", registry, r -> r.warmPool().starting()).tag("state", "starting")
+                .description("Runners in the warm pool, by state").register(meters);
+        FunctionCounter.builder("browser_warm_pool_claims_total", registry, r -> r.warmPool().claims()).tag("result", "taken")
+                .description("Sessions created with the warm pool on, by whether a waiting runner was there").register(meters);
+        FunctionCounter.builder("browser_warm_pool_claims_total", registry, r -> r.warmPool().misses()).tag("result", "missed")
+                .description("Sessions created with the warm pool on, by whether a waiting runner was there").register(meters);
         FunctionCounter.builder("browser_runner_reconnects_total", registry, SessionRegistry::resumesAccepted)
                 .tag("result", "resumed").description("Runners that dialed again with a resume token, by result")
                 .register(meters);

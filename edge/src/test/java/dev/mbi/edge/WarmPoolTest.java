@@ -48,7 +48,7 @@ class WarmPoolTest {
 
             // The same browser, loading the page again, has history and the cookie the page left:
             // what the next check must not find in another session's browser.
-            viewer.send("{\"type\":\"navigate\",\"url\":\"" + site.url("/profile") + "\"}");
+            viewer.send("{\"type\":\"navigate\",\"url\":\"" + site.url("/profile?again") + "\"}");
             site.awaitReport("profile history=2 cookies=visited=yes", 15_000);
 
             awaitWaitingRunner(); // refilled in the background

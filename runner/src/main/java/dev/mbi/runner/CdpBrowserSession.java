@@ -9,7 +9,7 @@ import com.ruiyun.jvppeteer.api.events.BrowserEvents;
 import com.ruiyun.jvppeteer.api.events.ConnectionEvents;
 import com.ruiyun.jvppeteer.api.events.PageEvents;
 import com.ruiyun.jvppeteer.cdp.entities.FramePayload;
-import com.ruiyun.jvppeteer.cdp.entities.GoToOptions;
+import com.ruiyun.jvppeteer.cdp.entities.WaitForOptions;
 import com.ruiyun.jvppeteer.cdp.events.FrameNavigatedEvent;
 import com.ruiyun.jvppeteer.cdp.events.RequestPausedEvent;
 import com.ruiyun.jvppeteer.cdp.events.ScreencastFrameEvent;
@@ -44,6 +44,7 @@ final class CdpBrowserSession implements BrowserSession {
     private static final Logger LOG = Logger.getLogger(CdpBrowserSession.class.getName());
     /** A page that never paints still needs a first frame: take a screenshot after this long. */
     private static final long FIRST_FRAME_GRACE_MS = 1_500;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Browser browser;
     /** Chromium's browser process (jvppeteer, connected over the pipe, does not own it). */
@@ -225,12 +226,22 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private void openFirstPage() throws InterruptedException {
-        GoToOptions options = new GoToOptions();
+        WaitForOptions options = new WaitForOptions();
         options.setTimeout(30_000);
         options.setWaitUntil(List.of(PuppeteerLifeCycle.load));
         try {
-            page.goTo(spec.url(), options);
-        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            // The page replaces the blank tab's history entry: the session's history starts with its
+            // own page, as in a tab opened on it (Back has nowhere to go, nothing of the start shows).
+            // (Only http and https: Chromium refuses a page's own navigation to other schemes, which open as before.)
+            boolean web = spec.url().startsWith("http://") || spec.url().startsWith("https://");
+            Map<String, Object> params = new HashMap<>();
+            if (web) {
+                params.put("expression", "location.replace(" + JSON.writeValueAsString(spec.url()) + ")");
+            } else {
+                params.put("url", spec.url());
+            }
+            page.waitForNavigation(options, () -> cdp.send(web ? "Runtime.evaluate" : "Page.navigate", params));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             // Like a local browser: a page that fails to load shows Chromium's error page, and the
             // user can still navigate elsewhere. Only a dead browser is fatal.
             if (!browser.connected()) {

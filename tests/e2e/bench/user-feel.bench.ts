@@ -1,0 +1,380 @@
+/**
+ * `make bench`: what users feel, measured with a real Chromium as the viewer, against a raw CDP
+ * client on its own Chromium (the same binary) as the baseline. Our clicks and the baseline's are
+ * interleaved one by one, so the machine's noise hits both. Writes bench/results/latest.json and
+ * latest.md at the repository's root.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM, launchBrowser } from '../helpers';
+import { TestSite } from '../site';
+import { REPO, type RunningStack, startStack } from '../stack';
+
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 20);
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8000);
+const RESULTS = join(REPO, 'bench/results');
+
+interface Summary {
+  n: number;
+  p50: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
+interface Row {
+  measure: string;
+  unit: string;
+  summary?: Summary;
+  value?: number | string;
+  baseline?: { measure: string; summary: Summary };
+  /** Ours over the baseline's, medians. */
+  ratio?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+let site: TestSite;
+let viewerBrowser: Browser;
+let baselineBrowser: Browser;
+
+function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return { n: sorted.length, p50: round(at(0.5)), p95: round(at(0.95)), min: round(sorted[0]), max: round(sorted.at(-1)!) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function viewerPage(stack: RunningStack): Promise<Page> {
+  const page = await viewerBrowser.newPage({ viewport: { width: 800, height: 600 } });
+  await page.goto(`${stack.baseUrl}/readyz`);
+  await page.addScriptTag({ path: join(import.meta.dirname, 'viewer.js') });
+  return page;
+}
+
+/** POST /api/sessions → the first picture decoded in a WebSocket viewer of the page, in the browser's clock. */
+async function timedStart(page: Page, stack: RunningStack, url: string): Promise<{ ms: number; id: string }> {
+  return page.evaluate(
+    async ({ token, url }) => {
+      const bv = (window as any).benchViewer;
+      const t0 = performance.now();
+      const created = await bv.api('POST', '/api/sessions', token, { url });
+      const key = await bv.openWs(created.sessionId, token);
+      await bv.current(key);
+      const ms = performance.now() - t0;
+      bv.close(key);
+      return { ms, id: created.sessionId as string };
+    },
+    { token: stack.apiToken, url },
+  );
+}
+
+async function deleteSession(stack: RunningStack, id: string): Promise<void> {
+  await fetch(`${stack.baseUrl}/api/sessions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.apiToken}` } });
+}
+
+async function createSession(stack: RunningStack, url: string): Promise<string> {
+  const res = await fetch(`${stack.baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  const body = (await res.json()) as { sessionId: string };
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body.sessionId;
+}
+
+async function awaitReady(stack: RunningStack, id: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const s = (await (await fetch(`${stack.baseUrl}/api/sessions/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json()) as {
+      status: string;
+      error: string;
+    };
+    if (s.status === 'ready') return;
+    if (s.status === 'error' || s.status === 'terminated') throw new Error(`session ${id} ended: ${s.error}`);
+    await sleep(100);
+  }
+  throw new Error(`session ${id} not ready within 60 s`);
+}
+
+/** The control plane's warm pool gauge, from its metrics port. */
+async function poolWaiting(metricsPort: number): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const m = /^browser_warm_pool_runners\{state="waiting"\} ([0-9.]+)/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- per-process CPU, from /proc, over one window for every process at once
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/** The session's processes (the runner, Chromium and its helpers, Xvfb), by role. */
+function processesOf(sessionId: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = read(`/proc/${entry}/environ`);
+    if (!environ.includes(`SESSION_ID=${sessionId}`)) continue;
+    const cmdline = read(`/proc/${entry}/cmdline`).split('\0').join(' ');
+    const type = /--type=([a-z-]+)/.exec(cmdline)?.[1];
+    const role = cmdline.includes('runner.jar')
+      ? 'runner JVM'
+      : cmdline.includes('Xvfb')
+        ? 'Xvfb'
+        : cmdline.includes('chromium')
+          ? type
+            ? `Chromium ${type === 'gpu-process' ? 'GPU' : type}`
+            : 'Chromium browser'
+          : null;
+    if (role) found.set(Number(entry), role);
+  }
+  return found;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = read(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime
+}
+
+/** CPU per role over a window, in cores (1.0 = one core busy), measured for all processes over the same window. */
+async function cpuDuring(sessionId: string, windowMs: number, during: () => Promise<void>): Promise<Record<string, number>> {
+  const processes = processesOf(sessionId);
+  const before = new Map([...processes.keys()].map((pid) => [pid, cpuTicks(pid)]));
+  const t0 = performance.now();
+  await during();
+  await sleep(Math.max(0, windowMs - (performance.now() - t0)));
+  const seconds = (performance.now() - t0) / 1000;
+  const byRole: Record<string, number> = {};
+  for (const [pid, role] of processes) {
+    const used = (cpuTicks(pid) - before.get(pid)!) / TICKS_PER_SECOND;
+    if (Number.isFinite(used)) byRole[role] = (byRole[role] ?? 0) + used / seconds;
+  }
+  return byRole;
+}
+
+// ---- the baseline: a raw CDP client on its own Chromium, no relay
+
+interface Baseline {
+  page: Page;
+  cdp: CDPSession;
+  frames: { at: number; data: string }[];
+  waiters: ((f: { at: number; data: string }) => void)[];
+}
+
+async function openBaseline(url: string): Promise<Baseline> {
+  const page = await baselineBrowser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(url);
+  const cdp = await page.context().newCDPSession(page);
+  const b: Baseline = { page, cdp, frames: [], waiters: [] };
+  cdp.on('Page.screencastFrame', (f) => {
+    const frame = { at: performance.now(), data: f.data };
+    void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined);
+    b.frames.push(frame);
+    b.waiters.splice(0).forEach((w) => w(frame));
+  });
+  await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 70, maxWidth: 1280, maxHeight: 720, everyNthFrame: 1 });
+  return b;
+}
+
+/** A click through CDP → the first screencast frame after it, plus that frame's decode in the viewer page. */
+async function baselineClick(b: Baseline, decoder: Page): Promise<number> {
+  const next = new Promise<{ at: number; data: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the baseline sent no frame within 5 s')), 5000);
+    b.waiters.push((f) => {
+      clearTimeout(timer);
+      resolve(f);
+    });
+  });
+  const t0 = performance.now();
+  await b.cdp.send('Input.dispatchMouseEvent', { type: 'mousePressed', x: 640, y: 360, button: 'left', clickCount: 1 });
+  void b.cdp.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x: 640, y: 360, button: 'left', clickCount: 1 });
+  const frame = await next;
+  const decode = await decoder.evaluate((data) => (window as any).benchViewer.decodeMs(data), frame.data);
+  return frame.at - t0 + decode.ms;
+}
+
+beforeAll(async () => {
+  site = await TestSite.start();
+  viewerBrowser = await launchBrowser();
+  baselineBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+});
+
+afterAll(async () => {
+  await viewerBrowser?.close();
+  await baselineBrowser?.close();
+  await site?.close();
+  writeResults();
+});
+
+const BENCH_ENV = { FALLBACK_FPS: '30', SESSION_TIMEOUT: '10m' };
+
+it('session start, cold: POST → first picture at a WebSocket viewer in a browser', async () => {
+  const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-cold.log' });
+  try {
+    const page = await viewerPage(stack);
+    const times: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const { ms, id } = await timedStart(page, stack, site.url('/toggle'));
+      times.push(ms);
+      await deleteSession(stack, id);
+      await sleep(1500);
+    }
+    rows.push({ measure: 'session start, cold (no warm pool): POST /api/sessions → first picture decoded in a browser viewer', unit: 'ms', summary: summarize(times) });
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
+it('session start, warm: a runner waits in the pool (WARM_POOL_SIZE=1)', async () => {
+  const metricsPort = 19464 + Math.floor(Math.random() * 500);
+  const stack = await startStack({
+    maxSessions: 3,
+    controlPlaneEnv: { ...BENCH_ENV, WARM_POOL_SIZE: '1', METRICS_PORT: String(metricsPort) },
+    logName: 'bench-warm.log',
+  });
+  try {
+    const page = await viewerPage(stack);
+    const times: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const deadline = Date.now() + 60_000;
+      while ((await poolWaiting(metricsPort)) < 1) {
+        if (Date.now() > deadline) throw new Error('no runner waiting in the warm pool within 60 s');
+        await sleep(200);
+      }
+      await sleep(1000); // the refill's start-up is over: the machine is as quiet as for a cold start
+      const { ms, id } = await timedStart(page, stack, site.url('/toggle'));
+      times.push(ms);
+      await deleteSession(stack, id);
+    }
+    rows.push({ measure: 'session start, warm (a runner waiting in the pool): POST → first picture decoded in a browser viewer', unit: 'ms', summary: summarize(times) });
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
+it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; then an animated page', async () => {
+  const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-latency.log' });
+  try {
+    const page = await viewerPage(stack);
+    const wsSession = await createSession(stack, site.url('/toggle'));
+    const rtcSession = await createSession(stack, site.url('/toggle'));
+    await awaitReady(stack, wsSession);
+    await awaitReady(stack, rtcSession);
+    const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id: wsSession, token: stack.apiToken });
+    const rtc = await page.evaluate(({ id, token }) => (window as any).benchViewer.openRtc(id, token), { id: rtcSession, token: stack.apiToken });
+    const baseline = await openBaseline(site.url('/toggle'));
+    await sleep(2000); // WebRTC's bandwidth estimate settles
+
+    const times: Record<'ws' | 'rtc' | 'cdp', number[]> = { ws: [], rtc: [], cdp: [] };
+    const failures: string[] = [];
+    const order: ('ws' | 'rtc' | 'cdp')[] = ['ws', 'rtc', 'cdp'];
+    for (let i = 0; i < CLICKS; i++) {
+      // Rotated each round, so no path always goes first.
+      for (const path of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
+        try {
+          if (path === 'cdp') {
+            times.cdp.push(await baselineClick(baseline, page));
+          } else {
+            const key = path === 'ws' ? ws : rtc;
+            const r = await page.evaluate((k) => (window as any).benchViewer.click(k), key);
+            times[path].push(r.ms);
+          }
+        } catch (e) {
+          failures.push(`${path}: ${(e as Error).message}`);
+        }
+        await sleep(250);
+      }
+    }
+    const cdp = summarize(times.cdp);
+    const base = { measure: 'raw CDP client, own Chromium (Page.startScreencast + Input.dispatchMouseEvent), JPEG decoded in the browser', summary: cdp };
+    for (const [path, label] of [['ws', 'WebSocket JPEG (createImageBitmap)'], ['rtc', 'WebRTC VP8 (DataChannel click, requestVideoFrameCallback)']] as const) {
+      const s = summarize(times[path]);
+      rows.push({
+        measure: `input-to-photon in a browser viewer, ${label}, screencast capture`,
+        unit: 'ms',
+        summary: s,
+        baseline: base,
+        ratio: Math.round((s.p50 / cdp.p50) * 100) / 100,
+        note: failures.filter((f) => f.startsWith(path)).length ? `${failures.filter((f) => f.startsWith(path)).length} clicks without a picture` : undefined,
+      });
+    }
+    rows.push({ measure: 'baseline: ' + base.measure, unit: 'ms', summary: cdp });
+    await baseline.page.close();
+
+    // An animated page, one transport at a time: frames shown, bytes, CPU per process over one window.
+    for (const [label, key, id] of [['WebSocket JPEG', ws, wsSession], ['WebRTC VP8', rtc, rtcSession]] as const) {
+      await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url: site.url('/animated') });
+      await sleep(2000);
+      const before = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
+      const t0 = performance.now();
+      const cpu = await cpuDuring(id, WINDOW_MS, async () => undefined);
+      const after = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
+      const seconds = (performance.now() - t0) / 1000;
+      const fps = (after.frames - before.frames) / seconds;
+      const kbits = ((after.bytes - before.bytes) * 8) / seconds / 1000;
+      const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+      rows.push({ measure: `animated page over ${label}, screencast capture: pictures shown in the browser viewer`, unit: 'fps', value: Math.round(fps * 10) / 10 });
+      rows.push({ measure: `animated page over ${label}: received bitrate`, unit: 'kbit/s', value: Math.round(kbits) });
+      rows.push({
+        measure: `animated page over ${label}: CPU of the session's processes, same window (cores; this machine has ${cpus().length})`,
+        unit: 'cores',
+        value: Math.round(total * 100) / 100,
+        note: Object.entries(cpu).map(([role, c]) => `${role} ${c.toFixed(2)}`).join(', '),
+      });
+      await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url: site.url('/toggle') });
+    }
+    for (const f of failures) console.warn(`bench: ${f}`);
+    expect(times.ws.length, failures.join('; ')).toBeGreaterThan(CLICKS / 2);
+    expect(times.rtc.length, failures.join('; ')).toBeGreaterThan(CLICKS / 2);
+  } finally {
+    await stack.stop();
+  }
+});
+
+function writeResults(): void {
+  mkdirSync(RESULTS, { recursive: true });
+  let chromiumVersion = '';
+  try {
+    chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not fatal for the results
+  }
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), chromium: chromiumVersion, node: process.version };
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ when: new Date().toISOString(), machine, rows }, null, 2) + '\n');
+  const fmt = (s?: Summary) => (s ? `${s.p50} / ${s.p95} (min ${s.min}, max ${s.max}, n=${s.n})` : '');
+  const lines = [
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.chromium}. Medians and 95th percentiles of one run; ratios against the baseline measured in the same run, interleaved.`,
+    '',
+    '| measure | p50 / p95 (min, max, n) or value | baseline p50 / p95 | ratio (p50) | note |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) =>
+      `| ${r.measure} | ${r.summary ? fmt(r.summary) + ' ' + r.unit : `${r.value} ${r.unit}`} | ${r.baseline ? `${r.baseline.summary.p50} / ${r.baseline.summary.p95} ms` : ''} | ${r.ratio ?? ''} | ${r.note ?? ''} |`,
+    ),
+  ];
+  writeFileSync(join(RESULTS, 'latest.md'), lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+}
