@@ -96,11 +96,12 @@ dev: docker-images
 k8s-apply:
 	kubectl apply -f k8s/
 
-## Benchmarks: session start, input-to-photon over WebRTC and WebSocket, fps/bitrate/CPU (figures, not pass/fail).
-bench: check-java
-	@scripts/ensure-chromium.sh
+## Benchmarks (figures, not pass/fail): what users feel in a real Chromium viewer against a raw CDP
+## client (bench/results/latest.md and .json), then the Java viewer's rows (edge/target/bench-results.md).
+bench: check-java test-deps $(JARS) ui tests/e2e/node_modules/.installed
+	cd tests/e2e && $(NPM) exec -- vitest run --config vitest.bench.config.ts
 	$(MVN) $(MVN_ARGS) verify -pl edge -am -Dbench.groups=bench -Dbench.excluded=none
-	@cat edge/target/bench-results.md
+	@cat bench/results/latest.md edge/target/bench-results.md
 
 clean:
 	$(MVN) $(MVN_ARGS) -q clean

@@ -110,7 +110,7 @@ async function awaitReady(stack: RunningStack, id: string): Promise<void> {
 async function poolWaiting(metricsPort: number): Promise<number> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const m = /^browser_warm_pool_runners\{state="waiting"\} ([0-9.]+)/m.exec(text);
+    const m = /^browser_warm_pool_runners\{[^}]*state="waiting"[^}]*\} ([0-9.]+)/m.exec(text);
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -129,13 +129,28 @@ function read(path: string): string {
   }
 }
 
-/** The session's processes (the runner, Chromium and its helpers, Xvfb), by role. */
+/** The session's processes (its runner and everything it started: Chromium and its helpers, Xvfb), by role. */
 function processesOf(sessionId: string): Map<number, string> {
-  const found = new Map<number, string>();
+  const children = new Map<number, number[]>();
+  const roots: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const environ = read(`/proc/${entry}/environ`);
-    if (!environ.includes(`SESSION_ID=${sessionId}`)) continue;
+    const stat = read(`/proc/${entry}/stat`);
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    if (read(`/proc/${entry}/environ`).includes(`SESSION_ID=${sessionId}\0`) && read(`/proc/${entry}/cmdline`).includes('runner.jar')) {
+      roots.push(Number(entry));
+    }
+  }
+  const tree: number[] = [];
+  for (const queue = [...roots]; queue.length; ) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  const found = new Map<number, string>();
+  for (const pid of tree) {
+    const entry = String(pid);
     const cmdline = read(`/proc/${entry}/cmdline`).split('\0').join(' ');
     const type = /--type=([a-z-]+)/.exec(cmdline)?.[1];
     const role = cmdline.includes('runner.jar')
@@ -290,6 +305,8 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
     await sleep(2000); // WebRTC's bandwidth estimate settles
 
     const times: Record<'ws' | 'rtc' | 'cdp', number[]> = { ws: [], rtc: [], cdp: [] };
+    // Where a click's time goes: until the picture's data arrived (JPEG message, or the video frame's last packet), then until shown.
+    const hops: Record<'ws' | 'rtc', { arrived: number[]; shown: number[] }> = { ws: { arrived: [], shown: [] }, rtc: { arrived: [], shown: [] } };
     const failures: string[] = [];
     const order: ('ws' | 'rtc' | 'cdp')[] = ['ws', 'rtc', 'cdp'];
     for (let i = 0; i < CLICKS; i++) {
@@ -302,6 +319,11 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
             const key = path === 'ws' ? ws : rtc;
             const r = await page.evaluate((k) => (window as any).benchViewer.click(k), key);
             times[path].push(r.ms);
+            const arrivedAt = path === 'ws' ? r.picture.received : r.picture.receiveTime;
+            if (typeof arrivedAt === 'number') {
+              hops[path].arrived.push(arrivedAt - r.sentAt);
+              hops[path].shown.push(r.picture.shown - arrivedAt);
+            }
           }
         } catch (e) {
           failures.push(`${path}: ${(e as Error).message}`);
@@ -323,6 +345,15 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
       });
     }
     rows.push({ measure: 'baseline: ' + base.measure, unit: 'ms', summary: cdp });
+    for (const [path, arrived, shown] of [
+      ['ws', 'WebSocket: click → the JPEG message arrives in the viewer', 'WebSocket: message → decoded (base64, createImageBitmap)'],
+      ['rtc', "WebRTC: click → the video frame's last packet arrives (rVFC receiveTime)", 'WebRTC: last packet → frame ready to show (jitter buffer, decode)'],
+    ] as const) {
+      if (hops[path].arrived.length) {
+        rows.push({ measure: `breakdown, ${arrived}`, unit: 'ms', summary: summarize(hops[path].arrived) });
+        rows.push({ measure: `breakdown, ${shown}`, unit: 'ms', summary: summarize(hops[path].shown) });
+      }
+    }
     await baseline.page.close();
 
     // An animated page, one transport at a time: frames shown, bytes, CPU per process over one window.

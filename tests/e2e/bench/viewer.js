@@ -188,7 +188,7 @@
       v.send(press('mousedown', 1280, 720));
       v.send(press('mouseup', 1280, 720));
       const p = await shown;
-      return { ms: p.shown - sent, picture: p };
+      return { ms: p.shown - sent, sentAt: sent, picture: p };
     },
     /** Frames shown and bytes received so far. */
     async counts(key) {

@@ -59,7 +59,7 @@ final class ViewerSocket implements WsListener {
     private final EdgeMetrics metrics;
     private final java.util.concurrent.atomic.AtomicBoolean overflowed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
-    private String sessionId;
+    private volatile String sessionId;
     private volatile WsSession socket;
     private volatile NewestFrameSender<Outgoing> out;
     private StreamObserver<ViewerMessage> upstream;
@@ -75,6 +75,11 @@ final class ViewerSocket implements WsListener {
         this.registry = registry;
         this.access = access;
         this.metrics = metrics;
+    }
+
+    /** The session this socket watches, once its upgrade was accepted (else null). */
+    String sessionId() {
+        return sessionId;
     }
 
     @Override
@@ -162,7 +167,7 @@ final class ViewerSocket implements WsListener {
                 LOG.info("session " + sessionId + ": a viewer's stream is attached again");
             }
             switch (update.getKindCase()) {
-                case FRAME -> out.frame(new Text(frameMessage(update.getFrame())));
+                case FRAME -> out.frame(new Text(registry.frameMessage(sessionId, update.getFrame())));
                 case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
                 // The control plane dropped an input (a navigation it will not open): reported like bad input.
                 case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"

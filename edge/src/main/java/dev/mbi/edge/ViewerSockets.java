@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** The open viewer sockets, and the one timer that keeps them alive both ways. */
 final class ViewerSockets implements AutoCloseable {
     private final Set<ViewerSocket> open = ConcurrentHashMap.newKeySet();
+    private final FrameMessages frames = new FrameMessages();
     private final ScheduledFuture<?> ticks;
     private final ScheduledExecutorService timer;
 
@@ -27,6 +28,15 @@ final class ViewerSockets implements AutoCloseable {
 
     void remove(ViewerSocket socket) {
         open.remove(socket);
+        String id = socket.sessionId();
+        if (id != null && open.stream().noneMatch(s -> id.equals(s.sessionId()))) {
+            frames.forget(id);
+        }
+    }
+
+    /** A frame of the session as its WebSocket message, encoded once for all of the session's viewers here. */
+    String frameMessage(String sessionId, dev.mbi.proto.v1.Frame frame) {
+        return frames.json(sessionId, frame);
     }
 
     /** Runs a socket's delayed work on the timer (nothing once the edge stops). */

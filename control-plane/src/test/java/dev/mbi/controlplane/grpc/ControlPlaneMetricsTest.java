@@ -82,7 +82,7 @@ class ControlPlaneMetricsTest {
             for (String name : List.of("jvm_memory_used_bytes", "process_cpu_usage", "jvm_threads_live_threads",
                     "browser_sessions_active", "browser_runners_connected", "browser_session_start_seconds_count",
                     "browser_frames_sent_total", "browser_frame_bytes_total", "browser_runner_reconnects_total",
-                    "browser_auth_failures_total", "browser_webrtc_peers")) {
+                    "browser_auth_failures_total", "browser_webrtc_peers", "browser_warm_pool_runners", "browser_warm_pool_claims_total")) {
                 assertTrue(before.contains(name), name + " missing:\n" + before);
             }
 
