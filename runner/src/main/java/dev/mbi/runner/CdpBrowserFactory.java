@@ -124,24 +124,17 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
-        return new StartedChromium(browser, process, workDir, viewportWidth, viewportHeight);
+        return new StartedChromium(CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
+                settings.jpegQuality(), executors, guard));
     }
 
-    /** Chromium started and connected, on its blank tab. */
-    private final class StartedChromium implements BrowserSession.Started {
-        private final Browser browser;
-        private final Process process;
-        private final Path workDir;
-        private final int width;
-        private final int height;
+    /** Chromium started, connected and prepared, on its blank tab. */
+    private static final class StartedChromium implements BrowserSession.Started {
+        private final CdpBrowserSession session;
         private boolean opened;
 
-        StartedChromium(Browser browser, Process process, Path workDir, int width, int height) {
-            this.browser = browser;
-            this.process = process;
-            this.workDir = workDir;
-            this.width = width;
-            this.height = height;
+        StartedChromium(CdpBrowserSession session) {
+            this.session = session;
         }
 
         @Override
@@ -150,40 +143,25 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
                 throw new IllegalStateException("this browser was opened already");
             }
             opened = true;
-            return CdpBrowserSession.start(browser, process, workDir, new BrowserSession.Spec(url, width, height),
-                    settings.jpegQuality(), listener, executors, guard);
+            return session.open(url, listener);
         }
 
         @Override
         public int viewportWidth() {
-            return width;
+            return session.viewportWidth();
         }
 
         @Override
         public int viewportHeight() {
-            return height;
+            return session.viewportHeight();
         }
 
         @Override
         public synchronized void close() {
-            if (opened) {
-                return;
+            if (!opened) {
+                opened = true;
+                session.close();
             }
-            opened = true;
-            List<ProcessHandle> helpers = process.descendants().toList();
-            process.destroyForcibly();
-            helpers.forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try {
-                browser.disconnect();
-            } catch (RuntimeException e) {
-                // killed just now
-            }
-            CdpBrowserSession.deleteTree(workDir);
         }
     }
 

@@ -54,8 +54,29 @@ final class CdpBrowserSession implements BrowserSession {
     /** The top-frame guard's own DevTools session, apart from the screencast's (its Page and Fetch domains stay out of the frame path). */
     private volatile CDPSession guardCdp;
     private final Path workDir;
-    private final Spec spec;
-    private final Listener listener;
+    private final int width;
+    private final int height;
+    /** The session's first page, once opened. */
+    private volatile String url = "";
+    /** Why the browser failed while it waited to be opened, if it did. */
+    private volatile String failedBeforeOpen;
+    /** Until the session's page is opened, frames and navigations go nowhere and a failure is kept. */
+    private final Listener unopened = new Listener() {
+        @Override
+        public void onFrame(CapturedFrame frame) {
+        }
+
+        @Override
+        public void onNavigated(String url, String title) {
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            failedBeforeOpen = reason;
+        }
+    };
+    /** Who hears of frames, navigations and failures. */
+    private volatile Listener listener = unopened;
     private final CdpInput input;
     private final TopFrameGuard guard;
     /** Refuses paused file: loads, off the CDP reader thread. */
@@ -75,8 +96,8 @@ final class CdpBrowserSession implements BrowserSession {
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
 
-    private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, Spec spec,
-                              int jpegQuality, Listener listener, RunnerExecutors executors, TopFrameGuard guard) {
+    private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, int width, int height,
+                              int jpegQuality, RunnerExecutors executors, TopFrameGuard guard) {
         this.jpegQuality = jpegQuality;
         this.guard = guard;
         this.tasks = executors.tasks();
@@ -87,36 +108,58 @@ final class CdpBrowserSession implements BrowserSession {
         this.page = page;
         this.cdp = cdp;
         this.workDir = workDir;
-        this.spec = spec;
-        this.listener = listener;
-        this.input = new CdpInput(spec.viewportWidth(), spec.viewportHeight());
-        this.lastFrameWidth = spec.viewportWidth();
-        this.lastFrameHeight = spec.viewportHeight();
+        this.width = width;
+        this.height = height;
+        this.input = new CdpInput(width, height);
+        this.lastFrameWidth = width;
+        this.lastFrameHeight = height;
         this.settle = new SettleCapture(this::settleCapture, executors.timer(), executors.tasks(), SettleCapture.QUIET);
     }
 
-    /** @param process Chromium's browser process, which {@link #close()} ends */
-    static CdpBrowserSession start(Browser browser, Process process, Path workDir, Spec spec, int jpegQuality,
-                                   Listener listener, RunnerExecutors executors, TopFrameGuard guard) throws BrowserException {
+    /**
+     * Takes Chromium's blank tab for the session: DevTools sessions, the top-frame guard, the
+     * watchers. Done while the runner registers (or waits in the warm pool), so that opening the
+     * session's page is only the screencast and the navigation.
+     *
+     * @param process Chromium's browser process, which {@link #close()} ends
+     */
+    static CdpBrowserSession prepare(Browser browser, Process process, Path workDir, int width, int height, int jpegQuality,
+                                     RunnerExecutors executors, TopFrameGuard guard) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, process, page, cdp, workDir, spec, jpegQuality, listener, executors, guard);
+            session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard);
             session.watch();
             session.guardTopFrame();
-            session.startScreencast(jpegQuality);
-            session.openFirstPage();
-            session.ensureFirstFrame(jpegQuality);
             return session;
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException e) {
             if (session != null) {
                 session.close();
             } else {
                 process.destroyForcibly();
                 deleteTree(workDir);
             }
+            throw new BrowserException("Chromium could not be prepared: " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the session's page: the screencast starts, the page loads, a first frame is there. Once only. */
+    BrowserSession open(String firstUrl, Listener sessionListener) throws BrowserException {
+        if (failedBeforeOpen != null) {
+            close();
+            throw new BrowserException(failedBeforeOpen);
+        }
+        url = firstUrl;
+        listener = sessionListener;
+        try {
+            startScreencast(jpegQuality);
+            openFirstPage();
+            ensureFirstFrame(jpegQuality);
+            return this;
+        } catch (RuntimeException | InterruptedException e) {
+            close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -219,8 +262,8 @@ final class CdpBrowserSession implements BrowserSession {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "jpeg");
         params.put("quality", jpegQuality);
-        params.put("maxWidth", spec.viewportWidth());
-        params.put("maxHeight", spec.viewportHeight());
+        params.put("maxWidth", width);
+        params.put("maxHeight", height);
         params.put("everyNthFrame", 1);
         cdp.send("Page.startScreencast", params);
     }
@@ -233,21 +276,21 @@ final class CdpBrowserSession implements BrowserSession {
             // The page replaces the blank tab's history entry: the session's history starts with its
             // own page, as in a tab opened on it (Back has nowhere to go, nothing of the start shows).
             // (Only http and https: Chromium refuses a page's own navigation to other schemes, which open as before.)
-            boolean web = spec.url().startsWith("http://") || spec.url().startsWith("https://");
+            boolean web = url.startsWith("http://") || url.startsWith("https://");
             Map<String, Object> params = new HashMap<>();
             if (web) {
-                params.put("expression", "location.replace(" + JSON.writeValueAsString(spec.url()) + ")");
+                params.put("expression", "location.replace(" + JSON.writeValueAsString(url) + ")");
             } else {
-                params.put("url", spec.url());
+                params.put("url", url);
             }
             page.waitForNavigation(options, () -> cdp.send(web ? "Runtime.evaluate" : "Page.navigate", params));
         } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             // Like a local browser: a page that fails to load shows Chromium's error page, and the
             // user can still navigate elsewhere. Only a dead browser is fatal.
             if (!browser.connected()) {
-                throw new IllegalStateException("Chromium exited while opening " + Urls.withoutUserInfo(spec.url()), e);
+                throw new IllegalStateException("Chromium exited while opening " + Urls.withoutUserInfo(url), e);
             }
-            LOG.warning("opening " + Urls.withoutUserInfo(spec.url()) + " did not finish cleanly: "
+            LOG.warning("opening " + Urls.withoutUserInfo(url) + " did not finish cleanly: "
                     + Urls.withoutUserInfoIn(e.getMessage()));
         }
     }
@@ -321,12 +364,12 @@ final class CdpBrowserSession implements BrowserSession {
             return;
         }
         int[] size = JpegSize.read(jpeg);
-        int width = size != null ? size[0] : spec.viewportWidth();
-        int height = size != null ? size[1] : spec.viewportHeight();
-        lastFrameWidth = width;
-        lastFrameHeight = height;
+        int frameWidth = size != null ? size[0] : width;
+        int frameHeight = size != null ? size[1] : height;
+        lastFrameWidth = frameWidth;
+        lastFrameHeight = frameHeight;
         framesSeen.incrementAndGet();
-        listener.onFrame(new CapturedFrame(jpeg, width, height, captureUs));
+        listener.onFrame(new CapturedFrame(jpeg, frameWidth, frameHeight, captureUs));
     }
 
     @Override
@@ -380,12 +423,12 @@ final class CdpBrowserSession implements BrowserSession {
 
     @Override
     public int viewportWidth() {
-        return spec.viewportWidth();
+        return width;
     }
 
     @Override
     public int viewportHeight() {
-        return spec.viewportHeight();
+        return height;
     }
 
     @Override
