@@ -36,6 +36,9 @@ let context: BrowserContext;
 let page: Page;
 /** Bodies of POST /fallback, in order. */
 let fallbackReports: { reason: string }[];
+/** The viewer sockets the UI opened, and the binary messages (frames) they received. */
+let sockets: string[];
+let binaryMessages: number;
 
 beforeAll(async () => {
   site = await TestSite.start();
@@ -51,6 +54,16 @@ async function openUi(ice: { iceServers: unknown[]; webrtcTimeoutSec: number }):
   context = await browser.newContext({ ...LETTERBOXED });
   page = await context.newPage();
   fallbackReports = [];
+  sockets = [];
+  binaryMessages = 0;
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (f) => {
+      if (typeof f.payload !== 'string') {
+        binaryMessages++;
+      }
+    });
+  });
   await page.route('**/api/sessions/*/ice', (route) => route.fulfill({ json: ice }));
   await page.route('**/api/sessions/*/fallback', async (route) => {
     fallbackReports.push(route.request().postDataJSON() as { reason: string });
@@ -70,6 +83,9 @@ const sessionOf = (route: Route) => /\/api\/sessions\/([^/]+)\/offer$/.exec(new 
 /** Proves the WebSocket view works: the picture is the live page and a click reaches it. */
 async function webSocketViewWorks(): Promise<void> {
   expect(await transportOf(page)).toBe('websocket');
+  // The picture comes as binary messages: the JPEG as it is, no base64.
+  expect(sockets.every((u) => u.includes('frames=binary')), sockets.join(', ')).toBe(true);
+  await expect.poll(() => binaryMessages, { timeout: 10_000 }).toBeGreaterThan(0);
   try {
     await expect.poll(() => remotePixel(page, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
   } catch (e) {

@@ -33,7 +33,7 @@ export class FrameCanvas {
   private async draw(frame: FrameMessage): Promise<void> {
     this.decoding = true;
     try {
-      const bytes = Uint8Array.from(atob(frame.data), (c) => c.charCodeAt(0));
+      const bytes = frame.jpeg ?? Uint8Array.from(atob(frame.data ?? ''), (c) => c.charCodeAt(0));
       const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
       if (!this.disposed) {
         if (this.canvas.width !== bitmap.width || this.canvas.height !== bitmap.height) {

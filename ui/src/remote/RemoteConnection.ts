@@ -6,7 +6,7 @@
 import { api, ApiError, viewerSocketUrl } from '../api';
 import { base64Bytes, EMPTY_STATS, type LiveStats, RateMeter, type RtcSample, summarizeRtcStats } from '../lib/stats';
 import { type Effect, initialState, transition, type TransportEvent, type TransportState } from '../lib/transport';
-import { type FrameMessage, type InputMessage, parseServerMessage, type StatusMessage } from './messages';
+import { type FrameMessage, type InputMessage, parseBinaryFrame, parseServerMessage, type ServerMessage, type StatusMessage } from './messages';
 import { createReceivingPeer, offerWithCandidates, onFirstVideoFrame } from './peer';
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -115,7 +115,10 @@ export class RemoteConnection {
   // --- WebSocket ---
 
   private openSocket(): void {
-    const socket = new WebSocket(viewerSocketUrl(this.sessionId));
+    // Frames as binary messages: the JPEG as it is, no base64 to send or decode.
+    const url = viewerSocketUrl(this.sessionId);
+    const socket = new WebSocket(`${url}${url.includes('?') ? '&' : '?'}frames=binary`);
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
     this.listener.socket(this.reconnects === 0 ? 'connecting' : 'reconnecting');
     socket.onopen = () => {
@@ -123,8 +126,10 @@ export class RemoteConnection {
       this.listener.socket('open');
     };
     socket.onmessage = (event) => {
-      if (typeof event.data === 'string') {
-        this.onSocketMessage(event.data);
+      const message = typeof event.data === 'string' ? parseServerMessage(event.data)
+        : event.data instanceof ArrayBuffer ? parseBinaryFrame(event.data) : null;
+      if (message) {
+        this.onSocketMessage(message);
       }
     };
     socket.onclose = () => {
@@ -136,14 +141,10 @@ export class RemoteConnection {
     };
   }
 
-  private onSocketMessage(text: string): void {
-    const message = parseServerMessage(text);
-    if (!message) {
-      return;
-    }
+  private onSocketMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'frame':
-        this.frames.add(base64Bytes(message.data), performance.now());
+        this.frames.add(message.jpeg ? message.jpeg.byteLength : base64Bytes(message.data ?? ''), performance.now());
         this.lastFrame = { width: message.width, height: message.height };
         if (this.state.phase !== 'webrtc') {
           this.listener.frame(message);

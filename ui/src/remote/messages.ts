@@ -6,7 +6,10 @@ import type { Modifiers } from '../lib/keys';
 export interface FrameMessage {
   type: 'frame';
   format: 'jpeg';
-  data: string;
+  /** The JPEG as base64, in a text message. */
+  data?: string;
+  /** The JPEG itself, from a binary message (the viewer socket's ?frames=binary). */
+  jpeg?: Uint8Array<ArrayBuffer>;
   width: number;
   height: number;
   seq: number;
@@ -55,6 +58,25 @@ export type InputMessage =
   | { type: 'back' }
   | { type: 'forward' }
   | { type: 'reload' };
+
+/**
+ * Parses one binary WebSocket message: a 4-byte big-endian length, that many bytes of a frame's
+ * JSON header, then its JPEG. Null for anything else.
+ */
+export function parseBinaryFrame(buffer: ArrayBuffer): FrameMessage | null {
+  if (buffer.byteLength < 4) {
+    return null;
+  }
+  const headerLength = new DataView(buffer).getUint32(0);
+  if (headerLength > buffer.byteLength - 4) {
+    return null;
+  }
+  const header = parseServerMessage(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
+  if (!header || header.type !== 'frame') {
+    return null;
+  }
+  return { ...header, jpeg: new Uint8Array(buffer, 4 + headerLength) };
+}
 
 /** Parses one WebSocket text message; null for anything that is not a known message. */
 export function parseServerMessage(text: string): ServerMessage | null {

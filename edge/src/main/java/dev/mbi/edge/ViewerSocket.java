@@ -44,10 +44,14 @@ final class ViewerSocket implements WsListener {
     private static final long CLOSE_GRACE_SECONDS = 10;
 
     /** What goes out on the socket; pings share the single writer with text. */
-    private sealed interface Outgoing permits Text, Ping {
+    private sealed interface Outgoing permits Text, Binary, Ping {
     }
 
     private record Text(String json) implements Outgoing {
+    }
+
+    /** A frame in the binary mode: see {@link FrameMessages#binary}. */
+    private record Binary(byte[] bytes) implements Outgoing {
     }
 
     private record Ping() implements Outgoing {
@@ -60,6 +64,8 @@ final class ViewerSocket implements WsListener {
     private final java.util.concurrent.atomic.AtomicBoolean overflowed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile String sessionId;
+    /** Asked for with ?frames=binary: frames go as binary messages (a JSON header, then the JPEG), not base64 in JSON. */
+    private volatile boolean binaryFrames;
     private volatile WsSession socket;
     private volatile NewestFrameSender<Outgoing> out;
     private StreamObserver<ViewerMessage> upstream;
@@ -98,6 +104,7 @@ final class ViewerSocket implements WsListener {
             throw new WsUpgradeException("session " + id + ": " + e.getMessage());
         }
         sessionId = id;
+        binaryFrames = prologue.query().first("frames").asOptional().map("binary"::equals).orElse(false);
         return Optional.of(SecurityHeaders.upgradeHeaders(access.config()));
     }
 
@@ -109,6 +116,7 @@ final class ViewerSocket implements WsListener {
             public void send(Outgoing message) {
                 switch (message) {
                     case Text t -> session.send(t.json(), true);
+                    case Binary b -> session.send(BufferData.create(b.bytes()), true);
                     case Ping p -> session.ping(BufferData.empty());
                 }
             }
@@ -167,7 +175,9 @@ final class ViewerSocket implements WsListener {
                 LOG.info("session " + sessionId + ": a viewer's stream is attached again");
             }
             switch (update.getKindCase()) {
-                case FRAME -> out.frame(new Text(registry.frameMessage(sessionId, update.getFrame())));
+                case FRAME -> out.frame(binaryFrames
+                        ? new Binary(registry.binaryFrameMessage(sessionId, update.getFrame()))
+                        : new Text(registry.frameMessage(sessionId, update.getFrame())));
                 case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
                 // The control plane dropped an input (a navigation it will not open): reported like bad input.
                 case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"

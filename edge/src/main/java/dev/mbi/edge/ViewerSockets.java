@@ -39,6 +39,11 @@ final class ViewerSockets implements AutoCloseable {
         return frames.json(sessionId, frame);
     }
 
+    /** The same as a binary message (?frames=binary), made once for all of the session's viewers here. */
+    byte[] binaryFrameMessage(String sessionId, dev.mbi.proto.v1.Frame frame) {
+        return frames.binary(sessionId, frame);
+    }
+
     /** Runs a socket's delayed work on the timer (nothing once the edge stops). */
     void later(long seconds, Runnable task) {
         try {

@@ -49,4 +49,32 @@ class FrameMessagesTest {
         messages.forget("s1");
         assertEquals(1, messages.sessionsHeld());
     }
+
+    @Test
+    void theBinaryFormIsALengthTheHeaderAndTheJpegMadeOncePerFrame() throws Exception {
+        FrameMessages messages = new FrameMessages();
+        Frame f = Frame.newBuilder().setSeq(9).setWidth(1280).setHeight(720).setCaptureTimeUnixUs(5_000_000)
+                .setData(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3})).build();
+        byte[] binary = messages.binary("s1", f);
+        assertSame(binary, messages.binary("s1", f));
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(binary);
+        int headerLength = in.getInt();
+        byte[] header = new byte[headerLength];
+        in.get(header);
+        var json = SessionJson.MAPPER.readTree(header);
+        assertEquals("frame", json.get("type").asText());
+        assertEquals(9, json.get("seq").asLong());
+        assertEquals(1280, json.get("width").asInt());
+        assertEquals(5000, json.get("capturedAt").asLong());
+        assertTrue(json.get("data") == null, "no base64 in the binary form");
+        byte[] jpeg = new byte[in.remaining()];
+        in.get(jpeg);
+        assertEquals(java.util.List.of((byte) 0xFF, (byte) 0xD8, (byte) 1, (byte) 2, (byte) 3),
+                java.util.List.of(jpeg[0], jpeg[1], jpeg[2], jpeg[3], jpeg[4]));
+        // A text viewer of the same session gets the same frame as text, also made once.
+        String text = messages.json("s1", f);
+        assertSame(text, messages.json("s1", f));
+        assertSame(binary, messages.binary("s1", f), "both forms are kept for the frame");
+        assertEquals(2, messages.encodings());
+    }
 }

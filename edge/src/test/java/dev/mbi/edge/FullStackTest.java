@@ -210,4 +210,72 @@ class FullStackTest {
             assertEquals(200, health.statusCode());
         }
     }
+
+    @Test
+    void aViewerMayTakeFramesAsBinaryMessages() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        java.util.concurrent.BlockingQueue<byte[]> binary = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.BlockingQueue<String> text = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create(stack.wsUrl(id) + "&frames=binary"), new java.net.http.WebSocket.Listener() {
+                    private final java.io.ByteArrayOutputStream parts = new java.io.ByteArrayOutputStream();
+                    private final StringBuilder textParts = new StringBuilder();
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket ws, java.nio.ByteBuffer data, boolean last) {
+                        byte[] chunk = new byte[data.remaining()];
+                        data.get(chunk);
+                        parts.writeBytes(chunk);
+                        if (last) {
+                            binary.add(parts.toByteArray());
+                            parts.reset();
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                        textParts.append(data);
+                        if (last) {
+                            text.add(textParts.toString());
+                            textParts.setLength(0);
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).join();
+        try {
+            stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+            // Frames until one shows the page (the first may be from before it painted).
+            long deadline = System.currentTimeMillis() + 15_000;
+            boolean green = false;
+            int frames = 0;
+            while (!green && System.currentTimeMillis() < deadline) {
+                byte[] message = binary.poll(Math.max(1, deadline - System.currentTimeMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (message == null) {
+                    break;
+                }
+                frames++;
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(message);
+                byte[] header = new byte[in.getInt()];
+                in.get(header);
+                JsonNode frame = SessionJson.MAPPER.readTree(header);
+                assertEquals("frame", frame.get("type").asText());
+                assertEquals(1280, frame.get("width").asInt());
+                assertTrue(frame.get("data") == null, "no base64 in a binary frame");
+                byte[] jpeg = new byte[in.remaining()];
+                in.get(jpeg);
+                java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+                assertEquals(1280, image.getWidth(), "the rest of the message is the JPEG");
+                green = ViewerClient.greenish(image.getRGB(1000, 600));
+            }
+            assertTrue(green, "a binary frame showed the page (" + frames + " frame(s) came); text messages: " + text);
+            // Everything else stays text: the status came as JSON.
+            assertTrue(text.stream().anyMatch(t -> t.contains("\"type\":\"status\"")), String.valueOf(text));
+            assertTrue(text.stream().noneMatch(t -> t.contains("\"type\":\"frame\"")), "no frame as text");
+        } finally {
+            socket.abort();
+        }
+    }
 }

@@ -48,8 +48,9 @@ final class ProcessStats {
         return new Sample(Math.max(0, cpu), rssBytes / (1024.0 * 1024.0));
     }
 
-    private List<Long> pidsOfTree() {
-        List<Long> pids = new ArrayList<>();
+    /** Every process of the trees once: Chromium, a root of its own, is also a descendant of the runner. */
+    java.util.Set<Long> pidsOfTree() {
+        java.util.Set<Long> pids = new java.util.LinkedHashSet<>();
         for (long root : roots) {
             ProcessHandle.of(root).ifPresent(h -> {
                 pids.add(h.pid());
