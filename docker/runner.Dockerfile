@@ -31,5 +31,7 @@ ENV HOME=/tmp RUNNER_WORK_DIR=/tmp CHROMIUM_PATH=/usr/bin/chromium \
     XDG_CONFIG_HOME=/tmp/.config XDG_CACHE_HOME=/tmp/.cache
 USER 10001:10001
 WORKDIR /tmp
-ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xss512k", \
+# The same JVM flags as the process launcher's (ProcessRunnerLauncher.JVM_FLAGS).
+ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx96m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
+            "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=64m", \
             "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/mbi/runner.jar"]

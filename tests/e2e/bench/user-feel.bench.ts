@@ -291,6 +291,51 @@ it('session start, warm: a runner waits in the pool (WARM_POOL_SIZE=1)', async (
   }
 });
 
+/** Resident memory of each role of the session's processes, in MiB: RSS for the runner JVM, PSS (shared pages split) for the rest. */
+function memoryOf(sessionId: string): Record<string, number> {
+  const byRole: Record<string, number> = {};
+  for (const [pid, role] of processesOf(sessionId)) {
+    const key = role === 'runner JVM' ? 'VmRSS:' : null;
+    const kb = key
+      ? Number(/VmRSS:\s+(\d+)/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
+      : Number(/Pss:\s+(\d+)/.exec(read(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0);
+    byRole[role] = (byRole[role] ?? 0) + kb / 1024;
+  }
+  return byRole;
+}
+
+it('memory of one session on a simple page, and with a viewer of each kind', async () => {
+  const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-memory.log' });
+  try {
+    const page = await viewerPage(stack);
+    const runnerRss: number[] = [];
+    const chromiumPss: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await createSession(stack, site.url('/toggle'));
+      await awaitReady(stack, id);
+      const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id, token: stack.apiToken });
+      const rtc = await page.evaluate(({ id, token }) => (window as any).benchViewer.openRtc(id, token), { id, token: stack.apiToken });
+      for (let c = 0; c < 5; c++) {
+        await page.evaluate((k) => (window as any).benchViewer.click(k), c % 2 ? ws : rtc);
+        await sleep(200);
+      }
+      await sleep(Number(process.env.BENCH_MEMORY_SETTLE_MS ?? 3000));
+      const memory = memoryOf(id);
+      runnerRss.push(memory['runner JVM'] ?? 0);
+      chromiumPss.push(Object.entries(memory).filter(([role]) => role.startsWith('Chromium')).reduce((a, [, v]) => a + v, 0));
+      await page.evaluate((k) => (window as any).benchViewer.close(k), ws);
+      await page.evaluate((k) => (window as any).benchViewer.close(k), rtc);
+      await deleteSession(stack, id);
+      await sleep(1000);
+    }
+    rows.push({ measure: 'runner JVM resident memory (RSS), one session on a simple page with a WebSocket and a WebRTC viewer', unit: 'MiB', summary: summarize(runnerRss) });
+    rows.push({ measure: "its Chromium's memory (PSS, all processes)", unit: 'MiB', summary: summarize(chromiumPss) });
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
 it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; then an animated page', async () => {
   const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-latency.log' });
   try {

@@ -468,4 +468,13 @@ class DeploymentFilesTest {
         assertTrue(override.get("services").get("control-plane").get("volumes").get(0).asText()
                 .endsWith(":/etc/mbi/docker-tls/remote:ro"));
     }
+
+    @Test
+    void theRunnerImageStartsTheJvmWithTheProcessLaunchersFlags() throws Exception {
+        String dockerfile = Files.readString(Path.of("../docker/runner.Dockerfile"));
+        String entrypoint = dockerfile.substring(dockerfile.indexOf("ENTRYPOINT"));
+        for (String flag : dev.mbi.controlplane.launch.ProcessRunnerLauncher.JVM_FLAGS) {
+            assertTrue(entrypoint.contains("\"" + flag + "\""), "the runner image's entry point lacks " + flag);
+        }
+    }
 }
