@@ -67,6 +67,24 @@ class WebRtcTest {
     }
 
     @Test
+    void aStillPageKeepsItsVideoStreamGoingSoTheNextChangeIsShownAtOnce() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (WebRtcViewer viewer = connect(stack, id, false)) {
+            viewer.awaitPixel(ViewerClient::greenish, 15_000);
+            Thread.sleep(3_000); // past the repeats that follow a viewer's arrival
+            long before = viewer.framesReceived;
+            Thread.sleep(2_000);
+            long during = viewer.framesReceived - before;
+            // The page did not change: the newest picture goes again every 100 ms (a receiver whose stream
+            // stops loses its timing and holds the next frame for up to half a second).
+            assertTrue(during >= 8, during + " frames in 2 s of a still page");
+        } finally {
+            stack.request("DELETE", "/api/sessions/" + id, null);
+        }
+    }
+
+    @Test
     void theDisplayCapturePathStreamsHeadfulChromiumOnXvfb(@Stack("RUNNER_CAPTURE=desktop") TestStack desktop) throws Exception {
         String id = desktop.createSession(desktop.site.pageUrl());
         desktop.awaitStatus(id, "ready", Duration.ofSeconds(30));

@@ -40,6 +40,13 @@ final class ScreencastVideo implements ViewportVideo {
     private static final int REPEATS_AFTER_JOIN = 20;
 
     private final ScheduledExecutorService timer;
+    /**
+     * While viewers watch, the newest frame goes again whenever the page has been still this long:
+     * a receiver whose stream stops for seconds loses its timing, and then holds the next frame
+     * (the one that shows a click) in its jitter buffer for up to half a second.
+     */
+    static final long KEEPALIVE_MS = 100;
+    private final ScheduledFuture<?> keepalive;
     /** Repeats still to come; cancelled on close. */
     private final List<ScheduledFuture<?>> repeats = new ArrayList<>();
     private boolean closed;
@@ -48,6 +55,39 @@ final class ScreencastVideo implements ViewportVideo {
         this.source = new CustomVideoSource();
         this.timer = executors.timer();
         this.throttle = new FrameThrottle<>(MAX_FPS, this::push, executors.tasks());
+        this.keepalive = timer.scheduleAtFixedRate(this::keepAlive, KEEPALIVE_MS, KEEPALIVE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Guards the source's pushes and the picture kept for repeats. */
+    private final Object pushLock = new Object();
+    /** The newest picture as pushed (one reference held here), repeated by {@link #keepAlive} without decoding it again. */
+    private NativeI420Buffer lastPicture;
+    private long lastPushNanos = System.nanoTime();
+    private volatile boolean active;
+
+    private void keepAlive() {
+        if (!active) {
+            return;
+        }
+        synchronized (pushLock) {
+            if (lastPicture == null || closed() || System.nanoTime() - lastPushNanos < TimeUnit.MILLISECONDS.toNanos(KEEPALIVE_MS)) {
+                return;
+            }
+            lastPicture.retain();
+            pushNow(lastPicture);
+        }
+    }
+
+    private synchronized boolean closed() {
+        return closed;
+    }
+
+    /** Pushes a picture (taking over one reference to it). Under pushLock. */
+    private void pushNow(NativeI420Buffer picture) {
+        lastPushNanos = System.nanoTime();
+        VideoFrame videoFrame = new VideoFrame(picture, lastPushNanos);
+        source.pushFrame(videoFrame);
+        videoFrame.release();
     }
 
     @Override
@@ -62,6 +102,7 @@ final class ScreencastVideo implements ViewportVideo {
 
     @Override
     public void setActive(boolean active) {
+        this.active = active;
         throttle.setEnabled(active);
     }
 
@@ -96,9 +137,18 @@ final class ScreencastVideo implements ViewportVideo {
             NativeI420Buffer i420 = NativeI420Buffer.allocate(bgr.getWidth(), bgr.getHeight());
             // A 3-byte-BGR raster is libyuv's "RGB24" (B, G, R in memory), FourCC 24BG.
             VideoBufferConverter.convertToI420(pixels, i420, FourCC.BG24);
-            VideoFrame videoFrame = new VideoFrame(i420, System.nanoTime());
-            source.pushFrame(videoFrame);
-            videoFrame.release();
+            synchronized (pushLock) {
+                if (closed()) {
+                    i420.release();
+                    return;
+                }
+                if (lastPicture != null) {
+                    lastPicture.release();
+                }
+                i420.retain();
+                lastPicture = i420;
+                pushNow(i420);
+            }
         } catch (IOException e) {
             LOG.log(Level.FINE, "undecodable frame", e);
         } catch (Exception e) {
@@ -110,9 +160,16 @@ final class ScreencastVideo implements ViewportVideo {
     public void close() {
         synchronized (this) {
             closed = true;
+            keepalive.cancel(false);
             repeats.forEach(r -> r.cancel(false));
             repeats.clear();
         }
         throttle.close();
+        synchronized (pushLock) {
+            if (lastPicture != null) {
+                lastPicture.release();
+                lastPicture = null;
+            }
+        }
     }
 }
