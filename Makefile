@@ -101,7 +101,7 @@ k8s-apply:
 bench: check-java test-deps $(JARS) ui tests/e2e/node_modules/.installed
 	cd tests/e2e && $(NPM) exec -- vitest run --config vitest.bench.config.ts
 	$(MVN) $(MVN_ARGS) verify -pl edge -am -Dbench.groups=bench -Dbench.excluded=none
-	@cat bench/results/latest.md edge/target/bench-results.md
+	@cat bench/results/latest.md bench/results/control-plane-scale.md edge/target/bench-results.md
 
 clean:
 	$(MVN) $(MVN_ARGS) -q clean

@@ -6,7 +6,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
@@ -337,7 +337,16 @@ it('memory of one session on a simple page, and with a viewer of each kind', asy
 });
 
 it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; then an animated page', async () => {
-  const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-latency.log' });
+  // The runners record a JFR profile (written when they exit), summarized below as their hot methods.
+  mkdirSync(RESULTS, { recursive: true });
+  for (const old of readdirSync(RESULTS).filter((f) => f.endsWith('.jfr'))) {
+    rmSync(join(RESULTS, old));
+  }
+  const stack = await startStack({
+    maxSessions: 3,
+    controlPlaneEnv: { ...BENCH_ENV, RUNNER_JAVA_OPTIONS: `-XX:StartFlightRecording=settings=profile,filename=${RESULTS}/runner-%p.jfr` },
+    logName: 'bench-latency.log',
+  });
   try {
     const page = await viewerPage(stack);
     const wsSession = await createSession(stack, site.url('/toggle'));
@@ -424,12 +433,38 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
       await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url: site.url('/toggle') });
     }
     for (const f of failures) console.warn(`bench: ${f}`);
+    profiled = [wsSession, rtcSession];
     expect(times.ws.length, failures.join('; ')).toBeGreaterThan(CLICKS / 2);
     expect(times.rtc.length, failures.join('; ')).toBeGreaterThan(CLICKS / 2);
   } finally {
     await stack.stop();
   }
+  summarizeProfiles();
 });
+
+let profiled: string[] = [];
+
+/** The runners' hot methods (JFR's own view), next to the results; the recordings stay there too. */
+function summarizeProfiles(): void {
+  const jfr = join(execFileSync(join(REPO, 'scripts/java-home.sh'), { encoding: 'utf8' }).trim(), 'bin/jfr');
+  const deadline = Date.now() + 10_000;
+  let files: string[] = [];
+  while (Date.now() < deadline) {
+    files = readdirSync(RESULTS).filter((f) => f.endsWith('.jfr'));
+    if (files.length >= profiled.length) break;
+    execFileSync('sleep', ['0.5']);
+  }
+  const parts = files.map((f) => {
+    try {
+      return `## ${f}\n\n${execFileSync(jfr, ['view', '--width', '160', 'hot-methods', join(RESULTS, f)], { encoding: 'utf8' })}`;
+    } catch (e) {
+      return `## ${f}\n\n(no summary: ${(e as Error).message})`;
+    }
+  });
+  writeFileSync(join(RESULTS, 'runner-profile.txt'),
+    `Hot methods of the runners of the input-to-photon and animated-page runs (one WebSocket viewer, one WebRTC viewer), from JFR.\n\n${parts.join('\n')}`);
+  rows.push({ measure: 'runner profile (JFR, hot methods)', unit: '', value: `bench/results/runner-profile.txt (${files.length} recording(s))` });
+}
 
 function writeResults(): void {
   mkdirSync(RESULTS, { recursive: true });
