@@ -278,4 +278,18 @@ class FullStackTest {
             socket.abort();
         }
     }
+
+    @Test
+    void runnersShareAClassDataArchiveBesideTheirJar() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        long pid = TestStack.runnerPid(id);
+        String cmdline = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")))
+                .replace('\0', ' ');
+        java.nio.file.Path archive = TestStack.RUNNER_JAR.toAbsolutePath().resolveSibling("runner.jsa").normalize();
+        assertTrue(cmdline.contains("-XX:SharedArchiveFile=" + archive) && cmdline.contains("-XX:+AutoCreateSharedArchive"), cmdline);
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+        // The first runner to exit made it (or one did before): the next ones map their classes from it.
+        TestStack.await("the class-data archive", Duration.ofSeconds(20)).ignoreExceptions().until(() -> java.nio.file.Files.size(archive) > 1_000_000);
+    }
 }
