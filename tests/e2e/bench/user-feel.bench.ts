@@ -6,7 +6,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
@@ -142,7 +142,7 @@ function processesOf(sessionId: string): Map<number, string> {
       roots.push(Number(entry));
     }
   }
-  const tree: number[] = [];
+  const tree: number[] = [...xvfbOf(roots)];
   for (const queue = [...roots]; queue.length; ) {
     const pid = queue.shift()!;
     tree.push(pid);
@@ -163,6 +163,35 @@ function processesOf(sessionId: string): Map<number, string> {
             : 'Chromium browser'
           : null;
     if (role) found.set(Number(entry), role);
+  }
+  return found;
+}
+
+/** The Xvfb that serves a runner's DISPLAY (the display capture): the one holding that display's socket. */
+function xvfbOf(runners: number[]): number[] {
+  const found: number[] = [];
+  for (const runner of runners) {
+    const display = /(?:^|\0)DISPLAY=:(\d+)/.exec(read(`/proc/${runner}/environ`))?.[1];
+    if (!display) continue;
+    const socketPath = `/tmp/.X11-unix/X${display}`;
+    const inodes = new Set(
+      read('/proc/net/unix').split('\n').filter((l) => l.trim().endsWith(` ${socketPath}`)).map((l) => l.trim().split(/\s+/)[6]),
+    );
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || !/^(\/usr\/bin\/)?Xvfb\0/.test(read(`/proc/${entry}/cmdline`))) continue;
+      try {
+        const holds = readdirSync(`/proc/${entry}/fd`).some((fd) => {
+          try {
+            return inodes.has(/socket:\[(\d+)]/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1] ?? '');
+          } catch {
+            return false;
+          }
+        });
+        if (holds) found.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
   return found;
 }
@@ -361,6 +390,16 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
     const times: Record<'ws' | 'rtc' | 'cdp', number[]> = { ws: [], rtc: [], cdp: [] };
     // Where a click's time goes: until the picture's data arrived (JPEG message, or the video frame's last packet), then until shown.
     const hops: Record<'ws' | 'rtc', { arrived: number[]; shown: number[] }> = { ws: { arrived: [], shown: [] }, rtc: { arrived: [], shown: [] } };
+    // The WebSocket path hop by hop, from the times each frame carries (one clock: everything runs on this machine).
+    const HOPS = [
+      ['click → Chromium captured the changed page (input through edge, control plane, runner; the page renders)', 'sentUs', 'capturedUs'],
+      ['captured → the runner sent it (screencast event, decode, throttle)', 'capturedUs', 'runnerSentUs'],
+      ['runner → control plane relayed it (gRPC)', 'runnerSentUs', 'relayedUs'],
+      ['control plane → the edge made its message (gRPC)', 'relayedUs', 'edgeUs'],
+      ['edge → the browser received it (WebSocket)', 'edgeUs', 'receivedUs'],
+      ['received → decoded (createImageBitmap)', 'receivedUs', 'shownUs'],
+    ] as const;
+    const perHop: number[][] = HOPS.map(() => []);
     const failures: string[] = [];
     const order: ('ws' | 'rtc' | 'cdp')[] = ['ws', 'rtc', 'cdp'];
     for (let i = 0; i < CLICKS; i++) {
@@ -373,6 +412,10 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
             const key = path === 'ws' ? ws : rtc;
             const r = await page.evaluate((k) => (window as any).benchViewer.click(k), key);
             times[path].push(r.ms);
+            if (path === 'ws' && r.picture.timing) {
+              const at: Record<string, number> = { sentUs: r.sentUs, receivedUs: r.picture.receivedUs, shownUs: r.picture.shownUs, ...r.picture.timing };
+              HOPS.forEach(([, from, to], h) => perHop[h].push((at[to] - at[from]) / 1000));
+            }
             const arrivedAt = path === 'ws' ? r.picture.received : r.picture.receiveTime;
             if (typeof arrivedAt === 'number') {
               hops[path].arrived.push(arrivedAt - r.sentAt);
@@ -399,6 +442,9 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
       });
     }
     rows.push({ measure: 'baseline: ' + base.measure, unit: 'ms', summary: cdp });
+    HOPS.forEach(([label], h) => {
+      if (perHop[h].length) rows.push({ measure: `WebSocket path hop by hop: ${label}`, unit: 'ms', summary: summarize(perHop[h]) });
+    });
     for (const [path, arrived, shown] of [
       ['ws', 'WebSocket: click → the JPEG message arrives in the viewer', 'WebSocket: message → decoded (base64, createImageBitmap)'],
       ['rtc', "WebRTC: click → the video frame's last packet arrives (rVFC receiveTime)", 'WebRTC: last packet → frame ready to show (jitter buffer, decode)'],
@@ -465,6 +511,113 @@ function summarizeProfiles(): void {
     `Hot methods of the runners of the input-to-photon and animated-page runs (one WebSocket viewer, one WebRTC viewer), from JFR.\n\n${parts.join('\n')}`);
   rows.push({ measure: 'runner profile (JFR, hot methods)', unit: '', value: `bench/results/runner-profile.txt (${files.length} recording(s))` });
 }
+
+it('input-to-photon over WebRTC with the display capture (RUNNER_CAPTURE=desktop), against raw CDP', async () => {
+  const stack = await startStack({ maxSessions: 2, controlPlaneEnv: { ...BENCH_ENV, RUNNER_CAPTURE: 'desktop' }, logName: 'bench-desktop.log' });
+  try {
+    const page = await viewerPage(stack);
+    const id = await createSession(stack, site.url('/toggle'));
+    await awaitReady(stack, id);
+    const rtc = await page.evaluate(({ id, token }) => (window as any).benchViewer.openRtc(id, token), { id, token: stack.apiToken });
+    const baseline = await openBaseline(site.url('/toggle'));
+    await sleep(2000);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < CLICKS; i++) {
+      // Alternating which goes first, so neither always meets a quieter machine.
+      for (const path of i % 2 ? ['cdp', 'rtc'] : ['rtc', 'cdp']) {
+        try {
+          if (path === 'cdp') theirs.push(await baselineClick(baseline, page));
+          else ours.push((await page.evaluate((k) => (window as any).benchViewer.click(k), rtc)).ms);
+        } catch (e) {
+          console.warn(`bench (desktop capture): ${path}: ${(e as Error).message}`);
+        }
+        await sleep(250);
+      }
+    }
+    const s = summarize(ours);
+    const b = summarize(theirs);
+    rows.push({
+      measure: 'input-to-photon in a browser viewer, WebRTC VP8, display capture (headful Chromium on Xvfb)',
+      unit: 'ms',
+      summary: s,
+      baseline: { measure: 'raw CDP client, own Chromium', summary: b },
+      ratio: Math.round((s.p50 / b.p50) * 100) / 100,
+    });
+    await baseline.page.close();
+    await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: rtc, url: site.url('/animated') });
+    await sleep(2000);
+    const before = await page.evaluate((k) => (window as any).benchViewer.counts(k), rtc);
+    const t0 = performance.now();
+    const cpu = await cpuDuring(id, WINDOW_MS, async () => undefined);
+    const after = await page.evaluate((k) => (window as any).benchViewer.counts(k), rtc);
+    const seconds = (performance.now() - t0) / 1000;
+    const total = Object.values(cpu).reduce((a, c) => a + c, 0);
+    rows.push({
+      measure: `animated page over WebRTC VP8, display capture: pictures shown, received bitrate, CPU of the session's processes (cores; this machine has ${cpus().length})`,
+      unit: '',
+      value: `${((after.frames - before.frames) / seconds).toFixed(1)} fps, ${Math.round(((after.bytes - before.bytes) * 8) / seconds / 1000)} kbit/s, ${total.toFixed(2)} cores`,
+      note: Object.entries(cpu).map(([role, c]) => `${role} ${c.toFixed(2)}`).join(', '),
+    });
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
+const DENSITY_MAX = Number(process.env.BENCH_DENSITY_MAX ?? 10);
+
+it('density: sessions this machine holds before a viewer\'s input-to-photon p95 doubles', async () => {
+  const stack = await startStack({ maxSessions: DENSITY_MAX + 2, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-density.log' });
+  try {
+    const page = await viewerPage(stack);
+    const probe = await createSession(stack, site.url('/toggle'));
+    await awaitReady(stack, probe);
+    const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id: probe, token: stack.apiToken });
+    const p95 = async () => {
+      const times: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        try {
+          times.push((await page.evaluate((k) => (window as any).benchViewer.click(k), ws)).ms);
+        } catch {
+          times.push(5000);
+        }
+        await sleep(250);
+      }
+      return summarize(times).p95;
+    };
+    const alone = await p95();
+    for (const [kind, path] of [['idle', '/toggle'], ['animated', '/animated']] as const) {
+      const others: string[] = [];
+      let held = 0;
+      let last = alone;
+      while (others.length < DENSITY_MAX) {
+        try {
+          const id = await createSession(stack, site.url(path));
+          others.push(id);
+          await awaitReady(stack, id);
+        } catch {
+          break;
+        }
+        await sleep(1000);
+        last = await p95();
+        if (last > 2 * alone) break;
+        held = others.length;
+      }
+      rows.push({
+        measure: `density, ${kind} sessions (no viewer of their own) beside one watched session, before its input-to-photon p95 doubles (${alone} ms alone)`,
+        unit: 'sessions',
+        value: held + 1,
+        note: `p95 ${last} ms with ${others.length + 1} sessions${others.length >= DENSITY_MAX ? ' (the bench\'s limit)' : ''}`,
+      });
+      for (const id of others) await deleteSession(stack, id);
+      await sleep(3000);
+    }
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
 
 function writeResults(): void {
   mkdirSync(RESULTS, { recursive: true });

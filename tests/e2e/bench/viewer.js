@@ -56,7 +56,9 @@
   class WsViewer {
     constructor(id, token) {
       this.pictures = new Pictures();
-      this.ws = new WebSocket(`ws://${location.host}/ws/sessions/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`);
+      // Binary frames, as the UI takes them: a 4-byte length, the JSON header, then the JPEG.
+      this.ws = new WebSocket(`ws://${location.host}/ws/sessions/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}&frames=binary`);
+      this.ws.binaryType = 'arraybuffer';
       this.opened = new Promise((resolve, reject) => {
         this.ws.onopen = resolve;
         this.ws.onerror = () => reject(new Error('the viewer socket failed'));
@@ -64,17 +66,20 @@
       this.decoding = Promise.resolve();
       this.ws.onmessage = (m) => {
         const received = performance.now();
-        const msg = JSON.parse(m.data);
+        if (typeof m.data === 'string') return; // status and errors
+        const headerLength = new DataView(m.data).getUint32(0);
+        const msg = JSON.parse(new TextDecoder().decode(new Uint8Array(m.data, 4, headerLength)));
         if (msg.type !== 'frame') return;
+        const bytes = new Uint8Array(m.data, 4 + headerLength);
         // Decoded in arrival order, as a viewer shows them.
         this.decoding = this.decoding.then(async () => {
-          const bytes = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
           this.pictures.bytes += bytes.length;
           const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
           const shown = performance.now();
           const b = brightness(bitmap, bitmap.width, bitmap.height);
           bitmap.close();
-          this.pictures.shown({ b, received, shown, seq: msg.seq, capturedAt: msg.capturedAt });
+          const epochUs = (t) => (performance.timeOrigin + t) * 1000;
+          this.pictures.shown({ b, received, shown, seq: msg.seq, timing: msg.timing, receivedUs: epochUs(received), shownUs: epochUs(shown) });
         });
       };
     }
@@ -188,7 +193,7 @@
       v.send(press('mousedown', 1280, 720));
       v.send(press('mouseup', 1280, 720));
       const p = await shown;
-      return { ms: p.shown - sent, sentAt: sent, picture: p };
+      return { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: p };
     },
     /** Frames shown and bytes received so far. */
     async counts(key) {

@@ -14,6 +14,8 @@ export interface FrameMessage {
   height: number;
   seq: number;
   capturedAt: number;
+  /** Microseconds since the epoch when the browser captured it, the runner sent it, the control plane relayed it and the edge made this message. */
+  timing?: { capturedUs: number; runnerSentUs: number; relayedUs: number; edgeUs: number };
 }
 
 export interface StatusMessage {

@@ -34,7 +34,7 @@ final class FrameMessages {
                 return old;
             }
             encodings.incrementAndGet();
-            return new Encoded(frame.getSeq(), frame.getData().size(), ViewerSocket.frameMessage(frame),
+            return new Encoded(frame.getSeq(), frame.getData().size(), text(frame),
                     old != null && old.isOf(frame) ? old.binary() : null);
         }).json();
     }
@@ -50,7 +50,12 @@ final class FrameMessages {
         }).binary();
     }
 
-    static byte[] binaryMessage(Frame f) {
+    /**
+     * What both forms say of a frame besides its bytes. {@code timing} has the microseconds since
+     * the epoch at which the browser captured it, the runner sent it, the control plane relayed it
+     * and this edge made its message: with the viewer's own clock, where the frame's time went.
+     */
+    private static ObjectNode header(Frame f) {
         ObjectNode n = SessionJson.MAPPER.createObjectNode();
         n.put("type", "frame");
         n.put("format", "jpeg");
@@ -58,7 +63,23 @@ final class FrameMessages {
         n.put("height", f.getHeight());
         n.put("seq", f.getSeq());
         n.put("capturedAt", f.getCaptureTimeUnixUs() / 1000);
-        byte[] header = n.toString().getBytes(StandardCharsets.UTF_8);
+        java.time.Instant now = java.time.Instant.now();
+        n.putObject("timing")
+                .put("capturedUs", f.getCaptureTimeUnixUs())
+                .put("runnerSentUs", f.getRunnerSentUnixUs())
+                .put("relayedUs", f.getRelayedUnixUs())
+                .put("edgeUs", now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000);
+        return n;
+    }
+
+    static String text(Frame f) {
+        ObjectNode n = header(f);
+        n.put("data", java.util.Base64.getEncoder().encodeToString(f.getData().toByteArray()));
+        return n.toString();
+    }
+
+    static byte[] binaryMessage(Frame f) {
+        byte[] header = header(f).toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = ByteBuffer.allocate(4 + header.length + f.getData().size());
         out.putInt(header.length).put(header);
         f.getData().copyTo(out);

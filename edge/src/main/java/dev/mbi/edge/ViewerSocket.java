@@ -1,9 +1,7 @@
 package dev.mbi.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.AttachRequest;
-import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.Heartbeat;
 import dev.mbi.proto.v1.ViewerMessage;
 import dev.mbi.proto.v1.ViewerUpdate;
@@ -17,7 +15,6 @@ import io.helidon.websocket.WsCloseCodes;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -334,17 +331,5 @@ final class ViewerSocket implements WsListener {
         if (o != null) {
             o.finish(null);
         }
-    }
-
-    static String frameMessage(Frame f) {
-        ObjectNode n = SessionJson.MAPPER.createObjectNode();
-        n.put("type", "frame");
-        n.put("format", "jpeg");
-        n.put("data", Base64.getEncoder().encodeToString(f.getData().toByteArray()));
-        n.put("width", f.getWidth());
-        n.put("height", f.getHeight());
-        n.put("seq", f.getSeq());
-        n.put("capturedAt", f.getCaptureTimeUnixUs() / 1000);
-        return n.toString();
     }
 }

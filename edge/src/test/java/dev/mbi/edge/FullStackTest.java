@@ -264,6 +264,14 @@ class FullStackTest {
                 assertEquals("frame", frame.get("type").asText());
                 assertEquals(1280, frame.get("width").asInt());
                 assertTrue(frame.get("data") == null, "no base64 in a binary frame");
+                // Where the frame's time went, in the order it went there.
+                JsonNode timing = frame.get("timing");
+                long captured = timing.get("capturedUs").asLong();
+                long sent = timing.get("runnerSentUs").asLong();
+                long relayed = timing.get("relayedUs").asLong();
+                long edge = timing.get("edgeUs").asLong();
+                assertTrue(captured > 0 && captured <= sent + 1_000 && sent <= relayed && relayed <= edge
+                        && edge <= System.currentTimeMillis() * 1_000 + 1_000, String.valueOf(timing));
                 byte[] jpeg = new byte[in.remaining()];
                 in.get(jpeg);
                 java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
@@ -271,6 +279,9 @@ class FullStackTest {
                 green = ViewerClient.greenish(image.getRGB(1000, 600));
             }
             assertTrue(green, "a binary frame showed the page (" + frames + " frame(s) came); text messages: " + text);
+            // Nobody asked for WebRTC: the runner never loaded libwebrtc (~100 MiB of native memory).
+            String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(TestStack.runnerPid(id)), "maps"));
+            assertTrue(!maps.contains("libwebrtc"), "libwebrtc loaded without an offer");
             // Everything else stays text: the status came as JSON.
             assertTrue(text.stream().anyMatch(t -> t.contains("\"type\":\"status\"")), String.valueOf(text));
             assertTrue(text.stream().noneMatch(t -> t.contains("\"type\":\"frame\"")), "no frame as text");

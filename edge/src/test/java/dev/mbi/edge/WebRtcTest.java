@@ -41,6 +41,9 @@ class WebRtcTest {
         stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
         try (WebRtcViewer viewer = connect(stack, id, false)) {
             assertEquals("VP8", viewer.negotiatedVideoCodec(), viewer.answerSdp);
+            // libwebrtc is loaded by the first offer (FullStackTest shows a session without one never loads it).
+            assertTrue(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(TestStack.runnerPid(id)), "maps"))
+                    .contains("libwebrtc"), "the runner answered an offer without libwebrtc?");
             int[] green = viewer.awaitPixel(ViewerClient::greenish, 15_000);
             assertEquals(1280, green[0]);
             assertEquals(720, green[1]);

@@ -66,8 +66,14 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private volatile BrowserSession browser;
     private volatile FrameThrottle<BrowserSession.CapturedFrame> throttle;
     private volatile boolean framesEnabled;
-    /** WebRTC starts after the first frame, off the critical path; offers wait for it. */
+    /**
+     * WebRTC (libwebrtc: ~100 MiB of native memory, and CPU to start) starts with the first offer
+     * of a ready session, never for a session that no one watches over WebRTC; offers wait for it.
+     */
     private final CompletableFuture<WebRtcPeers> webrtc = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean webrtcStarting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The session's welcome, which WebRTC starts with (its ICE servers and policy). */
+    private volatile Welcome sessionWelcome;
     /** The newest frame, for consumers that start later (WebRTC) on a page that may never paint again. */
     private volatile BrowserSession.CapturedFrame lastCaptured;
     /** The welcome that names the session, for a runner that waits in the warm pool. */
@@ -183,13 +189,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         if (browser != null && !outcome.isDone()) {
             long startupMs = (System.nanoTime() - started) / 1_000_000;
             ready = true;
+            sessionWelcome = w; // before the control plane hears of it: offers may follow at once
             link.send(RunnerMessage.newBuilder().setReady(RunnerReady.newBuilder()
                     .setViewportWidth(browser.viewportWidth())
                     .setViewportHeight(browser.viewportHeight())
                     .setStartupMs(startupMs)).build());
             LOG.info("session " + id + ": ready after " + startupMs + " ms");
-            Welcome session = w;
-            executors.tasks().execute(() -> startWebRtc(session));
             ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
             metrics = executors.timer().scheduleAtFixedRate(() -> reportMetrics(stats), 0,
                     METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -257,6 +262,15 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));
             case OFFER -> {
                 String viewerId = message.getOffer().getViewerId();
+                Welcome session = sessionWelcome;
+                if (session == null) {
+                    link.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder()
+                            .setViewerId(viewerId).setError("the session is not ready yet")).build());
+                    return;
+                }
+                if (webrtcStarting.compareAndSet(false, true)) {
+                    executors.tasks().execute(() -> startWebRtc(session));
+                }
                 webrtc.whenComplete((peers, failure) -> {
                     if (failure == null) {
                         peers.offer(viewerId, message.getOffer().getSdp());
@@ -390,7 +404,13 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 .setWidth(frame.width())
                 .setHeight(frame.height())
                 .setSeq(seq.incrementAndGet())
-                .setCaptureTimeUnixUs(frame.captureTimeUs())).build());
+                .setCaptureTimeUnixUs(frame.captureTimeUs())
+                .setRunnerSentUnixUs(nowUnixUs())).build());
+    }
+
+    private static long nowUnixUs() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
 
     private void reportMetrics(ProcessStats stats) {
