@@ -187,8 +187,9 @@
     async click(key, timeoutMs = 5000) {
       const v = viewers.get(key);
       const before = v.pictures.last ? v.pictures.last.b : 0;
-      const wantBright = before < 128;
-      const shown = v.pictures.waitFor((p) => (wantBright ? p.b > 160 : p.b < 96), timeoutMs);
+      // The other state, by a clear margin (a display capture shows the page's white somewhat darker).
+      const wantBright = before < 75;
+      const shown = v.pictures.waitFor((p) => (wantBright ? p.b > before + 60 : p.b < before - 60), timeoutMs);
       const sent = performance.now();
       v.send(press('mousedown', 1280, 720));
       v.send(press('mouseup', 1280, 720));
