@@ -289,18 +289,4 @@ class FullStackTest {
             socket.abort();
         }
     }
-
-    @Test
-    void runnersAreStartedWithTheSharedClassDataArchiveBesideTheirJar() throws Exception {
-        String id = stack.createSession(site.pageUrl());
-        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
-        long pid = TestStack.runnerPid(id);
-        String cmdline = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")))
-                .replace('\0', ' ');
-        java.nio.file.Path archive = TestStack.RUNNER_JAR.toAbsolutePath().resolveSibling("runner.jsa").normalize();
-        // A runner that exits cleanly writes the archive when it is missing or stale (best effort: a runner
-        // killed at the end of its grace period writes nothing); one that finds it maps its classes from it.
-        assertTrue(cmdline.contains("-XX:SharedArchiveFile=" + archive) && cmdline.contains("-XX:+AutoCreateSharedArchive"), cmdline);
-        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
-    }
 }

@@ -33,13 +33,6 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
 
     private static final Path SETSID = Path.of("/usr/bin/setsid");
     private final Path runnerJar;
-    /**
-     * Runners share a class-data archive beside runner.jar, written by a runner that exits cleanly
-     * while it is missing or stale (after runner.jar changes; best effort: a runner killed at the
-     * end of its grace period writes nothing): later runners map its classes instead of loading
-     * them, ~0.45 s off a cold start here. Nothing when that folder is not writable.
-     */
-    private final List<String> classDataFlags;
     private final List<String> javaOptions;
     private final String javaCommand;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
@@ -51,12 +44,6 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
      */
     public ProcessRunnerLauncher(Path runnerJar, List<String> javaOptions, Executor work) {
         this.runnerJar = runnerJar.toAbsolutePath().normalize();
-        Path folder = this.runnerJar.getParent();
-        this.classDataFlags = folder != null && java.nio.file.Files.isWritable(folder)
-                // (CDS's own messages stay off: an archive not there yet or made by another JDK is
-                // rebuilt by itself, and the JDK's stock archive reports --enable-native-access as an error.)
-                ? List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + folder.resolve("runner.jsa"), "-Xlog:cds=off")
-                : List.of();
         this.javaOptions = List.copyOf(javaOptions);
         this.work = work;
         this.javaCommand = ProcessHandle.current().info().command().orElse("java");
@@ -73,7 +60,6 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         }
         command.add(javaCommand);
         command.addAll(JVM_FLAGS);
-        command.addAll(classDataFlags);
         command.addAll(javaOptions);
         command.add("-jar");
         command.add(runnerJar.toString());
