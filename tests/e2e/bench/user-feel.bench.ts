@@ -203,12 +203,11 @@ function cpuTicks(pid: number): number {
 }
 
 /** CPU per role over a window, in cores (1.0 = one core busy), measured for all processes over the same window. */
-async function cpuDuring(sessionId: string, windowMs: number, during: () => Promise<void>): Promise<Record<string, number>> {
+async function cpuOver(sessionId: string, windowMs: number): Promise<Record<string, number>> {
   const processes = processesOf(sessionId);
   const before = new Map([...processes.keys()].map((pid) => [pid, cpuTicks(pid)]));
   const t0 = performance.now();
-  await during();
-  await sleep(Math.max(0, windowMs - (performance.now() - t0)));
+  await sleep(windowMs);
   const seconds = (performance.now() - t0) / 1000;
   const byRole: Record<string, number> = {};
   for (const [pid, role] of processes) {
@@ -216,6 +215,29 @@ async function cpuDuring(sessionId: string, windowMs: number, during: () => Prom
     if (Number.isFinite(used)) byRole[role] = (byRole[role] ?? 0) + used / seconds;
   }
   return byRole;
+}
+
+/**
+ * The viewer's session on the animated page for one window: pictures shown, bitrate received and
+ * the CPU of the session's processes, as one row; the session goes back to the still page after.
+ */
+async function animatedRow(page: Page, key: string, sessionId: string, label: string): Promise<Row> {
+  const go = (url: string) => page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url });
+  await go(site.url('/animated'));
+  await sleep(2000);
+  const before = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
+  const t0 = performance.now();
+  const cpu = await cpuOver(sessionId, WINDOW_MS);
+  const after = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
+  const seconds = (performance.now() - t0) / 1000;
+  const total = Object.values(cpu).reduce((a, c) => a + c, 0);
+  await go(site.url('/toggle'));
+  return {
+    measure: `animated page over ${label}: pictures shown in the browser viewer, received bitrate, CPU of the session's processes over the same window (cores; this machine has ${cpus().length})`,
+    unit: '',
+    value: `${((after.frames - before.frames) / seconds).toFixed(1)} fps, ${Math.round(((after.bytes - before.bytes) * 8) / seconds / 1000)} kbit/s, ${total.toFixed(2)} cores`,
+    note: Object.entries(cpu).map(([role, c]) => `${role} ${c.toFixed(2)}`).join(', '),
+  };
 }
 
 // ---- the baseline: a raw CDP client on its own Chromium, no relay
@@ -403,8 +425,8 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
     await sleep(2000); // WebRTC's bandwidth estimate settles
 
     const times: Record<'ws' | 'rtc' | 'cdp', number[]> = { ws: [], rtc: [], cdp: [] };
-    // Where a click's time goes: until the picture's data arrived (JPEG message, or the video frame's last packet), then until shown.
-    const hops: Record<'ws' | 'rtc', { arrived: number[]; shown: number[] }> = { ws: { arrived: [], shown: [] }, rtc: { arrived: [], shown: [] } };
+    // WebRTC's share of a click's time: until the video frame's last packet arrived, then until it was ready to show.
+    const rtcHops = { arrived: [] as number[], shown: [] as number[] };
     // The WebSocket path hop by hop, from the times each frame carries (one clock: everything runs on this machine).
     const HOPS = [
       ['click → Chromium captured the changed page (input through edge, control plane, runner; the page renders)', 'sentUs', 'capturedUs'],
@@ -431,10 +453,9 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
               const at: Record<string, number> = { sentUs: r.sentUs, receivedUs: r.picture.receivedUs, shownUs: r.picture.shownUs, ...r.picture.timing };
               HOPS.forEach(([, from, to], h) => perHop[h].push((at[to] - at[from]) / 1000));
             }
-            const arrivedAt = path === 'ws' ? r.picture.received : r.picture.receiveTime;
-            if (typeof arrivedAt === 'number') {
-              hops[path].arrived.push(arrivedAt - r.sentAt);
-              hops[path].shown.push(r.picture.shown - arrivedAt);
+            if (path === 'rtc' && typeof r.picture.receiveTime === 'number') {
+              rtcHops.arrived.push(r.picture.receiveTime - r.sentAt);
+              rtcHops.shown.push(r.picture.shown - r.picture.receiveTime);
             }
           }
         } catch (e) {
@@ -460,39 +481,15 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
     HOPS.forEach(([label], h) => {
       if (perHop[h].length) rows.push({ measure: `WebSocket path hop by hop: ${label}`, unit: 'ms', summary: summarize(perHop[h]) });
     });
-    for (const [path, arrived, shown] of [
-      ['ws', 'WebSocket: click → the JPEG message arrives in the viewer', 'WebSocket: message → decoded (base64, createImageBitmap)'],
-      ['rtc', "WebRTC: click → the video frame's last packet arrives (rVFC receiveTime)", 'WebRTC: last packet → frame ready to show (jitter buffer, decode)'],
-    ] as const) {
-      if (hops[path].arrived.length) {
-        rows.push({ measure: `breakdown, ${arrived}`, unit: 'ms', summary: summarize(hops[path].arrived) });
-        rows.push({ measure: `breakdown, ${shown}`, unit: 'ms', summary: summarize(hops[path].shown) });
-      }
+    if (rtcHops.arrived.length) {
+      rows.push({ measure: "WebRTC: click → the video frame's last packet arrives (rVFC receiveTime)", unit: 'ms', summary: summarize(rtcHops.arrived) });
+      rows.push({ measure: 'WebRTC: last packet → frame ready to show (jitter buffer, decode)', unit: 'ms', summary: summarize(rtcHops.shown) });
     }
     await baseline.page.close();
 
-    // An animated page, one transport at a time: frames shown, bytes, CPU per process over one window.
-    for (const [label, key, id] of [['WebSocket JPEG', ws, wsSession], ['WebRTC VP8', rtc, rtcSession]] as const) {
-      await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url: site.url('/animated') });
-      await sleep(2000);
-      const before = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
-      const t0 = performance.now();
-      const cpu = await cpuDuring(id, WINDOW_MS, async () => undefined);
-      const after = await page.evaluate((k) => (window as any).benchViewer.counts(k), key);
-      const seconds = (performance.now() - t0) / 1000;
-      const fps = (after.frames - before.frames) / seconds;
-      const kbits = ((after.bytes - before.bytes) * 8) / seconds / 1000;
-      const total = Object.values(cpu).reduce((a, b) => a + b, 0);
-      rows.push({ measure: `animated page over ${label}, screencast capture: pictures shown in the browser viewer`, unit: 'fps', value: Math.round(fps * 10) / 10 });
-      rows.push({ measure: `animated page over ${label}: received bitrate`, unit: 'kbit/s', value: Math.round(kbits) });
-      rows.push({
-        measure: `animated page over ${label}: CPU of the session's processes, same window (cores; this machine has ${cpus().length})`,
-        unit: 'cores',
-        value: Math.round(total * 100) / 100,
-        note: Object.entries(cpu).map(([role, c]) => `${role} ${c.toFixed(2)}`).join(', '),
-      });
-      await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: key, url: site.url('/toggle') });
-    }
+    // An animated page, one transport at a time.
+    rows.push(await animatedRow(page, ws, wsSession, 'WebSocket JPEG, screencast capture'));
+    rows.push(await animatedRow(page, rtc, rtcSession, 'WebRTC VP8, screencast capture'));
     for (const f of failures) console.warn(`bench: ${f}`);
     profiled = [wsSession, rtcSession];
     expect(times.ws.length, failures.join('; ')).toBeGreaterThan(CLICKS / 2);
@@ -560,20 +557,7 @@ it('input-to-photon over WebRTC with the display capture (RUNNER_CAPTURE=desktop
       ratio: Math.round((s.p50 / b.p50) * 100) / 100,
     });
     await baseline.page.close();
-    await page.evaluate(({ k, url }) => (window as any).benchViewer.navigate(k, url), { k: rtc, url: site.url('/animated') });
-    await sleep(2000);
-    const before = await page.evaluate((k) => (window as any).benchViewer.counts(k), rtc);
-    const t0 = performance.now();
-    const cpu = await cpuDuring(id, WINDOW_MS, async () => undefined);
-    const after = await page.evaluate((k) => (window as any).benchViewer.counts(k), rtc);
-    const seconds = (performance.now() - t0) / 1000;
-    const total = Object.values(cpu).reduce((a, c) => a + c, 0);
-    rows.push({
-      measure: `animated page over WebRTC VP8, display capture: pictures shown, received bitrate, CPU of the session's processes (cores; this machine has ${cpus().length})`,
-      unit: '',
-      value: `${((after.frames - before.frames) / seconds).toFixed(1)} fps, ${Math.round(((after.bytes - before.bytes) * 8) / seconds / 1000)} kbit/s, ${total.toFixed(2)} cores`,
-      note: Object.entries(cpu).map(([role, c]) => `${role} ${c.toFixed(2)}`).join(', '),
-    });
+    rows.push(await animatedRow(page, rtc, id, 'WebRTC VP8, display capture'));
     await page.close();
   } finally {
     await stack.stop();

@@ -63,12 +63,11 @@ final class FrameMessages {
         n.put("height", f.getHeight());
         n.put("seq", f.getSeq());
         n.put("capturedAt", f.getCaptureTimeUnixUs() / 1000);
-        java.time.Instant now = java.time.Instant.now();
         n.putObject("timing")
                 .put("capturedUs", f.getCaptureTimeUnixUs())
                 .put("runnerSentUs", f.getRunnerSentUnixUs())
                 .put("relayedUs", f.getRelayedUnixUs())
-                .put("edgeUs", now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000);
+                .put("edgeUs", dev.mbi.relay.UnixMicros.now());
         return n;
     }
 

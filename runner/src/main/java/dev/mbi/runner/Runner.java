@@ -405,12 +405,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 .setHeight(frame.height())
                 .setSeq(seq.incrementAndGet())
                 .setCaptureTimeUnixUs(frame.captureTimeUs())
-                .setRunnerSentUnixUs(nowUnixUs())).build());
-    }
-
-    private static long nowUnixUs() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+                .setRunnerSentUnixUs(dev.mbi.relay.UnixMicros.now())).build());
     }
 
     private void reportMetrics(ProcessStats stats) {

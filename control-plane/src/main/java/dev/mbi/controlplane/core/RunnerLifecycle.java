@@ -72,8 +72,7 @@ final class RunnerLifecycle {
             parked.handle().stop();
             return;
         }
-        parked.onExit(code -> timer.schedule(() -> judgeExit(s, code),
-                EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+        parked.onExit(judgeExitLater(s));
         try {
             register(s, s.joinToken(), parked.hostname(), parked.capabilities(), parked.link());
         } catch (SessionException e) {
@@ -99,8 +98,7 @@ final class RunnerLifecycle {
             handle.stop();
             return;
         }
-        handle.onExit(code -> timer.schedule(() -> judgeExit(s, code),
-                EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+        handle.onExit(judgeExitLater(s));
     }
 
     /**
@@ -124,9 +122,13 @@ final class RunnerLifecycle {
                 handle.stop();
                 return;
             }
-            handle.onExit(code -> timer.schedule(() -> judgeExit(s, code),
-                    EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+            handle.onExit(judgeExitLater(s));
         });
+    }
+
+    /** What hears a session's runner exit: the exit is judged a little later (EXIT_JUDGEMENT_DELAY). */
+    private java.util.function.IntConsumer judgeExitLater(Session s) {
+        return code -> timer.schedule(() -> judgeExit(s, code), EXIT_JUDGEMENT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void judgeExit(Session s, int code) {

@@ -560,8 +560,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     public WarmPoolFigures warmPool() {
         WarmPool pool = runners.pool();
-        long[] cm = pool.claimsAndMisses();
-        return new WarmPoolFigures(pool.size(), pool.ready(), pool.starting(), cm[0], cm[1]);
+        return new WarmPoolFigures(pool.size(), pool.ready(), pool.starting(), pool.claims(), pool.misses());
     }
 
     public int liveCount() {

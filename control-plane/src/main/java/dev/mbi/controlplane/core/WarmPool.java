@@ -323,9 +323,14 @@ final class WarmPool implements AutoCloseable {
         return entries.size() - ready();
     }
 
-    /** Sessions that took a pooled runner, and sessions that found none waiting. */
-    synchronized long[] claimsAndMisses() {
-        return new long[] {claims, misses};
+    /** Sessions that took a pooled runner. */
+    synchronized long claims() {
+        return claims;
+    }
+
+    /** Sessions created while none was waiting (the pool on). */
+    synchronized long misses() {
+        return misses;
     }
 
     private static void stop(RunnerLink link, RunnerHandle handle) {

@@ -35,11 +35,6 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         this.liveness = liveness;
     }
 
-    private static long nowUnixUs() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-    }
-
     /** Runners connected now (registered, stream open). */
     public int connected() {
         return connected.get();
@@ -73,7 +68,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 return; // told to stop (the session ended, or a runner that dialed again took it over): its word no longer counts
             }
             switch (message.getKindCase()) {
-                case FRAME -> registry.runnerFrame(id, message.getFrame().toBuilder().setRelayedUnixUs(nowUnixUs()).build());
+                case FRAME -> registry.runnerFrame(id, message.getFrame().toBuilder().setRelayedUnixUs(dev.mbi.relay.UnixMicros.now()).build());
                 case READY -> registry.runnerReady(id, message.getReady().getStartupMs());
                 case NAVIGATED -> registry.runnerNavigated(id, message.getNavigated().getUrl(), message.getNavigated().getTitle());
                 case METRICS -> registry.runnerMetrics(id, message.getMetrics());

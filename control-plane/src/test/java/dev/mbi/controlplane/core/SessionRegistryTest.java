@@ -377,6 +377,13 @@ class SessionRegistryTest {
         return launched.get(launched.size() - 1);
     }
 
+    /** The pooled runner registers with its id and token, as a real one does, and waits; its link. */
+    private static RecordingLink park(SessionRegistry registry, RecordingHandle pooled) throws SessionException {
+        RecordingLink link = new RecordingLink();
+        registry.runnerRegistered(pooled.spec.sessionId(), pooled.spec.joinToken(), "host", java.util.Set.of(), link);
+        return link;
+    }
+
     @Test
     void aRunnerWaitsInTheWarmPoolAndTheNextSessionTakesItWithItsIdAndToken() throws Exception {
         SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
@@ -384,8 +391,7 @@ class SessionRegistryTest {
         RecordingHandle pooled = pooledRunner();
         String pooledId = pooled.spec.sessionId();
         assertEquals(List.of(), registry.list(), "a waiting runner is no session");
-        RecordingLink link = new RecordingLink();
-        registry.runnerRegistered(pooledId, pooled.spec.joinToken(), "host", java.util.Set.of(), link);
+        RecordingLink link = park(registry, pooled);
         assertEquals(List.of("wait in the pool"), link.said);
         assertEquals(1, registry.warmPool().ready());
 
@@ -426,8 +432,7 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
         registry.startWarmPool();
         RecordingHandle first = pooledRunner();
-        RecordingLink link = new RecordingLink();
-        registry.runnerRegistered(first.spec.sessionId(), first.spec.joinToken(), "host", java.util.Set.of(), link);
+        RecordingLink link = park(registry, first);
         registry.runnerDisconnected(first.spec.sessionId(), link, "stream failed");
         assertTrue(first.stopped);
         assertEquals(0, registry.warmPool().ready());
@@ -445,12 +450,11 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(1, Duration.ofMinutes(30), 1);
         registry.startWarmPool();
         RecordingHandle pooled = pooledRunner();
-        registry.runnerRegistered(pooled.spec.sessionId(), pooled.spec.joinToken(), "host", java.util.Set.of(), new RecordingLink());
+        park(registry, pooled);
         SessionSnapshot s = registry.create("https://example.com/");
         await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
         RecordingHandle refill = launched.get(1);
-        RecordingLink refillLink = new RecordingLink();
-        registry.runnerRegistered(refill.spec.sessionId(), refill.spec.joinToken(), "host", java.util.Set.of(), refillLink);
+        RecordingLink refillLink = park(registry, refill);
 
         SessionException full = assertThrows(SessionException.class, () -> registry.create("https://example.com/"));
         assertEquals(SessionException.Reason.LIMIT_REACHED, full.reason());
@@ -466,8 +470,7 @@ class SessionRegistryTest {
         SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
         registry.startWarmPool();
         RecordingHandle pooled = pooledRunner();
-        RecordingLink link = new RecordingLink();
-        registry.runnerRegistered(pooled.spec.sessionId(), pooled.spec.joinToken(), "host", java.util.Set.of(), link);
+        RecordingLink link = park(registry, pooled);
         registry.close();
         assertTrue(pooled.stopped);
         assertTrue(link.said.get(link.said.size() - 1).startsWith("shutdown"));
