@@ -40,7 +40,8 @@ public record ControlPlaneConfig(
         Duration reconnectWindow,
         int metricsPort,
         boolean metricsAuth,
-        int warmPoolSize) implements ServiceMain.Config {
+        int warmPoolSize,
+        int cdpMaxClients) implements ServiceMain.Config {
 
     /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
     public static final int MIN_SIGNING_KEY_LENGTH = 32;
@@ -121,7 +122,9 @@ public record ControlPlaneConfig(
                 env.integer("METRICS_PORT", 9464, 0, 65535),
                 env.bool("METRICS_AUTH", false),
                 // Runners kept started (Chromium on a blank page) for the next sessions, on top of MAX_SESSIONS.
-                env.integer("WARM_POOL_SIZE", 0, 0, 64));
+                env.integer("WARM_POOL_SIZE", 0, 0, 64),
+                // Automation clients (Playwright, Puppeteer) connected at once to one session's DevTools endpoint.
+                env.integer("CDP_MAX_CLIENTS", 2, 0, 16));
         env.requireValid("control plane");
         return config;
     }

@@ -150,6 +150,8 @@ final class RunnerLifecycle {
         Duration window = settings.reconnectWindow();
         LOG.info("session " + s.id + ": lost the runner's stream (" + reason + "); waiting up to "
                 + window.toMillis() + " ms for it to dial again");
+        // DevTools connections live in the runner's browser session: they do not survive its stream.
+        s.cdpDropAll().forEach(c -> c.closed("the session's runner lost its connection; connect again"));
         try {
             timer.schedule(() -> {
                 if (s.isLinkedTo(link)) {
@@ -163,16 +165,18 @@ final class RunnerLifecycle {
     }
 
     private RunnerWelcome welcome(Session s, boolean resumed) {
-        return new RunnerWelcome(s.url, settings.viewportWidth(), settings.viewportHeight(),
+        dev.mbi.contract.RunnerContract.Viewport viewport = s.page.viewportOr(settings.viewportWidth(), settings.viewportHeight());
+        return new RunnerWelcome(s.url, viewport.width(), viewport.height(),
                 settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
                 settings.ice().relayOnly(), s.egressDenyHosts, resumeTokens.issue(s.claims()), resumed,
-                settings.reconnectWindow(), false);
+                settings.reconnectWindow(), false, s.controller(), s.page);
     }
 
     /** Accepts a runner that dialed again with a valid resume token; a stream it replaces is told to stop. */
     RunnerWelcome resume(Session s, String hostname, Set<Capability> capabilities, RunnerLink link) throws SessionException {
         RunnerWelcome welcome = welcome(s, true);
         RunnerLink replaced = s.resume(link, capabilities, welcome);
+        s.cdpDropAll().forEach(c -> c.closed("the session's runner reconnected; connect again"));
         if (replaced != null) {
             replaced.shutdown("another runner took this session over");
         }

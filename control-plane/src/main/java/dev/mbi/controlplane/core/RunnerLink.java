@@ -21,6 +21,18 @@ public interface RunnerLink {
     /** A viewer's input, passed through as the viewer sent it. */
     void input(InputEvent event);
 
+    /** A DevTools client connected: the runner gives it its own browser-level session. */
+    void cdpOpen(String clientId);
+
+    /** A piece of one of a client's DevTools messages, in order. */
+    void cdpData(String clientId, com.google.protobuf.ByteString piece, boolean last);
+
+    /** A DevTools client went away: the runner detaches what it attached. */
+    void cdpClose(String clientId, String reason);
+
+    /** Who may act on the page changed. */
+    void control(ControlHolder holder);
+
     /** The session ended: the runner closes Chromium and exits; the stream is closed after this. */
     void shutdown(String reason);
 }

@@ -19,11 +19,13 @@ public record RunnerWelcome(
         String resumeToken,
         boolean resumed,
         Duration reconnectWindow,
-        boolean pooled) {
+        boolean pooled,
+        ControlHolder controller,
+        PageOptions page) {
 
     /** What a runner started for the warm pool is told until a session claims it: keep beating, wait. */
     static RunnerWelcome pooled(int viewportWidth, int viewportHeight, int maxFps, Duration heartbeatInterval) {
         return new RunnerWelcome("about:blank", viewportWidth, viewportHeight, maxFps, heartbeatInterval, List.of(), false,
-                List.of(), "", false, Duration.ZERO, true);
+                List.of(), "", false, Duration.ZERO, true, ControlHolder.SHARED, PageOptions.DEFAULT);
     }
 }

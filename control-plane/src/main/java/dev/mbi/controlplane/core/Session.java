@@ -33,6 +33,11 @@ final class Session {
     final List<String> egressDenyHosts;
     /** SHA-256 (hex) of the session's own bearer token; the token itself is not kept. */
     private final String sessionTokenSha256;
+    /** How the page presents itself, as created. */
+    final PageOptions page;
+    private ControlHolder controller = ControlHolder.SHARED;
+    /** Automation clients of the DevTools endpoint, by the id the runner knows them by. */
+    private final java.util.Map<String, CdpClient> cdpClients = new java.util.LinkedHashMap<>();
 
     private SessionStatus status = SessionStatus.PENDING;
     private String error = "";
@@ -60,8 +65,9 @@ final class Session {
     private List<Viewer> viewers = List.of();
 
     Session(String id, String url, String owner, String joinToken, String sessionTokenSha256, List<String> egressDenyHosts,
-            Instant createdAt, long nowNanos) {
+            PageOptions page, Instant createdAt, long nowNanos) {
         this.egressDenyHosts = List.copyOf(egressDenyHosts);
+        this.page = page;
         this.id = id;
         this.url = url;
         this.owner = owner;
@@ -86,7 +92,12 @@ final class Session {
                            long nowNanos) {
         long ageNanos = Math.max(0, java.time.Duration.between(c.createdAt(), now).toNanos());
         Session s = new Session(c.sessionId(), c.url(), c.owner(), "", c.sessionTokenSha256(), c.egressDenyHosts(),
-                c.createdAt(), nowNanos - ageNanos);
+                PageOptions.DEFAULT, c.createdAt(), nowNanos - ageNanos);
+        s.controller = switch (state.getController()) {
+            case CONTROL_HOLDER_AGENT -> ControlHolder.AGENT;
+            case CONTROL_HOLDER_HUMAN -> ControlHolder.HUMAN;
+            default -> ControlHolder.SHARED;
+        };
         s.lastActivityNanos = nowNanos;
         s.tokenUsed = true;
         s.runnerHost = runnerHost;
@@ -107,7 +118,7 @@ final class Session {
 
     synchronized SessionSnapshot snapshot() {
         return new SessionSnapshot(id, status, createdAt, url, error, metrics, runnerHost, currentUrl, title,
-                endedAt, viewers.size(), owner, sessionTokenSha256);
+                endedAt, viewers.size(), owner, sessionTokenSha256, controller, cdpClients.size(), page);
     }
 
     // ---- runner
@@ -311,21 +322,94 @@ final class Session {
         return viewers;
     }
 
-    /** Input counts as activity; it goes to the runner unless the session ended. */
-    synchronized void input(dev.mbi.proto.v1.InputEvent event, long nowNanos) {
+    /**
+     * Input counts as activity; it goes to the runner unless the session ended. False when it is
+     * refused because an agent holds control.
+     */
+    synchronized boolean input(dev.mbi.proto.v1.InputEvent event, long nowNanos) {
         if (status.ended()) {
-            return;
+            return true;
         }
         lastActivityNanos = nowNanos;
+        if (controller == ControlHolder.AGENT) {
+            return false;
+        }
         if (runner != null) {
             runner.input(event);
         }
+        return true;
+    }
+
+    synchronized ControlHolder controller() {
+        return controller;
+    }
+
+    /** Hands control over; false when nothing changed. The runner is told at once (it tells its DevTools clients). */
+    synchronized boolean control(ControlHolder holder) throws SessionException {
+        if (status.ended()) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session not ready: " + status.name().toLowerCase());
+        }
+        if (controller == holder) {
+            return false;
+        }
+        controller = holder;
+        if (runner != null) {
+            runner.control(holder);
+        }
+        return true;
+    }
+
+    // ---- automation clients (DevTools)
+
+    /** Adds a DevTools client and tells the runner; refused unless the page is ready and below the limit. */
+    synchronized void cdpOpen(String clientId, CdpClient client, int maxClients, long nowNanos) throws SessionException {
+        if (status != SessionStatus.READY || runner == null) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session not ready: "
+                    + (status == SessionStatus.READY ? "its runner is reconnecting" : status.name().toLowerCase()));
+        }
+        if (cdpClients.size() >= maxClients) {
+            throw SessionException.limitReached(dev.mbi.proto.v1.LimitReason.LIMIT_REASON_MAX_CDP_CLIENTS,
+                    "this session already has " + cdpClients.size() + " DevTools client(s), the most it takes (CDP_MAX_CLIENTS)");
+        }
+        cdpClients.put(clientId, client);
+        lastActivityNanos = nowNanos;
+        runner.cdpOpen(clientId);
+    }
+
+    /** A piece of a client's DevTools message, for the runner; an agent's work counts as activity. */
+    synchronized void cdpFromClient(String clientId, com.google.protobuf.ByteString piece, boolean last, long nowNanos) {
+        if (cdpClients.containsKey(clientId) && runner != null) {
+            lastActivityNanos = nowNanos;
+            runner.cdpData(clientId, piece, last);
+        }
+    }
+
+    /** The client a runner's piece goes to, or null when it is gone. */
+    synchronized CdpClient cdpClient(String clientId) {
+        return cdpClients.get(clientId);
+    }
+
+    /** Removes a client; the runner is told unless it was the one that closed it. Null when it was gone already. */
+    synchronized CdpClient cdpClose(String clientId, String reason, boolean byRunner) {
+        CdpClient removed = cdpClients.remove(clientId);
+        if (removed != null && !byRunner && runner != null) {
+            runner.cdpClose(clientId, reason);
+        }
+        return removed;
+    }
+
+    /** Every client, removed: the runner that held their connections is gone or replaced. */
+    synchronized List<CdpClient> cdpDropAll() {
+        List<CdpClient> all = List.copyOf(cdpClients.values());
+        cdpClients.clear();
+        return all;
     }
 
     // ---- end
 
     /** What ending a session leaves to do, outside its lock. */
-    record Ended(SessionSnapshot snapshot, RunnerLink runner, RunnerHandle handle, List<Viewer> viewers) {
+    record Ended(SessionSnapshot snapshot, RunnerLink runner, RunnerHandle handle, List<Viewer> viewers,
+                 List<CdpClient> cdpClients) {
     }
 
     /** Moves to an end state once; null when the session had already ended. */
@@ -339,7 +423,9 @@ final class Session {
         List<Viewer> watching = viewers;
         viewers = List.of();
         lastFrame = null;
-        return new Ended(snapshot(), runner, runnerHandle, watching);
+        List<CdpClient> automating = List.copyOf(cdpClients.values());
+        cdpClients.clear();
+        return new Ended(snapshot(), runner, runnerHandle, watching, automating);
     }
 
     /** What the reaper judges a session by. */
@@ -347,6 +433,6 @@ final class Session {
     }
 
     synchronized Idleness idleness(long nowNanos) {
-        return new Idleness(status, nowNanos - lastActivityNanos, !viewers.isEmpty(), endedAt);
+        return new Idleness(status, nowNanos - lastActivityNanos, !viewers.isEmpty() || !cdpClients.isEmpty(), endedAt);
     }
 }

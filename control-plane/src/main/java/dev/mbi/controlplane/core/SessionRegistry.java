@@ -54,7 +54,8 @@ public final class SessionRegistry implements AutoCloseable {
             Duration offerTimeout,
             RunnerContract.Settings runner,
             Duration reconnectWindow,
-            int warmPoolSize) {
+            int warmPoolSize,
+            int cdpMaxClients) {
     }
 
     private final Settings settings;
@@ -71,6 +72,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong resumesRefused = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong resumesAccepted = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong joinsRefused = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong cdpConnections = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param work runs runner launches (they block while a process, container or pod starts)
@@ -134,7 +136,13 @@ public final class SessionRegistry implements AutoCloseable {
 
     /** The same, with hosts this session's browser never reaches (on top of the operator's policy). */
     public Created create(String url, String owner, List<String> egressDenyHosts) throws SessionException {
-        String checkedUrl = StartUrl.check(url);
+        return create(url, owner, egressDenyHosts, PageOptions.DEFAULT);
+    }
+
+    /** The same, with how the page presents itself (viewport, user agent, locale, time zone). */
+    public Created create(String url, String owner, List<String> egressDenyHosts, PageOptions page) throws SessionException {
+        String checkedUrl = StartUrl.checkStart(url);
+        PageOptions checkedPage = page.checked();
         List<String> denyHosts = EgressNarrowing.check(egressDenyHosts);
         String checkedOwner = owner == null ? "" : owner;
         if (Limits.utf8Length(checkedOwner) > Limits.MAX_OWNER_BYTES) {
@@ -150,7 +158,7 @@ public final class SessionRegistry implements AutoCloseable {
         Session s;
         try {
             s = store.admit(() -> new Session(id, checkedUrl, checkedOwner, joinToken,
-                    tokenSha256, denyHosts, clock.instant(), nanoTime.getAsLong()));
+                    tokenSha256, denyHosts, checkedPage, clock.instant(), nanoTime.getAsLong()));
         } catch (SessionException | RuntimeException e) {
             if (pooled != null) {
                 runners.pool().giveBack(pooled);
@@ -258,7 +266,10 @@ public final class SessionRegistry implements AutoCloseable {
                     return;
                 }
             }
-            session.input(event, registry.nanoTime.getAsLong());
+            if (!session.input(event, registry.nanoTime.getAsLong())) {
+                viewer.inputRefused("an agent is driving this session: take control first (POST /api/sessions/"
+                        + session.id + "/control with {\"holder\":\"human\"})");
+            }
         }
 
         /** Every navigation but back, forward and reload opens the URL it carries. */
@@ -271,6 +282,71 @@ public final class SessionRegistry implements AutoCloseable {
             if (registry != null && session.detach(viewer, registry.nanoTime.getAsLong())) {
                 viewer.end();
             }
+        }
+    }
+
+    /**
+     * Hands control of the page to an agent, a person or both; viewers get a status with the new
+     * holder, and the runner tells its DevTools clients.
+     */
+    public SessionSnapshot control(String id, ControlHolder holder) throws SessionException {
+        Session s = find(id);
+        if (s.control(holder)) {
+            SessionSnapshot snapshot = s.snapshot();
+            LOG.info("session " + id + ": control handed to " + holder.value());
+            s.viewers().forEach(v -> v.status(snapshot));
+            return snapshot;
+        }
+        return s.snapshot();
+    }
+
+    /** A DevTools client's handle on its session: send pieces of messages, or leave. */
+    public record CdpConnection(SessionRegistry registry, Session session, String clientId) {
+        public void send(com.google.protobuf.ByteString piece, boolean last) {
+            session.cdpFromClient(clientId, piece, last, registry.nanoTime.getAsLong());
+        }
+
+        /** The client left; the runner detaches what it attached. */
+        public void close(String reason) {
+            if (session.cdpClose(clientId, reason, false) != null) {
+                LOG.info("session " + session.id + ": DevTools client " + clientId + " left (" + reason + ")");
+            }
+        }
+    }
+
+    /**
+     * Connects an automation client to the session's DevTools endpoint. Refused unless the session
+     * is ready, and beyond CDP_MAX_CLIENTS clients.
+     *
+     * @param who who connected, for logs
+     */
+    public CdpConnection cdpOpen(String id, String who, CdpClient client) throws SessionException {
+        Session s = find(id);
+        String clientId = UUID.randomUUID().toString();
+        s.cdpOpen(clientId, client, settings.cdpMaxClients(), nanoTime.getAsLong());
+        LOG.info("session " + id + ": DevTools client " + clientId + " connected"
+                + (who.isEmpty() ? "" : " (" + Limits.truncate(who, 64) + ")"));
+        cdpConnections.incrementAndGet();
+        return new CdpConnection(this, s, clientId);
+    }
+
+    /** A piece of a DevTools message from the runner, for its client. */
+    public void runnerCdpData(String id, String clientId, com.google.protobuf.ByteString piece, boolean last) {
+        Session s = store.get(id);
+        CdpClient client = s == null ? null : s.cdpClient(clientId);
+        if (client != null) {
+            client.data(piece, last);
+        }
+    }
+
+    /** The runner ended a DevTools client's connection. */
+    public void runnerCdpClosed(String id, String clientId, String reason) {
+        Session s = store.get(id);
+        CdpClient client = s == null ? null : s.cdpClose(clientId, reason, true);
+        if (client != null) {
+            LOG.info("session " + id + ": DevTools client " + clientId + " closed by the runner ("
+                    + Limits.truncate(reason, 200) + ")");
+            client.closed(Limits.truncate(reason, Limits.MAX_REASON_BYTES));
         }
     }
 
@@ -403,6 +479,16 @@ public final class SessionRegistry implements AutoCloseable {
     }
 
     /** Registrations refused for a wrong or reused join token, since start. */
+    /** DevTools clients connected since start. */
+    public long cdpConnections() {
+        return cdpConnections.get();
+    }
+
+    /** DevTools clients connected now, over every live session. */
+    public int cdpClients() {
+        return store.snapshots().stream().mapToInt(SessionSnapshot::cdpClients).sum();
+    }
+
     public long joinsRefused() {
         return joinsRefused.get();
     }
@@ -531,6 +617,9 @@ public final class SessionRegistry implements AutoCloseable {
         for (Viewer v : ended.viewers()) {
             v.status(ended.snapshot());
             v.end();
+        }
+        for (CdpClient c : ended.cdpClients()) {
+            c.closed("the session ended");
         }
         listeners.forEach(l -> l.onEnded(ended.snapshot(), launchFailed, duration));
     }

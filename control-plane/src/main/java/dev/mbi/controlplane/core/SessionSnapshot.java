@@ -20,7 +20,10 @@ public record SessionSnapshot(
         Instant endedAt,
         int viewerCount,
         String owner,
-        String sessionTokenSha256) {
+        String sessionTokenSha256,
+        ControlHolder controller,
+        int cdpClients,
+        PageOptions page) {
 
     /** Seconds from creation to now, or to the end for an ended session. */
     public double uptimeSeconds(Instant now) {

@@ -9,7 +9,17 @@ import java.net.URISyntaxException;
  * bytes, refused before they reach a runner.
  */
 final class StartUrl {
+    static final String BLANK = "about:blank";
+
     private StartUrl() {
+    }
+
+    /** A session's first page: as {@link #check}, or exactly about:blank (a session an agent fills). */
+    static String checkStart(String url) throws SessionException {
+        if (url != null && url.trim().equals(BLANK)) {
+            return BLANK;
+        }
+        return check(url);
     }
 
     static String check(String url) throws SessionException {

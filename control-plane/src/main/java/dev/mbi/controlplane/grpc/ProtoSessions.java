@@ -4,6 +4,7 @@ import dev.mbi.controlplane.core.IceSettings;
 import dev.mbi.controlplane.core.RunnerWelcome;
 import dev.mbi.controlplane.core.SessionRegistry;
 import dev.mbi.controlplane.core.SessionSnapshot;
+import dev.mbi.proto.v1.ControlHolder;
 import dev.mbi.proto.v1.IceServer;
 import dev.mbi.proto.v1.IceTransportPolicy;
 import dev.mbi.proto.v1.Welcome;
@@ -46,7 +47,14 @@ final class ProtoSessions {
                 .setTitle(s.title())
                 .setViewerCount(s.viewerCount())
                 .setOwner(s.owner())
-                .setSessionTokenSha256(s.sessionTokenSha256());
+                .setSessionTokenSha256(s.sessionTokenSha256())
+                .setController(toProto(s.controller()))
+                .setCdpClients(s.cdpClients())
+                .setViewportWidth(s.page().viewportWidth())
+                .setViewportHeight(s.page().viewportHeight())
+                .setUserAgent(s.page().userAgent())
+                .setLocale(s.page().locale())
+                .setTimezone(s.page().timezone());
         if (s.endedAt() != null) {
             b.setEndedAtUnixMs(s.endedAt().toEpochMilli());
         }
@@ -72,7 +80,27 @@ final class ProtoSessions {
                 .setResumed(w.resumed())
                 .setReconnectWindowMs((int) Math.min(Integer.MAX_VALUE, w.reconnectWindow().toMillis()))
                 .setPooled(w.pooled())
+                .setController(toProto(w.controller()))
+                .setUserAgent(w.page().userAgent())
+                .setLocale(w.page().locale())
+                .setTimezone(w.page().timezone())
                 .build();
+    }
+
+    static ControlHolder toProto(dev.mbi.controlplane.core.ControlHolder holder) {
+        return switch (holder) {
+            case SHARED -> ControlHolder.CONTROL_HOLDER_SHARED;
+            case AGENT -> ControlHolder.CONTROL_HOLDER_AGENT;
+            case HUMAN -> ControlHolder.CONTROL_HOLDER_HUMAN;
+        };
+    }
+
+    static dev.mbi.controlplane.core.ControlHolder fromProto(ControlHolder holder) {
+        return switch (holder) {
+            case CONTROL_HOLDER_AGENT -> dev.mbi.controlplane.core.ControlHolder.AGENT;
+            case CONTROL_HOLDER_HUMAN -> dev.mbi.controlplane.core.ControlHolder.HUMAN;
+            default -> dev.mbi.controlplane.core.ControlHolder.SHARED;
+        };
     }
 
     static List<IceServer> toProto(List<IceSettings.Server> servers) {

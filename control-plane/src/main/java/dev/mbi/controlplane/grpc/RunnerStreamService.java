@@ -4,6 +4,10 @@ import dev.mbi.controlplane.core.RunnerLink;
 import dev.mbi.controlplane.core.RunnerWelcome;
 import dev.mbi.controlplane.core.SessionException;
 import dev.mbi.controlplane.core.SessionRegistry;
+import dev.mbi.proto.v1.CdpClose;
+import dev.mbi.proto.v1.CdpData;
+import dev.mbi.proto.v1.CdpOpen;
+import dev.mbi.proto.v1.ControlChange;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Heartbeat;
 import dev.mbi.proto.v1.InputEvent;
@@ -77,6 +81,9 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case ANSWER -> registry.runnerAnswered(id, message.getAnswer().getViewerId(), message.getAnswer().getSdp(),
                         message.getAnswer().getError());
                 case HEARTBEAT -> registry.runnerHeard(id);
+                case CDP_DATA -> registry.runnerCdpData(id, message.getCdpData().getClientId(), message.getCdpData().getData(),
+                        message.getCdpData().getLast());
+                case CDP_CLOSE -> registry.runnerCdpClosed(id, message.getCdpClose().getClientId(), message.getCdpClose().getReason());
                 case ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
                     // heartbeats only prove liveness; signalling is non-trickle; a second register is ignored
                 }
@@ -132,6 +139,29 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         @Override
         public void input(InputEvent event) {
             out.message(ControlMessage.newBuilder().setInput(event).build());
+        }
+
+        @Override
+        public void cdpOpen(String clientId) {
+            out.message(ControlMessage.newBuilder().setCdpOpen(CdpOpen.newBuilder().setClientId(clientId)).build());
+        }
+
+        @Override
+        public void cdpData(String clientId, com.google.protobuf.ByteString piece, boolean last) {
+            out.message(ControlMessage.newBuilder()
+                    .setCdpData(CdpData.newBuilder().setClientId(clientId).setData(piece).setLast(last)).build());
+        }
+
+        @Override
+        public void cdpClose(String clientId, String reason) {
+            out.message(ControlMessage.newBuilder()
+                    .setCdpClose(CdpClose.newBuilder().setClientId(clientId).setReason(reason)).build());
+        }
+
+        @Override
+        public void control(dev.mbi.controlplane.core.ControlHolder holder) {
+            out.message(ControlMessage.newBuilder()
+                    .setControl(ControlChange.newBuilder().setHolder(ProtoSessions.toProto(holder))).build());
         }
 
         @Override

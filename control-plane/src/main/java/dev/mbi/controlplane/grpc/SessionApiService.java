@@ -54,7 +54,8 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
     public void createSession(CreateSessionRequest request, StreamObserver<Session> responses) {
         answer(responses, () -> {
             SessionRegistry.Created created = registry.create(request.getUrl(), request.getOwner(),
-                    request.getEgressDenyHostsList());
+                    request.getEgressDenyHostsList(), new dev.mbi.controlplane.core.PageOptions(request.getViewportWidth(),
+                            request.getViewportHeight(), request.getUserAgent(), request.getLocale(), request.getTimezone()));
             return ProtoSessions.toProto(created.session()).toBuilder().setSessionToken(created.sessionToken()).build();
         });
     }
@@ -123,6 +124,17 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
         } catch (SessionException e) {
             responses.onError(GrpcErrors.toStatus(e));
         }
+    }
+
+    @Override
+    public void setControl(dev.mbi.proto.v1.SetControlRequest request, StreamObserver<Session> responses) {
+        answer(responses, () -> ProtoSessions.toProto(registry.control(request.getSessionId(),
+                ProtoSessions.fromProto(request.getHolder()))));
+    }
+
+    @Override
+    public StreamObserver<dev.mbi.proto.v1.CdpClientMessage> cdp(StreamObserver<dev.mbi.proto.v1.CdpServerMessage> responses) {
+        return new CdpStream(registry, liveness, responses);
     }
 
     @Override

@@ -76,7 +76,7 @@ class SessionRegistryTest {
         // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
                 Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2),
-                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize), launcher,
+                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize, 2), launcher,
                 () -> "localhost:1", Clock.systemUTC(), nanos::get, Runnable::run, timer);
     }
 
@@ -107,6 +107,26 @@ class SessionRegistryTest {
         @Override
         public void input(InputEvent event) {
             said.add("input");
+        }
+
+        @Override
+        public void cdpOpen(String clientId) {
+            said.add("cdp open");
+        }
+
+        @Override
+        public void cdpData(String clientId, com.google.protobuf.ByteString piece, boolean last) {
+            said.add("cdp " + piece.toStringUtf8() + (last ? "" : "..."));
+        }
+
+        @Override
+        public void cdpClose(String clientId, String reason) {
+            said.add("cdp close " + reason);
+        }
+
+        @Override
+        public void control(ControlHolder holder) {
+            said.add("control " + holder.value());
         }
 
         @Override
@@ -219,6 +239,116 @@ class SessionRegistryTest {
         assertTrue(handleFor(s.id()).stopped);
         assertEquals(SessionStatus.TERMINATED, registry.delete(s.id()).status());
         a.detach();
+    }
+
+    /** A ready session whose runner records what it is told. */
+    private SessionSnapshot readySession(SessionRegistry registry, RecordingLink link) throws Exception {
+        SessionSnapshot s = registry.create("https://example.com/");
+        registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(), link);
+        registry.runnerReady(s.id(), 1);
+        return s;
+    }
+
+    /** What one DevTools client was given, in order. */
+    private static final class RecordingCdpClient implements CdpClient {
+        final List<String> got = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void data(com.google.protobuf.ByteString piece, boolean last) {
+            got.add(piece.toStringUtf8() + (last ? "" : "..."));
+        }
+
+        @Override
+        public void closed(String reason) {
+            got.add("closed: " + reason);
+        }
+    }
+
+    @Test
+    void whileAnAgentDrivesViewersInputIsRefusedAndTheRunnerIsToldEachChange() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        RecordingLink link = new RecordingLink();
+        SessionSnapshot s = readySession(registry, link);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        SessionRegistry.Attachment a = registry.attach(s.id(), new Viewer() {
+            @Override
+            public void frame(Frame frame) {
+            }
+
+            @Override
+            public void status(SessionSnapshot session) {
+                seen.add("status " + session.controller().value());
+            }
+
+            @Override
+            public void inputRefused(String reason) {
+                seen.add("refused " + reason);
+            }
+
+            @Override
+            public void end() {
+            }
+        });
+        InputEvent click = InputEvent.newBuilder().setPointer(dev.mbi.proto.v1.PointerEvent.newBuilder()
+                .setAction(dev.mbi.proto.v1.PointerAction.POINTER_ACTION_DOWN)).build();
+        assertEquals(ControlHolder.AGENT, registry.control(s.id(), ControlHolder.AGENT).controller());
+        a.input(click);
+        assertEquals(ControlHolder.HUMAN, registry.control(s.id(), ControlHolder.HUMAN).controller());
+        a.input(click);
+        registry.control(s.id(), ControlHolder.HUMAN); // no change: nobody is told again
+        assertEquals(List.of("status shared", "status agent",
+                "refused an agent is driving this session: take control first (POST /api/sessions/" + s.id()
+                        + "/control with {\"holder\":\"human\"})",
+                "status human"), seen);
+        assertEquals(List.of("control agent", "control human", "input"),
+                link.said.subList(link.said.indexOf("control agent"), link.said.size()));
+        registry.delete(s.id());
+        SessionException ended = org.junit.jupiter.api.Assertions.assertThrows(SessionException.class,
+                () -> registry.control(s.id(), ControlHolder.AGENT));
+        assertEquals(SessionException.Reason.NOT_READY, ended.reason());
+    }
+
+    @Test
+    void devToolsClientsAreRelayedInOrderLimitedAndClosedWithTheSession() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot pending = registry.create("https://example.com/");
+        SessionException notReady = org.junit.jupiter.api.Assertions.assertThrows(SessionException.class,
+                () -> registry.cdpOpen(pending.id(), "alice", new RecordingCdpClient()));
+        assertEquals(SessionException.Reason.NOT_READY, notReady.reason());
+
+        RecordingLink link = new RecordingLink();
+        SessionSnapshot s = readySession(registry, link);
+        RecordingCdpClient first = new RecordingCdpClient();
+        RecordingCdpClient second = new RecordingCdpClient();
+        SessionRegistry.CdpConnection one = registry.cdpOpen(s.id(), "alice", first);
+        SessionRegistry.CdpConnection two = registry.cdpOpen(s.id(), "bob", second);
+        SessionException third = org.junit.jupiter.api.Assertions.assertThrows(SessionException.class,
+                () -> registry.cdpOpen(s.id(), "carol", new RecordingCdpClient()));
+        assertEquals(dev.mbi.proto.v1.LimitReason.LIMIT_REASON_MAX_CDP_CLIENTS, third.limit());
+        assertTrue(third.getMessage().contains("CDP_MAX_CLIENTS"), third.getMessage());
+        assertEquals(2, registry.get(s.id()).orElseThrow().cdpClients());
+
+        one.send(com.google.protobuf.ByteString.copyFromUtf8("{\"id\":1,"), false);
+        one.send(com.google.protobuf.ByteString.copyFromUtf8("\"method\":\"Browser.getVersion\"}"), true);
+        registry.runnerCdpData(s.id(), one.clientId(), com.google.protobuf.ByteString.copyFromUtf8("{\"id\":1}"), true);
+        assertEquals(List.of("cdp open", "cdp open", "cdp {\"id\":1,...", "cdp \"method\":\"Browser.getVersion\"}"),
+                link.said.subList(link.said.indexOf("cdp open"), link.said.size()));
+        assertEquals(List.of("{\"id\":1}"), first.got);
+        assertEquals(List.of(), second.got, "a client sees only its own messages");
+
+        // A client that leaves: the runner is told; one the runner ends: its client is told.
+        one.close("the client disconnected");
+        assertEquals("cdp close the client disconnected", link.said.get(link.said.size() - 1));
+        registry.runnerCdpData(s.id(), one.clientId(), com.google.protobuf.ByteString.copyFromUtf8("late"), true);
+        assertEquals(List.of("{\"id\":1}"), first.got, "nothing reaches a client that left");
+        RecordingCdpClient again = new RecordingCdpClient();
+        registry.cdpOpen(s.id(), "alice", again);
+        registry.delete(s.id());
+        assertEquals(List.of("closed: the session ended"), second.got);
+        assertEquals(List.of("closed: the session ended"), again.got);
+        assertEquals(3, registry.cdpConnections());
+        two.send(com.google.protobuf.ByteString.copyFromUtf8("after the end"), true);
+        assertTrue(link.said.stream().noneMatch(m -> m.contains("after the end")));
     }
 
     @Test
