@@ -100,8 +100,11 @@ final class ControlPlaneClient implements AutoCloseable {
 
     /** The same, with hosts the session never reaches on top of the operator's egress policy. */
     Session create(String url, String owner, List<String> egressDenyHosts) throws ApiException {
-        return call(stub -> stub.createSession(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner)
-                .addAllEgressDenyHosts(egressDenyHosts).build()));
+        return create(CreateSessionRequest.newBuilder().setUrl(url).setOwner(owner).addAllEgressDenyHosts(egressDenyHosts).build());
+    }
+
+    Session create(CreateSessionRequest request) throws ApiException {
+        return call(stub -> stub.createSession(request));
     }
 
     Session get(String id) throws ApiException {
@@ -190,6 +193,17 @@ final class ControlPlaneClient implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             throw ApiException.from(e, target);
         }
+    }
+
+    /** Opens one DevTools client's stream; the caller sends attach first. */
+    StreamObserver<dev.mbi.proto.v1.CdpClientMessage> cdp(StreamObserver<dev.mbi.proto.v1.CdpServerMessage> updates) {
+        return SessionServiceGrpc.newStub(channel).cdp(updates);
+    }
+
+    /** Hands control of the page over; viewers and DevTools clients are told. */
+    Session control(String id, dev.mbi.proto.v1.ControlHolder holder) throws ApiException {
+        return call(stub -> stub.setControl(dev.mbi.proto.v1.SetControlRequest.newBuilder().setSessionId(id)
+                .setHolder(holder).build()));
     }
 
     /** Opens one viewer's stream; the caller sends attach first. */

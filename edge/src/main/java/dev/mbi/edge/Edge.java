@@ -89,13 +89,17 @@ public final class Edge implements AutoCloseable {
                             }
                             res.header(HeaderNames.CONTENT_TYPE, EdgeMetrics.CONTENT_TYPE).send(metrics.scrape());
                         })
-                        .register(new SessionRoutes(controlPlane, metrics, access, limits))
+                        .register(new SessionRoutes(controlPlane, metrics, access, limits, new LiveView(config.uiDir())))
                         .register(new AdminRoutes(controlPlane, metrics, access))
                         .register("/", ui)
                         // Nothing else here: the one JSON error (and the headers every answer has).
                         .any((req, res) -> SessionRoutes.json(res, 404, SessionJson.error("not found"))))
+                // DevTools messages (screenshots, PDFs) may be large: up to 64 MiB in one frame, as clients send them.
+                .addProtocol(io.helidon.webserver.websocket.WsConfig.builder().maxFrameLength(CdpSocket.MAX_MESSAGE_BYTES).build())
                 .addRouting(WsRouting.builder()
-                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets, access, metrics)))
+                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets, access, metrics))
+                        .endpoint(CdpSocket.PATH_PREFIX + "{id}" + CdpSocket.PATH_SUFFIX, () -> new CdpSocket(controlPlane, access,
+                                limits, metrics, timer, config.heartbeatInterval(), config.cdpMessagesPerSecond())))
                 .build()
                 .start();
 

@@ -18,7 +18,8 @@ public record EdgeConfig(
         Optional<Path> uiDir,
         String logLevel,
         AccessConfig access,
-        ControlPlaneAccess controlPlaneAccess) implements ServiceMain.Config {
+        ControlPlaneAccess controlPlaneAccess,
+        int cdpMessagesPerSecond) implements ServiceMain.Config {
 
     public static EdgeConfig from(Env env) {
         String ui = env.string("UI_DIR", "");
@@ -46,7 +47,9 @@ public record EdgeConfig(
                 uiDir,
                 env.string("LOG_LEVEL", "info"),
                 AccessConfig.from(env),
-                ControlPlaneAccess.from(env));
+                ControlPlaneAccess.from(env),
+                // DevTools messages one automation client may send a second; beyond it the client is cut off.
+                env.integer("CDP_MESSAGES_PER_SECOND", 1000, 1, 1_000_000));
         env.requireValid("edge");
         return config;
     }

@@ -33,6 +33,7 @@ final class EdgeMetrics implements AutoCloseable {
     };
 
     private final PrometheusMeterRegistry registry;
+    private final java.util.concurrent.atomic.AtomicInteger cdpClients = new java.util.concurrent.atomic.AtomicInteger();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final Timer sessionDuration;
     private final Counter spawnErrors;
@@ -62,6 +63,13 @@ final class EdgeMetrics implements AutoCloseable {
         for (String result : List.of("created", "rejected", "error")) {
             sessionsCounter(result);
         }
+        for (String result : List.of("opened", "refused")) {
+            cdpConnection(result, 0);
+        }
+        Gauge.builder("browser_cdp_clients", cdpClients, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("DevTools (automation) clients connected through this edge now")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder("browser_sessions_active", live, Set::size)
                 .description("Sessions that are pending or ready")
                 .strongReference(true)
@@ -97,6 +105,22 @@ final class EdgeMetrics implements AutoCloseable {
 
     void rateLimited(String route) {
         rateLimitedCounter(route).increment();
+    }
+
+    /** A DevTools client's connection: opened, or refused (credential, rate, limit, session not ready). */
+    void cdpConnection(String result) {
+        cdpConnection(result, 1);
+    }
+
+    private void cdpConnection(String result, int count) {
+        Counter.builder("browser_cdp_connections_total")
+                .description("DevTools (automation) client connections to sessions, by result")
+                .tag("result", result)
+                .register(registry).increment(count);
+    }
+
+    void cdpClientsChanged(int delta) {
+        cdpClients.addAndGet(delta);
     }
 
     void authFailure() {

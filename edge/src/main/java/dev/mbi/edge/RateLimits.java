@@ -55,15 +55,22 @@ final class RateLimits implements AutoCloseable {
     private final EdgeMetrics metrics;
     final Limit create;
     final Limit offer;
+    /** DevTools connections (each attaches to a browser) and control handovers. */
+    final Limit cdp;
+    final Limit control;
     private final ScheduledFuture<?> sweep;
 
     RateLimits(int createPerMinute, int offerPerMinute, EdgeMetrics metrics, ScheduledExecutorService timer) {
         this.metrics = metrics;
         this.create = new Limit("create", createPerMinute);
         this.offer = new Limit("offer", offerPerMinute);
+        this.cdp = new Limit("cdp", Math.max(offerPerMinute, 60));
+        this.control = new Limit("control", 120);
         this.sweep = timer.scheduleAtFixedRate(() -> {
             create.forgetFull();
             offer.forgetFull();
+            cdp.forgetFull();
+            control.forgetFull();
         }, 1, 1, TimeUnit.MINUTES);
     }
 

@@ -41,6 +41,18 @@ final class SessionJson {
         n.put("runnerHost", s.getRunnerHost());
         n.put("viewers", s.getViewerCount());
         n.put("owner", s.getOwner());
+        n.put("controller", CreateRequests.holderName(s.getController()));
+        n.put("cdpClients", s.getCdpClients());
+        if (s.getViewportWidth() > 0) {
+            ObjectNode viewport = n.putObject("viewport");
+            viewport.put("width", s.getViewportWidth());
+            viewport.put("height", s.getViewportHeight());
+        } else {
+            n.putNull("viewport");
+        }
+        n.put("userAgent", s.getUserAgent());
+        n.put("locale", s.getLocale());
+        n.put("timezone", s.getTimezone());
         if (s.getEndedAtUnixMs() > 0) {
             n.put("endedAt", Instant.ofEpochMilli(s.getEndedAtUnixMs()).toString());
         }
@@ -89,6 +101,14 @@ final class SessionJson {
         n.put("error", s.getError());
         n.put("url", s.getCurrentUrl());
         n.put("title", s.getTitle());
+        return n.toString();
+    }
+
+    /** The WebSocket's message saying who may act on the page. */
+    static String controlMessage(Session s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("type", "control");
+        n.put("holder", CreateRequests.holderName(s.getController()));
         return n.toString();
     }
 

@@ -33,8 +33,10 @@ final class SessionRoutes implements HttpService {
     private final EdgeMetrics metrics;
     private final Access access;
     private final RateLimits limits;
+    private final LiveView liveView;
 
-    SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics, Access access, RateLimits limits) {
+    SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics, Access access, RateLimits limits, LiveView liveView) {
+        this.liveView = liveView;
         this.controlPlane = controlPlane;
         this.metrics = metrics;
         this.access = access;
@@ -59,6 +61,12 @@ final class SessionRoutes implements HttpService {
                 .get("/api/sessions/{id}/ice", signalling("ice", timed("GET", "/api/sessions/{id}/ice", this::ice)))
                 .post("/api/sessions/{id}/offer", signalling("offer", timed("POST", "/api/sessions/{id}/offer", this::offer)))
                 .post("/api/sessions/{id}/fallback", timed("POST", "/api/sessions/{id}/fallback", this::fallback))
+                .post("/api/sessions/{id}/control", timed("POST", "/api/sessions/{id}/control", this::control))
+                .get("/api/sessions/{id}/cdp/json/version", timed("GET", "/api/sessions/{id}/cdp/json/version", this::cdpVersion))
+                .get("/api/sessions/{id}/cdp/json/version/", timed("GET", "/api/sessions/{id}/cdp/json/version", this::cdpVersion))
+                // Reached only when the WebSocket upgrade was refused or not asked for.
+                .get("/api/sessions/{id}/cdp", timed("GET", "/api/sessions/{id}/cdp", this::notAnUpgrade))
+                .get("/api/sessions/{id}/live", timed("GET", "/api/sessions/{id}/live", this::live))
                 // Reached only when the WebSocket upgrade was refused or not asked for.
                 .get("/ws/sessions/{id}", timed("GET", "/ws/sessions/{id}", this::notAnUpgrade))
                 .get("/healthz", timed("GET", "/healthz", (req, res) -> json(res, 200, "{\"status\":\"ok\"}")))
@@ -74,7 +82,8 @@ final class SessionRoutes implements HttpService {
         List<String> denyHosts = egressDenyHostsFrom(request);
         Session created;
         try {
-            created = controlPlane.create(url, caller.name(), denyHosts);
+            created = controlPlane.create(CreateRequests.pageOptions(request)
+                    .setUrl(url).setOwner(caller.name()).addAllEgressDenyHosts(denyHosts).build());
         } catch (ApiException e) {
             metrics.sessionCreateResult(e.limit() == LimitReason.LIMIT_REASON_MAX_SESSIONS ? "rejected" : "error");
             throw e;
@@ -92,7 +101,13 @@ final class SessionRoutes implements HttpService {
     private void guardSession(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
         try {
-            req.context().register(access.session(req, id(req)));
+            // The live view (an iframe) and DevTools discovery cannot always send a header: they may give ?token=.
+            String path = req.path().path();
+            boolean tokenInAddress = req.prologue().method().text().equals("GET")
+                    && (path.endsWith("/live") || path.contains("/cdp/json/"));
+            req.context().register(tokenInAddress
+                    ? access.session(Access.bearerOrQueryToken(req.headers(), req.query()), id(req))
+                    : access.session(req, id(req)));
         } catch (ApiException e) {
             e.headers().forEach(res::header);
             json(res, e.status(), SessionJson.error(e.getMessage()));
@@ -152,6 +167,7 @@ final class SessionRoutes implements HttpService {
         return hosts;
     }
 
+    /** The page a session starts at: "url", or its alias "startUrl" (either may be about:blank). */
     static String urlFrom(String body) throws ApiException {
         JsonNode n;
         try {
@@ -163,13 +179,56 @@ final class SessionRoutes implements HttpService {
             throw ApiException.badRequest("request body must be JSON like {\"url\":\"https://example.com\"}");
         }
         JsonNode url = n.get("url");
+        JsonNode startUrl = n.get("startUrl");
+        if (url != null && startUrl != null && !url.equals(startUrl)) {
+            throw ApiException.badRequest("give url or startUrl, not both");
+        }
+        if (url == null) {
+            url = startUrl;
+        }
         if (url == null || !url.isTextual() || url.asText().isBlank()) {
             throw ApiException.badRequest("url is required");
         }
-        if (!InputJson.isWebUrl(url.asText().trim())) {
-            throw ApiException.badRequest("url must be an http or https URL with a host");
+        String text = url.asText().trim();
+        if (!text.equals(BLANK_PAGE) && !InputJson.isWebUrl(text)) {
+            throw ApiException.badRequest("url must be an http or https URL with a host, or about:blank");
         }
-        return url.asText().trim();
+        return text;
+    }
+
+    static final String BLANK_PAGE = "about:blank";
+
+    /** Hands control of the page to "agent", "human" or "shared"; answers with the session. */
+    private void control(ServerRequest req, ServerResponse res) throws ApiException {
+        Access.Grant grant = grant(req);
+        requireJson(req);
+        limits.control.take(grant.rateKey());
+        dev.mbi.proto.v1.ControlHolder holder = CreateRequests.holderFrom(body(req));
+        json(res, 200, SessionJson.full(controlPlane.control(grant.session().getSessionId(), holder)).toString());
+    }
+
+    /** Chromium's discovery answer for the session's DevTools endpoint (what /json/version gives on a browser). */
+    private void cdpVersion(ServerRequest req, ServerResponse res) throws ApiException {
+        Access.Grant grant = grant(req);
+        String id = grant.session().getSessionId();
+        boolean secure = req.isSecure() || req.headers().first(io.helidon.http.HeaderNames.X_FORWARDED_PROTO)
+                .map("https"::equalsIgnoreCase).orElse(false);
+        String host = req.headers().first(io.helidon.http.HeaderNames.HOST).orElse("localhost");
+        // A token given in the address goes into the WebSocket's address (clients that cannot set headers need it).
+        String token = req.query().first("token").asOptional().map(t -> "?token=" + java.net.URLEncoder.encode(t,
+                java.nio.charset.StandardCharsets.UTF_8)).orElse("");
+        ObjectNode body = SessionJson.MAPPER.createObjectNode();
+        body.put("Browser", "Chromium (mbi session " + id + ")");
+        body.put("Protocol-Version", "1.3");
+        body.put("webSocketDebuggerUrl", (secure ? "wss://" : "ws://") + host + "/api/sessions/" + id + "/cdp" + token);
+        json(res, 200, body.toString());
+    }
+
+    /** The UI's session view alone, for an iframe (framing is governed by ALLOWED_FRAME_ANCESTORS). */
+    private void live(ServerRequest req, ServerResponse res) throws ApiException {
+        grant(req);
+        res.header(HeaderValues.create(io.helidon.http.HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8"))
+                .send(liveView.page());
     }
 
     private void get(ServerRequest req, ServerResponse res) throws ApiException {

@@ -72,6 +72,8 @@ final class ViewerSocket implements WsListener {
     private volatile long reattachDeadline;
     private volatile long reattachDelayMs = FIRST_REATTACH_MS;
     private long lastPingNanos = System.nanoTime();
+    /** Who may act on the page, as last told to the client (null: not yet). */
+    private volatile dev.mbi.proto.v1.ControlHolder lastHolder;
 
     ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry, Access access, EdgeMetrics metrics) {
         this.controlPlane = controlPlane;
@@ -175,7 +177,14 @@ final class ViewerSocket implements WsListener {
                 case FRAME -> out.frame(binaryFrames
                         ? new Binary(registry.binaryFrameMessage(sessionId, update.getFrame()))
                         : new Text(registry.frameMessage(sessionId, update.getFrame())));
-                case STATUS -> control(new Text(SessionJson.statusMessage(update.getStatus())));
+                case STATUS -> {
+                    control(new Text(SessionJson.statusMessage(update.getStatus())));
+                    // Who drives, at attach and whenever it changes.
+                    if (lastHolder != update.getStatus().getController()) {
+                        lastHolder = update.getStatus().getController();
+                        control(new Text(SessionJson.controlMessage(update.getStatus())));
+                    }
+                }
                 // The control plane dropped an input (a navigation it will not open): reported like bad input.
                 case INPUT_REFUSED -> control(new Text("{\"type\":\"error\",\"error\":"
                         + SessionJson.MAPPER.valueToTree(update.getInputRefused().getReason()) + "}"));
