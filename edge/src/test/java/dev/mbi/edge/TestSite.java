@@ -68,6 +68,18 @@ final class TestSite implements AutoCloseable {
             </script></body></html>
             """;
 
+    /** A page three screens tall of random pixels: its full-page PNG cannot be small. */
+    static final String NOISE_PAGE = """
+            <!doctype html><html><head><title>noise</title></head><body style="margin:0">
+            <canvas id="c" width="1280" height="2400" style="display:block"></canvas>
+            <script>
+              const c = document.getElementById('c').getContext('2d');
+              const img = c.createImageData(1280, 2400);
+              for (let i = 0; i < img.data.length; i++) img.data[i] = (i % 4 === 3) ? 255 : Math.random() * 256;
+              c.putImageData(img, 0, 0);
+            </script></body></html>
+            """;
+
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
     /** Reports that arrived while another one was awaited, oldest first. */
@@ -84,6 +96,7 @@ final class TestSite implements AutoCloseable {
         server.createContext("/profile", exchange -> respond(exchange, "text/html", PROFILE_PAGE));
         server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
+        server.createContext("/noise", exchange -> respond(exchange, "text/html", NOISE_PAGE));
         server.createContext("/report", exchange -> {
             String query = exchange.getRequestURI().getRawQuery();
             reports.add(URLDecoder.decode(query.substring(query.indexOf('=') + 1), StandardCharsets.UTF_8));

@@ -1,0 +1,198 @@
+package dev.mbi.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.ruiyun.jvppeteer.api.core.Browser;
+import com.ruiyun.jvppeteer.api.core.Page;
+import com.ruiyun.jvppeteer.cdp.core.Puppeteer;
+import com.ruiyun.jvppeteer.cdp.entities.ConnectOptions;
+import com.ruiyun.jvppeteer.cdp.entities.ImageType;
+import com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.Base64;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An agent and a person in one session: a DevTools client (jvppeteer's connect, unchanged, and a
+ * protocol-level client) drives the session's page through the edge, while a viewer watches and
+ * acts, and control is handed between them.
+ */
+@Stack("MAX_SESSIONS=3")
+class AutomationTest {
+    private final TestStack stack;
+    private final TestSite site;
+
+    AutomationTest(TestStack stack) {
+        this.stack = stack;
+        this.site = stack.site;
+    }
+
+    private String cdpUrl(String id) {
+        return stack.base().replace("http://", "ws://") + "/api/sessions/" + id + "/cdp?token=" + TestStack.USER_TOKEN;
+    }
+
+    private static Browser connect(String endpoint) throws Exception {
+        ConnectOptions options = new ConnectOptions();
+        options.setBrowserWSEndpoint(endpoint);
+        options.setDefaultViewport(null);
+        options.setProtocolTimeout(30_000);
+        return Puppeteer.connect(options);
+    }
+
+    private static Page sessionPage(Browser browser, String url) {
+        return TestStack.await("the session's page among the browser's pages", Duration.ofSeconds(10))
+                .until(() -> browser.pages().stream().filter(p -> p.url().startsWith(url)).findFirst().orElse(null),
+                        java.util.Objects::nonNull);
+    }
+
+    @Test
+    void jvppeteerDrivesTheSessionWhileAViewerWatchesAndAPersonStillActs() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        JsonNode version = stack.request("GET", "/api/sessions/" + id + "/cdp/json/version", null).json();
+        assertEquals("ws://localhost:" + stack.edge.port() + "/api/sessions/" + id + "/cdp",
+                version.get("webSocketDebuggerUrl").asText());
+
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
+            viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+            Browser browser = connect(cdpUrl(id));
+            try {
+                Page page = sessionPage(browser, site.pageUrl());
+                assertEquals("test page", page.title());
+                assertEquals(1, stack.session(id).get("cdpClients").asInt());
+
+                page.click("#b");
+                site.awaitReport("click", 10_000);
+                viewer.awaitPixel(1000, 600, ViewerClient::reddish, 10_000);
+
+                page.type("#t", "agent");
+                page.keyboard().press("Enter");
+                site.awaitReport("submit:agent", 10_000);
+
+                // While control is shared, the person's click still lands.
+                viewer.send("{\"type\":\"mousedown\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+                viewer.send("{\"type\":\"mouseup\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+                site.awaitReport("click", 10_000);
+
+                page.goTo(site.url("/noise"));
+                TestStack.await("the viewer's status names the agent's page", Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> viewer.next("status", 1_000).path("url").asText().endsWith("/noise"));
+                ScreenshotOptions shot = new ScreenshotOptions();
+                shot.setFullPage(true);
+                shot.setType(ImageType.PNG);
+                byte[] png = Base64.getDecoder().decode(page.screenshot(shot));
+                assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than gRPC's 4 MiB: " + png.length);
+                BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+                assertEquals(2400, image.getHeight());
+                // The agent's screenshot took nothing from the viewer: its frames still come.
+                viewer.nextFrame(10_000);
+            } finally {
+                browser.disconnect();
+            }
+            TestStack.await("the client's disconnection counted", Duration.ofSeconds(10))
+                    .until(() -> stack.session(id).get("cdpClients").asInt() == 0);
+        }
+    }
+
+    @Test
+    void controlIsHandedOverAndBothSidesAreTold() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id)); CdpTestClient agent = new CdpTestClient(cdpUrl(id))) {
+            assertEquals("shared", viewer.next("control", 10_000).get("holder").asText());
+            viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+            JsonNode targets = agent.call("Target.getTargets").get("result").get("targetInfos");
+            String targetId = null;
+            for (JsonNode t : targets) {
+                if (t.get("type").asText().equals("page") && t.get("url").asText().startsWith(site.pageUrl())) {
+                    targetId = t.get("targetId").asText();
+                }
+            }
+            assertTrue(targetId != null, "the session's page is listed: " + targets);
+            String page = agent.call("Target.attachToTarget", CdpTestClient.params().put("targetId", targetId)
+                    .put("flatten", true), null).get("result").get("sessionId").asText();
+
+            // An agent drives: the person's input is refused with a message that says what to do.
+            TestStack.Response handed = stack.request("POST", "/api/sessions/" + id + "/control", "{\"holder\":\"agent\"}");
+            assertEquals(200, handed.status(), handed.body());
+            assertEquals("agent", handed.json().get("controller").asText());
+            assertEquals("agent", viewer.next("control", 10_000).get("holder").asText());
+            assertEquals("agent", agent.event("Mbi.controlChanged", 10_000).get("params").get("holder").asText());
+            viewer.send("{\"type\":\"mousedown\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+            assertTrue(viewer.next("error", 10_000).get("error").asText().contains("an agent is driving this session"));
+            JsonNode agentClick = agent.call("Input.dispatchMouseEvent", CdpTestClient.params().put("type", "mouseMoved")
+                    .put("x", 10).put("y", 10), page);
+            assertFalse(agentClick.has("error"), agentClick.toString());
+
+            // A person takes over: the agent's input is refused with a DevTools error naming the rule.
+            assertEquals(200, stack.request("POST", "/api/sessions/" + id + "/control", "{\"holder\":\"human\"}").status());
+            assertEquals("human", viewer.next("control", 10_000).get("holder").asText());
+            assertEquals("human", agent.event("Mbi.controlChanged", 10_000).get("params").get("holder").asText());
+            JsonNode refused = agent.call("Input.dispatchMouseEvent", CdpTestClient.params().put("type", "mousePressed")
+                    .put("x", 100).put("y", 50).put("button", "left").put("clickCount", 1), page);
+            assertTrue(refused.path("error").path("message").asText().contains("control"), refused.toString());
+            viewer.send("{\"type\":\"mousedown\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+            viewer.send("{\"type\":\"mouseup\",\"x\":100,\"y\":50,\"button\":\"left\"}");
+            site.awaitReport("click", 10_000);
+
+            // Bad holders are refused; the session says who drives.
+            TestStack.Response bad = stack.request("POST", "/api/sessions/" + id + "/control", "{\"holder\":\"robot\"}");
+            assertEquals(400, bad.status());
+            assertTrue(bad.json().get("error").asText().contains("holder must be"));
+            assertEquals("human", stack.session(id).get("controller").asText());
+            assertEquals(401, stack.requestAs(null, "POST", "/api/sessions/" + id + "/control", "{\"holder\":\"agent\"}").status());
+        }
+    }
+
+    @Test
+    void escapingMethodsAreRefusedAThirdClientIsTurnedAwayAndDeletingTheSessionClosesEveryClient() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (CdpTestClient first = new CdpTestClient(cdpUrl(id)); CdpTestClient second = new CdpTestClient(cdpUrl(id))) {
+            assertTrue(first.call("Browser.getVersion").get("result").get("product").asText().contains("Chrome"));
+            JsonNode close = first.call("Browser.close");
+            assertTrue(close.path("error").path("message").asText().contains("refused by the session's policy"), close.toString());
+            JsonNode proxied = first.call("Target.createBrowserContext", CdpTestClient.params().put("proxyServer", "http://10.0.0.1:3128"), null);
+            assertTrue(proxied.path("error").path("message").asText().contains("egress"), proxied.toString());
+            JsonNode file = first.call("Target.createTarget", CdpTestClient.params().put("url", "file:///etc/passwd"), null);
+            assertTrue(file.path("error").path("message").asText().contains("navigation"), file.toString());
+            // Not JSON at all: the client is told, and carries on.
+            first.sendText("this is not a DevTools message");
+            assertTrue(second.call("Browser.getVersion").has("result"));
+            assertTrue(first.call("Browser.getVersion").has("result"), "the client still works after bad input");
+
+            try (CdpTestClient third = new CdpTestClient(cdpUrl(id))) {
+                CdpTestClient.Closed turnedAway = third.awaitClosed(10_000);
+                assertTrue(turnedAway.reason().contains("CDP_MAX_CLIENTS"), turnedAway.toString());
+            }
+            assertEquals(2, stack.session(id).get("cdpClients").asInt());
+
+            assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+            assertTrue(first.awaitClosed(10_000).reason().contains("ended"), first.closed.join().toString());
+            second.awaitClosed(10_000);
+        }
+    }
+
+    @Test
+    void theEndpointNeedsACredentialForTheSession() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        String endpoint = "/api/sessions/" + id + "/cdp";
+        try (RawWebSocket none = RawWebSocket.connect(stack.edge.port(), endpoint, java.util.Map.of(), 0)) {
+            assertEquals(401, none.status);
+        }
+        try (RawWebSocket other = RawWebSocket.connect(stack.edge.port(), endpoint + "?token=" + TestStack.OTHER_USER_TOKEN,
+                java.util.Map.of(), 0)) {
+            assertEquals(404, other.status);
+        }
+        assertEquals(401, stack.requestAs(null, "GET", endpoint + "/json/version", null).status());
+        assertEquals(400, stack.request("GET", endpoint, null).status());
+        stack.request("DELETE", "/api/sessions/" + id, null);
+    }
+}
