@@ -72,6 +72,15 @@ const ANIMATED = `<!doctype html><html><head><title>animated</title></head>
   draw();
 </script></body></html>`;
 
+/** Three screens of random pixels: a full-page PNG of it cannot be small. */
+const NOISE = `<!doctype html><html><head><title>noise</title></head><body style="margin:0">
+<canvas id="c" width="1280" height="2400" style="display:block"></canvas>
+<script>
+  const c = document.getElementById('c').getContext('2d');
+  const img = c.createImageData(1280, 2400);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = (i % 4 === 3) ? 255 : Math.random() * 256;
+  c.putImageData(img, 0, 0);
+</script></body></html>`;
 /** A blank page from which tests run their own WebRTC peer. */
 const BLANK = '<!doctype html><html><head><title>peer</title></head><body></body></html>';
 
@@ -102,6 +111,8 @@ export class TestSite {
           return send('text/html', TOGGLE);
         case '/animated':
           return send('text/html', ANIMATED);
+        case '/noise':
+          return send('text/html', NOISE);
         case '/report':
           site?.record(url.searchParams.get('event') ?? '');
           return send('text/plain', 'ok');

@@ -1,0 +1,133 @@
+/**
+ * An agent and a person in one session: Playwright's connectOverCDP and Puppeteer's connect drive
+ * the session's page through the edge's DevTools endpoint, unchanged, while a person watches it
+ * in the UI (a real Chromium viewer) and still acts on it.
+ */
+
+import { type Browser, type Page, chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  apiToken,
+  authHeaders,
+  awaitSessionStatus,
+  clickRemote,
+  endAllSessions,
+  LAPTOP,
+  launchBrowser,
+  loginUrl,
+  near,
+  remotePixel,
+} from './helpers';
+import { LAYOUT, RED, TestSite } from './site';
+
+const baseUrl = inject('baseUrl');
+const centre = (b: { x: number; y: number; width: number; height: number }) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+const WHITE = [255, 255, 255];
+
+let viewerBrowser: Browser;
+let site: TestSite;
+
+beforeAll(async () => {
+  site = await TestSite.start();
+  viewerBrowser = await launchBrowser();
+});
+
+afterEach(async () => {
+  await endAllSessions(baseUrl);
+});
+
+afterAll(async () => {
+  await viewerBrowser?.close();
+  await site?.close();
+});
+
+/** Creates a session by the API, as an agent's script does. */
+async function createSession(url: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { ...authHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { sessionId: string }).sessionId;
+}
+
+/** The session in the UI, as the person who watches sees it. */
+async function watch(sessionId: string): Promise<Page> {
+  const context = await viewerBrowser.newContext({ ...LAPTOP });
+  const ui = await context.newPage();
+  await ui.goto(loginUrl(baseUrl));
+  await ui.goto(`${baseUrl}/#/sessions/${encodeURIComponent(sessionId)}`);
+  await awaitSessionStatus(ui, 'ready');
+  return ui;
+}
+
+async function awaitColour(ui: Page, colour: number[]): Promise<void> {
+  await expect.poll(async () => near(await remotePixel(ui, LAYOUT.background), colour), { timeout: 15_000 }).toBe(true);
+}
+
+function cdpEndpoint(sessionId: string): string {
+  return `${baseUrl.replace('http://', 'ws://')}/api/sessions/${sessionId}/cdp?token=${encodeURIComponent(apiToken())}`;
+}
+
+describe('the DevTools endpoint', () => {
+  it('lets Playwright drive the session while a person watches in the UI and still acts', async () => {
+    const sessionId = await createSession(site.url('/page'));
+    const ui = await watch(sessionId);
+    const agent = await chromium.connectOverCDP(cdpEndpoint(sessionId));
+    try {
+      const pages = agent.contexts().flatMap((c) => c.pages());
+      const page = pages.find((p) => p.url().startsWith(site.url('/page')));
+      expect(page, `the session's page among ${pages.map((p) => p.url()).join(', ')}`).toBeDefined();
+      expect(await page!.title()).toBe('test page');
+
+      await page!.click('#b');
+      await site.waitFor('click');
+      await awaitColour(ui, RED);
+
+      await page!.fill('#t', 'agent');
+      await page!.press('#t', 'Enter');
+      await site.waitFor('submit:agent');
+
+      // Control is shared: the person's click in the UI lands too.
+      await clickRemote(ui, centre(LAYOUT.button));
+      await site.waitFor('click');
+
+      await page!.goto(site.url('/page2'));
+      await site.waitFor('loaded:page2');
+      await awaitColour(ui, WHITE);
+
+      await page!.goto(site.url('/noise'));
+      const png = await page!.screenshot({ fullPage: true });
+      expect(png.length).toBeGreaterThan(4 * 1024 * 1024);
+      expect(png.readUInt32BE(20)).toBe(2400); // the PNG's height: the whole page, not the viewport
+    } finally {
+      await agent.close();
+      await ui.context().close();
+    }
+  });
+
+  it('lets Puppeteer connect and do the same basic steps', async () => {
+    const sessionId = await createSession(site.url('/page'));
+    const ui = await watch(sessionId);
+    const agent = await puppeteer.connect({ browserWSEndpoint: cdpEndpoint(sessionId), defaultViewport: null });
+    try {
+      const page = (await agent.pages()).find((p) => p.url().startsWith(site.url('/page')));
+      expect(page).toBeDefined();
+      expect(await page!.title()).toBe('test page');
+      await page!.click('#b');
+      await site.waitFor('click');
+      await awaitColour(ui, RED);
+      await page!.type('#t', 'puppet');
+      await page!.keyboard.press('Enter');
+      await site.waitFor('submit:puppet');
+      await page!.goto(site.url('/page2'));
+      await site.waitFor('loaded:page2');
+      await awaitColour(ui, WHITE);
+    } finally {
+      await agent.disconnect();
+      await ui.context().close();
+    }
+  });
+});
