@@ -8,6 +8,9 @@ const edge = process.env.MBI_EDGE ?? 'http://localhost:8090';
 
 export default defineConfig({
   plugins: [react()],
+  // Assets are referenced from the root (/assets/…), not relative to the page: the same index.html
+  // is also served as the live view at /api/sessions/<id>/live, where relative paths would break.
+  base: '/',
   server: {
     proxy: {
       '/api': edge,

@@ -67,11 +67,23 @@ describe('credentials on every call', () => {
     await api.offer('s1', 'v=0');
     await api.reportFallback('s1', 'timeout');
     await api.deleteSession('s1');
+    await api.setControl('s1', 'human');
     await api.getSession('s2');
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       expect(sent(i).headers.authorization).toBe('Bearer session-token');
     }
-    expect(sent(5).headers.authorization).toBe('Bearer user-token');
+    expect(sent(6).headers.authorization).toBe('Bearer user-token');
+  });
+
+  it('hands control over with the holder in the body, and reports a refusal in the server\'s words', async () => {
+    rememberSessionToken('s1', 'session-token');
+    await api.setControl('s1', 'agent');
+    const [path, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(path).toBe('/api/sessions/s1/control');
+    expect(init.method).toBe('POST');
+    expect(JSON.parse(String(init.body))).toEqual({ holder: 'agent' });
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ error: 'holder must be agent, human or shared' }), { status: 400 }));
+    await expect(api.setControl('s1', 'human')).rejects.toMatchObject({ status: 400, message: 'holder must be agent, human or shared' });
   });
 
   it('sends no credential when it has none', async () => {

@@ -4,6 +4,7 @@
  * else the user's; a 401 also tells the app to ask for a token.
  */
 import { apiToken, bearerFor, notifyUnauthorized } from './auth';
+import type { ControlHolder } from './lib/control';
 
 export type SessionStatus = 'pending' | 'ready' | 'terminated' | 'error';
 
@@ -31,6 +32,10 @@ export interface Session {
   endedAt?: string;
   /** Who created the session. */
   owner?: string;
+  /** Who drives (absent from servers that predate control handover). */
+  controller?: ControlHolder;
+  /** Automation (DevTools) clients connected. */
+  cdpClients?: number;
   metrics: SessionMetrics;
 }
 
@@ -121,6 +126,9 @@ export const api = {
     call<IceConfig>('GET', `${sessionPath(id)}/ice`, undefined, signal, bearerFor(id)),
   offer: (id: string, sdp: string, signal?: AbortSignal) =>
     call<{ type: 'answer'; sdp: string }>('POST', `${sessionPath(id)}/offer`, { type: 'offer', sdp }, signal, bearerFor(id)),
+  /** Hands the session to `holder`; answers the session as it is now. */
+  setControl: (id: string, holder: ControlHolder) =>
+    call<Session>('POST', `${sessionPath(id)}/control`, { holder }, undefined, bearerFor(id)),
   /** Tells the server the client fell back; its answer does not matter. */
   reportFallback: (id: string, reason: FallbackReason) =>
     call<void>('POST', `${sessionPath(id)}/fallback`, { reason }, undefined, bearerFor(id)).catch(() => undefined),

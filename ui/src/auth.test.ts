@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   apiToken,
   bearerFor,
+  holdSessionTokenForPage,
   rememberSessionToken,
   sessionHash,
   sessionToken,
@@ -76,6 +77,15 @@ describe('session tokens', () => {
     expect(sessionToken('s9')).toBeNull();
     expect(sessionToken('s10')).toBe('t10');
     expect(sessionToken('s59')).toBe('t59');
+  });
+
+  it("a live view's token is used first and never stored", () => {
+    setApiToken('user');
+    rememberSessionToken('live-1', 'stored');
+    holdSessionTokenForPage('live-1', 'from-address');
+    expect(bearerFor('live-1')).toBe('from-address');
+    expect(localStorage.getItem('mbi.sessionTokens')).not.toContain('from-address');
+    expect(bearerFor('live-2')).toBe('user');
   });
 
   it('survive garbage in storage', () => {

@@ -38,7 +38,19 @@ function sessionTokens(): Record<string, string> {
   }
 }
 
+// Session tokens this page was given to use and not keep (the live view's, from its address); they come first.
+const pageSessionTokens = new Map<string, string>();
+
+/** Uses `token` for this session's routes while the page lives, without storing it. */
+export function holdSessionTokenForPage(sessionId: string, token: string): void {
+  pageSessionTokens.set(sessionId, token);
+}
+
 export function sessionToken(sessionId: string): string | null {
+  const held = pageSessionTokens.get(sessionId);
+  if (held) {
+    return held;
+  }
   const t = sessionTokens()[sessionId];
   return typeof t === 'string' && t ? t : null;
 }

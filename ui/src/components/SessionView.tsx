@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Session, type SessionStatus } from '../api';
+import { acceptsHumanInput, currentController } from '../lib/control';
 import type { Size } from '../lib/coordinates';
 import { isMacPlatform } from '../lib/keys';
 import { isTryingWebrtc, liveTransport, type TransportState } from '../lib/transport';
 import { useRemoteSession } from '../remote/useRemoteSession';
 import { attachViewInput } from '../remote/viewInput';
 import { sessionHash, sessionToken } from '../auth';
+import { ControlBar } from './ControlBar';
 import { LinkIcon, ListIcon, StatsIcon, StopIcon } from './icons';
 import { NavBar } from './NavBar';
 import { StatsOverlay } from './StatsOverlay';
@@ -16,18 +18,22 @@ const onMac = isMacPlatform(navigator.platform || navigator.userAgent);
 
 interface SessionViewProps {
   sessionId: string;
-  /** Back to the start screen. */
-  onLeave(): void;
+  /** Back to the start screen; the embedded live view has none. */
+  onLeave?(): void;
+  /** The embeddable live view: the picture and who drives, without the app's toolbar. */
+  embedded?: boolean;
+  /** Look only: no input handlers, no control buttons. */
+  readOnly?: boolean;
 }
 
-export function SessionView({ sessionId, onLeave }: SessionViewProps) {
+export function SessionView({ sessionId, onLeave, embedded = false, readOnly = false }: SessionViewProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
   const addressRef = useRef<HTMLDivElement>(null);
   const remote = useRemoteSession(sessionId, videoRef, canvasRef);
   const details = useSessionDetails(sessionId);
-  const [showStats, setShowStats] = useState(() => window.innerWidth >= 720);
+  const [showStats, setShowStats] = useState(() => !embedded && window.innerWidth >= 720);
   const [ending, setEnding] = useState(false);
   const [endError, setEndError] = useState<string | null>(null);
   const [viewFocused, setViewFocused] = useState(false);
@@ -38,6 +44,13 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
   const url = remote.status?.url || details.session?.currentUrl || '';
   const title = remote.status?.title || details.session?.title || '';
   const transport = liveTransport(remote.transport);
+  const controller = currentController(remote.controller, details.session?.controller);
+  // While an agent drives the server refuses a person's input: it is not sent at all.
+  const humanInput = !readOnly && acceptsHumanInput(controller);
+  const humanInputRef = useRef(humanInput);
+  useEffect(() => {
+    humanInputRef.current = humanInput;
+  }, [humanInput]);
 
   useEffect(() => {
     const previous = document.title;
@@ -60,7 +73,7 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
   const { send, connection, socketFrameSize } = remote;
   useEffect(() => {
     const view = viewRef.current;
-    if (!view) {
+    if (!view || readOnly) {
       return;
     }
     const usingVideo = () => connection.current?.transport.phase === 'webrtc';
@@ -73,19 +86,25 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
         }
         return socketFrameSize.current;
       },
-      send: (m) => void send(m),
+      send: (m) => {
+        if (humanInputRef.current) {
+          send(m);
+        }
+      },
       onMac,
       release: () => addressRef.current?.querySelector('input')?.focus(),
     });
-  }, [send, connection, socketFrameSize]);
+  }, [send, connection, socketFrameSize, readOnly]);
 
-  // Once there is something to see, the keyboard goes to the remote page unless the user is elsewhere.
+  // Once there is something to see, the keyboard goes to the remote page unless the user is elsewhere
+  // (never in an embedded view: the embedding page's focus is not this view's to take).
   const pictureShown = status === 'ready' && remote.hasPicture;
+  const takeFocus = pictureShown && !embedded && !readOnly;
   useEffect(() => {
-    if (pictureShown && (document.activeElement === document.body || document.activeElement === null)) {
+    if (takeFocus && (document.activeElement === document.body || document.activeElement === null)) {
       viewRef.current?.focus({ preventScroll: true });
     }
-  }, [pictureShown]);
+  }, [takeFocus]);
 
   const endSession = async () => {
     setEnding(true);
@@ -100,7 +119,7 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
       }
     }
     connection.current?.close();
-    onLeave();
+    onLeave?.();
   };
 
   // The session's link carries its own token: it opens this session, and nothing else, to whoever gets it.
@@ -118,58 +137,77 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
 
   const live = status === 'ready';
   const ended = status === 'terminated' || status === 'error';
+  const viewClass = [
+    'view',
+    remote.hasPicture && live && 'has-picture',
+    readOnly && 'read-only',
+    live && !readOnly && !humanInput && 'input-refused',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return (
-    <div className="session">
-      <header className="toolbar">
-        <button type="button" className="icon-button home" onClick={onLeave} aria-label="All sessions (this one keeps running)" title="All sessions">
-          <ListIcon />
-        </button>
-        <div className="toolbar-nav" ref={addressRef}>
-          <NavBar url={url} disabled={!live} send={send} afterNavigate={() => viewRef.current?.focus()} />
-        </div>
-        <div className="toolbar-status">
-          <StatusBadge status={status} />
-          <span
-            className={`badge transport transport-${transport}`}
-            data-testid="transport"
-            data-transport={transport}
-            data-phase={remote.transport.phase}
-            title={transportDetail(remote.transport)}
-          >
-            {transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}
-            {isTryingWebrtc(remote.transport) && <span className="spinner small" aria-label="trying WebRTC" />}
-          </span>
-        </div>
-        <div className="toolbar-actions">
-          {shareToken && (
+    <div className={embedded ? 'session embedded' : 'session'}>
+      {!embedded && (
+        <header className="toolbar">
+          <button type="button" className="icon-button home" onClick={onLeave} aria-label="All sessions (this one keeps running)" title="All sessions">
+            <ListIcon />
+          </button>
+          <div className="toolbar-nav" ref={addressRef}>
+            <NavBar url={url} disabled={!live || !humanInput} send={send} afterNavigate={() => viewRef.current?.focus()} />
+          </div>
+          <div className="toolbar-status">
+            <StatusBadge status={status} />
+            <span
+              className={`badge transport transport-${transport}`}
+              data-testid="transport"
+              data-transport={transport}
+              data-phase={remote.transport.phase}
+              title={transportDetail(remote.transport)}
+            >
+              {transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}
+              {isTryingWebrtc(remote.transport) && <span className="spinner small" aria-label="trying WebRTC" />}
+            </span>
+          </div>
+          <div className="toolbar-actions">
+            {shareToken && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label="Copy a link to this session"
+                title="Copy a link to this session"
+                data-testid="share-link"
+                onClick={() => void copyLink()}
+              >
+                <LinkIcon />
+              </button>
+            )}
             <button
               type="button"
               className="icon-button"
-              aria-label="Copy a link to this session"
-              title="Copy a link to this session"
-              data-testid="share-link"
-              onClick={() => void copyLink()}
+              aria-pressed={showStats}
+              aria-label="Show connection statistics"
+              title="Statistics"
+              onClick={() => setShowStats((s) => !s)}
             >
-              <LinkIcon />
+              <StatsIcon />
             </button>
-          )}
-          <button
-            type="button"
-            className="icon-button"
-            aria-pressed={showStats}
-            aria-label="Show connection statistics"
-            title="Statistics"
-            onClick={() => setShowStats((s) => !s)}
-          >
-            <StatsIcon />
-          </button>
-          <button type="button" className="button danger" onClick={() => void endSession()} disabled={ending}>
-            <StopIcon />
-            <span>{ending ? 'Ending…' : 'End Session'}</span>
-          </button>
-        </div>
-      </header>
+            <button type="button" className="button danger" onClick={() => void endSession()} disabled={ending}>
+              <StopIcon />
+              <span>{ending ? 'Ending…' : 'End Session'}</span>
+            </button>
+          </div>
+        </header>
+      )}
 
+      {live && (
+        <ControlBar
+          sessionId={sessionId}
+          controller={controller}
+          cdpClients={details.session?.cdpClients ?? 0}
+          readOnly={readOnly}
+          onSession={details.update}
+        />
+      )}
       {endError && (
         <div className="banner error" role="alert">
           {endError}
@@ -192,11 +230,11 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
       <main className="stage">
         <div
           ref={viewRef}
-          className={`view${remote.hasPicture && live ? ' has-picture' : ''}`}
-          tabIndex={0}
-          role="application"
+          className={viewClass}
+          tabIndex={readOnly ? undefined : 0}
+          role={readOnly ? 'img' : 'application'}
           aria-roledescription="remote browser"
-          aria-label={`Remote page${title ? `: ${title}` : ''}. Mouse and keyboard go to the remote page; press Escape twice to leave.`}
+          aria-label={`Remote page${title ? `: ${title}` : ''}. ${viewDescription(readOnly, humanInput)}`}
           data-testid="remote-view"
           data-transport={transport}
           onFocus={() => setViewFocused(true)}
@@ -209,7 +247,7 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
         {showStats && live && (
           <StatsOverlay connection={connection} transport={remote.transport} metrics={details.session?.metrics ?? null} />
         )}
-        {live && viewFocused && (
+        {live && viewFocused && humanInput && (
           <div className="focus-hint" aria-hidden="true">
             Keyboard goes to the remote page · press <kbd>Esc</kbd> twice to leave
           </div>
@@ -237,14 +275,25 @@ export function SessionView({ sessionId, onLeave }: SessionViewProps) {
           <div className="overlay" role="alert">
             <p className="overlay-title">{status === 'error' ? 'The session failed' : 'This session has ended'}</p>
             {error && <p className="overlay-error" data-testid="session-error">{error}</p>}
-            <button type="button" className="button primary" onClick={onLeave}>
-              Back to start
-            </button>
+            {onLeave && (
+              <button type="button" className="button primary" onClick={onLeave}>
+                Back to start
+              </button>
+            )}
           </div>
         )}
       </main>
     </div>
   );
+}
+
+function viewDescription(readOnly: boolean, humanInput: boolean): string {
+  if (readOnly) {
+    return 'View only.';
+  }
+  return humanInput
+    ? 'Mouse and keyboard go to the remote page; press Escape twice to leave.'
+    : 'An agent is driving: take control to use the page.';
 }
 
 function transportDetail(t: TransportState): string {
@@ -260,8 +309,11 @@ function transportDetail(t: TransportState): string {
   return 'WebSocket';
 }
 
-/** GET /api/sessions/{id}, refreshed: metrics for the overlay, and the status when the socket cannot say. */
-function useSessionDetails(sessionId: string): { session: Session | null; gone: boolean } {
+/**
+ * GET /api/sessions/{id}, refreshed: metrics for the overlay, who drives, and the status when the
+ * socket cannot say. `update` takes a fresher copy the server answered with (a control handover).
+ */
+function useSessionDetails(sessionId: string): { session: Session | null; gone: boolean; update(session: Session): void } {
   const [session, setSession] = useState<Session | null>(null);
   const [gone, setGone] = useState(false);
   useEffect(() => {
@@ -285,5 +337,5 @@ function useSessionDetails(sessionId: string): { session: Session | null; gone: 
       clearInterval(timer);
     };
   }, [sessionId]);
-  return { session, gone };
+  return { session, gone, update: setSession };
 }

@@ -4,6 +4,7 @@
  */
 
 import { api, ApiError, viewerSocketUrl } from '../api';
+import type { ControlHolder } from '../lib/control';
 import { base64Bytes, EMPTY_STATS, type LiveStats, RateMeter, type RtcSample, summarizeRtcStats } from '../lib/stats';
 import { type Effect, initialState, transition, type TransportEvent, type TransportState } from '../lib/transport';
 import { type FrameMessage, type InputMessage, parseBinaryFrame, parseServerMessage, type ServerMessage, type StatusMessage } from './messages';
@@ -19,6 +20,8 @@ export interface ConnectionListener {
   socket(state: SocketState): void;
   /** The server refused something the client sent (e.g. a bad URL to navigate to). */
   serverError(message: string): void;
+  /** Who drives the session: at attach and on every change. */
+  control(holder: ControlHolder): void;
 }
 
 /** An ICE connection "disconnected" this long counts as failed (the browser waits ~30 s). */
@@ -164,6 +167,9 @@ export class RemoteConnection {
         break;
       case 'error':
         this.listener.serverError(message.error);
+        break;
+      case 'control':
+        this.listener.control(message.holder);
         break;
     }
   }

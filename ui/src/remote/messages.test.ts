@@ -8,6 +8,19 @@ describe('parseServerMessage', () => {
     expect(ready).toMatchObject({ type: 'status', status: 'ready' });
   });
 
+  it('reads who drives from a control message', () => {
+    expect(parseServerMessage('{"type":"control","holder":"agent"}')).toEqual({ type: 'control', holder: 'agent' });
+    expect(parseServerMessage('{"type":"control","holder":"human"}')).toEqual({ type: 'control', holder: 'human' });
+    expect(parseServerMessage('{"type":"control","holder":"shared","extra":1}')).toEqual({ type: 'control', holder: 'shared' });
+  });
+
+  it('drops a control message with a bad holder', () => {
+    for (const holder of ['"robot"', '"Agent"', '""', 'null', '1']) {
+      expect(parseServerMessage(`{"type":"control","holder":${holder}}`)).toBeNull();
+    }
+    expect(parseServerMessage('{"type":"control"}')).toBeNull();
+  });
+
   it('reads a binary frame: its header, then its JPEG bytes', () => {
     const header = new TextEncoder().encode('{"type":"frame","format":"jpeg","width":1280,"height":720,"seq":3,"capturedAt":5}');
     const jpeg = [0xff, 0xd8, 1, 2];

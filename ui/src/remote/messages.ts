@@ -1,6 +1,7 @@
 /** The viewer WebSocket's messages (README, "The viewer WebSocket"); the DataChannel carries the same input. */
 
 import type { SessionStatus } from '../api';
+import { type ControlHolder, isControlHolder } from '../lib/control';
 import type { Modifiers } from '../lib/keys';
 
 export interface FrameMessage {
@@ -37,7 +38,13 @@ export interface ReconnectingMessage {
   type: 'reconnecting';
 }
 
-export type ServerMessage = FrameMessage | StatusMessage | ErrorMessage | ReconnectingMessage;
+/** Who drives the session: sent at attach and on every change. */
+export interface ControlMessage {
+  type: 'control';
+  holder: ControlHolder;
+}
+
+export type ServerMessage = FrameMessage | StatusMessage | ErrorMessage | ReconnectingMessage | ControlMessage;
 
 /** Pointer messages carry the frame space they were measured in. */
 interface Positioned {
@@ -95,9 +102,13 @@ export function parseServerMessage(text: string): ServerMessage | null {
     }
     return null;
   }
-  const m = value as { type: unknown; status?: unknown };
+  const m = value as { type: unknown; status?: unknown; holder?: unknown };
   if (m.type === 'status' && m.status === 'reconnecting') {
     return { type: 'reconnecting' };
+  }
+  if (m.type === 'control') {
+    // An unknown holder is dropped rather than guessed at: the next control message or the session JSON says.
+    return isControlHolder(m.holder) ? { type: 'control', holder: m.holder } : null;
   }
   if (m.type === 'frame' || m.type === 'status' || m.type === 'error') {
     return value as ServerMessage;

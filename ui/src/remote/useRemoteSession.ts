@@ -1,4 +1,5 @@
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
+import type { ControlHolder } from '../lib/control';
 import type { Size } from '../lib/coordinates';
 import { initialState, type TransportState } from '../lib/transport';
 import { FrameCanvas } from './FrameCanvas';
@@ -11,6 +12,8 @@ export interface RemoteSession {
   socket: SocketState;
   /** The last thing the server refused, in its words, with a counter so repeats show again. */
   notice: { text: string; n: number } | null;
+  /** Who drives, from the socket's last control message; null until one came. */
+  controller: ControlHolder | null;
   /** Whether a picture has been shown yet (a WebSocket frame drawn or WebRTC live). */
   hasPicture: boolean;
   send(message: InputMessage): boolean;
@@ -30,6 +33,7 @@ export function useRemoteSession(
   const [socket, setSocket] = useState<SocketState>('connecting');
   const [notice, setNotice] = useState<{ text: string; n: number } | null>(null);
   const [framesDrawn, setFramesDrawn] = useState(false);
+  const [controller, setController] = useState<ControlHolder | null>(null);
   const socketFrameSize = useRef<Size | null>(null);
   const connection = useRef<RemoteConnection | null>(null);
 
@@ -47,6 +51,7 @@ export function useRemoteSession(
       transport: setTransport,
       socket: setSocket,
       serverError: (text) => setNotice((n) => ({ text, n: (n?.n ?? 0) + 1 })),
+      control: setController,
     });
     connection.current = c;
     c.start();
@@ -64,6 +69,7 @@ export function useRemoteSession(
     transport,
     socket,
     notice,
+    controller,
     hasPicture: framesDrawn || transport.phase === 'webrtc',
     send,
     socketFrameSize,
