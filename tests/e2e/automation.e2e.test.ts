@@ -131,3 +131,58 @@ describe('the DevTools endpoint', () => {
     }
   });
 });
+
+describe('handing control over in the UI', () => {
+  it('shows that an agent drives, and a person takes control with one click', async () => {
+    const sessionId = await createSession(site.url('/page'));
+    const ui = await watch(sessionId);
+    const agent = await chromium.connectOverCDP(cdpEndpoint(sessionId));
+    try {
+      const handed = await fetch(`${baseUrl}/api/sessions/${sessionId}/control`, {
+        method: 'POST',
+        headers: { ...authHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ holder: 'agent' }),
+      });
+      expect(handed.status).toBe(200);
+      const bar = ui.getByTestId('control-bar');
+      await expect.poll(() => bar.getAttribute('data-controller')).toBe('agent');
+      expect(await bar.textContent()).toContain('An agent is driving');
+      await bar.getByRole('button', { name: 'Take control' }).click();
+      await expect.poll(() => bar.getAttribute('data-controller')).toBe('human');
+      const session = (await (await fetch(`${baseUrl}/api/sessions/${sessionId}`, { headers: authHeaders() })).json()) as {
+        controller: string;
+      };
+      expect(session.controller).toBe('human');
+      // The person drives now: their click lands.
+      await clickRemote(ui, centre(LAYOUT.button));
+      await site.waitFor('click');
+    } finally {
+      await agent.close();
+      await ui.context().close();
+    }
+  });
+
+  it('serves the session view alone at /live, read-only with mode=view', async () => {
+    const res = await fetch(`${baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ url: site.url('/page') }),
+    });
+    const { sessionId, sessionToken } = (await res.json()) as { sessionId: string; sessionToken: string };
+    const context = await viewerBrowser.newContext({ ...LAPTOP });
+    const live = await context.newPage();
+    try {
+      await live.goto(`${baseUrl}/api/sessions/${sessionId}/live?token=${encodeURIComponent(sessionToken)}&mode=view`);
+      await awaitSessionStatus(live, 'ready');
+      await awaitColour(live, [0, 192, 0]);
+      expect(await live.locator('input[type="url"]').count()).toBe(0); // no start screen, no address bar to type in
+      await clickRemote(live, centre(LAYOUT.button));
+      await live.waitForTimeout(1_000);
+      expect(near(await remotePixel(live, LAYOUT.background), [0, 192, 0])).toBe(true); // a look-only view sends nothing
+      const unauthorised = await fetch(`${baseUrl}/api/sessions/${sessionId}/live`);
+      expect(unauthorised.status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+});
