@@ -4,6 +4,9 @@
  * in the UI (a real Chromium viewer) and still acts on it.
  */
 
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +23,7 @@ import {
   remotePixel,
 } from './helpers';
 import { LAYOUT, RED, TestSite } from './site';
+import { ARTIFACTS, REPO } from './stack';
 
 const baseUrl = inject('baseUrl');
 const centre = (b: { x: number; y: number; width: number; height: number }) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
@@ -185,4 +189,56 @@ describe('handing control over in the UI', () => {
       await context.close();
     }
   });
+});
+
+describe("the README's examples", () => {
+  /** The code block after `<!-- example: name -->` in the README, as a user copies it. */
+  function example(name: string): string {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const match = new RegExp(`<!-- example: ${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(readme);
+    if (!match) {
+      throw new Error(`no example "${name}" in the README`);
+    }
+    return match[1];
+  }
+
+  for (const name of ['playwright-node', 'puppeteer']) {
+    it(`${name} runs as written: connects, waits for the person, carries on`, async () => {
+      // In the suite's folder, so that the example finds playwright-core and puppeteer-core as a user's would.
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const file = join(ARTIFACTS, `${name}.mjs`);
+      writeFileSync(file, example(name));
+      const child = spawn(process.execPath, [file], {
+        env: { ...process.env, MBI: baseUrl, MBI_TOKEN: apiToken(), START_URL: site.url('/page') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      try {
+        await expect.poll(() => output, { timeout: 60_000 }).toContain('sign in at');
+        const sessionId = /#\/sessions\/([^,\s]+)/.exec(output)![1];
+        // The person: sees that they drive, clicks, and hands control back (what the UI's button does).
+        const session = (await (await fetch(`${baseUrl}/api/sessions/${sessionId}`, { headers: authHeaders() })).json()) as {
+          controller: string;
+        };
+        expect(session.controller).toBe('human');
+        const handed = await fetch(`${baseUrl}/api/sessions/${sessionId}/control`, {
+          method: 'POST',
+          headers: { ...authHeaders(), 'content-type': 'application/json' },
+          body: JSON.stringify({ holder: 'agent' }),
+        });
+        expect(handed.status).toBe(200);
+        expect(await exited, output).toBe(0);
+        expect(output).toContain('the agent sees test page');
+        expect(output).toContain(`the agent carries on at ${site.url('/page')}`);
+        expect((await (await fetch(`${baseUrl}/api/sessions/${sessionId}`, { headers: authHeaders() })).json()).status).toBe(
+          'terminated',
+        );
+      } finally {
+        child.kill();
+      }
+    });
+  }
 });
