@@ -34,10 +34,15 @@ class AutomationTest {
     }
 
     private String cdpUrl(String id) {
+        return cdpUrl(stack, id);
+    }
+
+    /** The session's DevTools endpoint, with the test user's token. */
+    static String cdpUrl(TestStack stack, String id) {
         return stack.base().replace("http://", "ws://") + "/api/sessions/" + id + "/cdp?token=" + TestStack.USER_TOKEN;
     }
 
-    private static Browser connect(String endpoint) throws Exception {
+    static Browser connect(String endpoint) throws Exception {
         ConnectOptions options = new ConnectOptions();
         options.setBrowserWSEndpoint(endpoint);
         options.setDefaultViewport(null);
@@ -45,7 +50,7 @@ class AutomationTest {
         return Puppeteer.connect(options);
     }
 
-    private static Page sessionPage(Browser browser, String url) {
+    static Page sessionPage(Browser browser, String url) {
         return TestStack.await("the session's page among the browser's pages", Duration.ofSeconds(10))
                 .until(() -> browser.pages().stream().filter(p -> p.url().startsWith(url)).findFirst().orElse(null),
                         java.util.Objects::nonNull);

@@ -79,6 +79,36 @@ class DockerFullStackTest {
         return new ViewerClient(stack.wsUrl(id));
     }
 
+    @Test
+    void anAgentDrivesAContainersBrowserThroughTheEdgeWhileAViewerWatches() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(90));
+        try (ViewerClient viewer = viewer(id)) {
+            viewer.awaitPixel(1000, 600, ViewerClient::greenish, 20_000);
+            com.ruiyun.jvppeteer.api.core.Browser browser = AutomationTest.connect(AutomationTest.cdpUrl(stack, id));
+            try {
+                com.ruiyun.jvppeteer.api.core.Page page = AutomationTest.sessionPage(browser, site.pageUrl());
+                assertEquals("test page", page.title());
+                page.click("#b");
+                site.awaitReport("click", 15_000);
+                viewer.awaitPixel(1000, 600, ViewerClient::reddish, 15_000);
+                page.goTo(site.url("/noise"));
+                com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions shot = new com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions();
+                shot.setFullPage(true);
+                shot.setType(com.ruiyun.jvppeteer.cdp.entities.ImageType.PNG);
+                byte[] png = java.util.Base64.getDecoder().decode(page.screenshot(shot));
+                assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than 4 MiB: " + png.length);
+            } finally {
+                browser.disconnect();
+            }
+            try (CdpTestClient agent = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
+                assertTrue(agent.call("Browser.close").path("error").path("message").asText().contains("refused"));
+                assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+                assertTrue(agent.awaitClosed(15_000).reason().contains("ended"));
+            }
+        }
+    }
+
     private static Container containerOf(String sessionId) {
         List<Container> found = DockerTestEngines.containersOf(docker, sessionId);
         assertEquals(1, found.size(), "one container for session " + sessionId + ": " + found);
