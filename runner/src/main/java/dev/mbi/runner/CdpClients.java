@@ -56,8 +56,15 @@ final class CdpClients implements CdpPipe.Tap {
         void closed(String reason);
     }
 
-    /** A call of the runner's range waiting for Chromium's answer. */
-    private record Pending(Kind kind, Connected client, long clientCallId, String method) {
+    /**
+     * A call of the runner's range waiting for Chromium's answer.
+     *
+     * @param detaching for a detach of a gone client's session: that session, forgotten with the answer
+     */
+    private record Pending(Kind kind, Connected client, long clientCallId, String method, String detaching) {
+        Pending(Kind kind, Connected client, long clientCallId, String method) {
+            this(kind, client, clientCallId, method, null);
+        }
     }
 
     private enum Kind {
@@ -287,6 +294,11 @@ final class CdpClients implements CdpPipe.Tap {
         }
     }
 
+    /** Whether nothing is the clients' any more (no client, no call waiting, no session left to detach). */
+    boolean idle() {
+        return !active;
+    }
+
     /** Clients ever connected. */
     long opened() {
         return opened.get();
@@ -306,6 +318,9 @@ final class CdpClients implements CdpPipe.Tap {
             java.util.Collections.reverse(children);
             for (Map.Entry<String, String> child : children) {
                 detach.add(detachCall(child.getKey(), child.getValue()));
+                // Chromium may say nothing more of a child whose parent goes: its detach answer ends it.
+                pending.put(detach.getLast().get("id").asInt(),
+                        new Pending(Kind.DROP, null, 0, "Target.detachFromTarget", child.getKey()));
             }
             if (c.browserSession != null) {
                 detach.add(detachCall(c.browserSession, null));
@@ -398,6 +413,12 @@ final class CdpClients implements CdpPipe.Tap {
             updateActive();
         }
         if (p == null || p.kind() == Kind.DROP) {
+            if (p != null && p.detaching() != null) {
+                synchronized (lock) {
+                    retired.remove(p.detaching());
+                    updateActive();
+                }
+            }
             return true;
         }
         ObjectNode answer = parse(message);

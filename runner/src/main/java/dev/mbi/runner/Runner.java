@@ -336,7 +336,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             sendCdpClose(clientId, devtools.isEmpty() && !outcome.isDone() ? "the session is not ready" : "the session has ended");
             return;
         }
-        cdpMessages.put(clientId, new CdpPieces.Assembler());
+        if (cdpMessages.putIfAbsent(clientId, new CdpPieces.Assembler()) != null) {
+            LOG.warning("session " + contract.sessionId() + ": DevTools client " + clientId + " opened twice; the second open is ignored");
+            return;
+        }
         devtools.get().open(clientId, new StreamClient(clientId));
         LOG.info("session " + contract.sessionId() + ": DevTools client " + clientId + " connected ("
                 + devtools.get().connected() + " connected, " + devtools.get().opened() + " so far)");

@@ -280,6 +280,8 @@ class CdpClientsChromiumTest {
         } finally {
             devtools.close(next.id);
         }
+        // Once Chromium has answered for every session detached, the runner's messages pass unread again.
+        Awaitility.await("nothing left of the clients").atMost(Duration.ofSeconds(10)).until(devtools::idle);
     }
 
     private static void assertRefused(JsonNode answer, String rule) {
