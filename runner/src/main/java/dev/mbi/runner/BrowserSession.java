@@ -1,6 +1,7 @@
 package dev.mbi.runner;
 
 import dev.mbi.proto.v1.InputEvent;
+import java.util.Optional;
 
 /** The browser one runner drives: it shows one page, takes input and produces frames. */
 interface BrowserSession extends AutoCloseable {
@@ -22,6 +23,11 @@ interface BrowserSession extends AutoCloseable {
     /** Process ids of the browser and its helpers, for CPU and memory figures. */
     long browserPid();
 
+    /** The automation clients sharing this browser's DevTools connection, where the browser has one. */
+    default Optional<CdpClients> devtools() {
+        return Optional.empty();
+    }
+
     /** Closes the browser and removes everything it wrote to disk. Safe to call twice. */
     @Override
     void close();
@@ -41,7 +47,20 @@ interface BrowserSession extends AutoCloseable {
     }
 
     /** How to open a browser for one session. */
-    record Spec(String url, int viewportWidth, int viewportHeight) {
+    record Spec(String url, int viewportWidth, int viewportHeight, PageOptions options) {
+        Spec(String url, int viewportWidth, int viewportHeight) {
+            this(url, viewportWidth, viewportHeight, PageOptions.NONE);
+        }
+    }
+
+    /**
+     * How the session's page presents itself; an empty value leaves the browser's own.
+     *
+     * @param locale   e.g. "de-DE": navigator.language, Accept-Language, number and date formats
+     * @param timezone an IANA time zone, e.g. "Europe/Berlin"
+     */
+    record PageOptions(String userAgent, String locale, String timezone) {
+        static final PageOptions NONE = new PageOptions("", "", "");
     }
 
     /** Opens browsers; the seam where another capture path (e.g. a desktop display) plugs in. */
@@ -55,8 +74,8 @@ interface BrowserSession extends AutoCloseable {
         default Started start(int viewportWidth, int viewportHeight) throws BrowserException {
             return new Started() {
                 @Override
-                public BrowserSession open(String url, Listener listener) throws BrowserException {
-                    return Factory.this.open(new Spec(url, viewportWidth, viewportHeight), listener);
+                public BrowserSession open(String url, PageOptions options, Listener listener) throws BrowserException {
+                    return Factory.this.open(new Spec(url, viewportWidth, viewportHeight, options), listener);
                 }
 
                 @Override
@@ -78,7 +97,7 @@ interface BrowserSession extends AutoCloseable {
 
     /** A started browser showing nothing yet: opened once on the session's page, or closed. */
     interface Started extends AutoCloseable {
-        BrowserSession open(String url, Listener listener) throws BrowserException;
+        BrowserSession open(String url, PageOptions options, Listener listener) throws BrowserException;
 
         int viewportWidth();
 

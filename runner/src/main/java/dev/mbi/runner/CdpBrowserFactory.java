@@ -25,6 +25,8 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     /** Chromium's stdout and stderr, in the session's work folder. */
     static final String CHROMIUM_LOG = "chromium.log";
+    /** Where automation clients' downloads land, in the session's work folder. */
+    static final String DOWNLOADS = "downloads";
     /** How long Chromium may take to start and show its first tab. */
     private static final int START_TIMEOUT_MS = 30_000;
     /** How long one DevTools command may take. */
@@ -68,7 +70,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     @Override
     public BrowserSession open(BrowserSession.Spec spec, BrowserSession.Listener listener)
             throws BrowserSession.BrowserException {
-        return start(spec.viewportWidth(), spec.viewportHeight()).open(spec.url(), listener);
+        return start(spec.viewportWidth(), spec.viewportHeight()).open(spec.url(), spec.options(), listener);
     }
 
     /** Starts Chromium on its blank tab and connects to it; the session's page comes later. */
@@ -109,9 +111,13 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
         Browser browser;
+        CdpPipe pipe = new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks());
+        // Automation clients share the pipe; their downloads go to the session's work folder, which goes with it.
+        CdpClients devtools = new CdpClients(contract.sessionId(), pipe::send, new CdpPolicy(workDir.resolve(DOWNLOADS)));
+        pipe.setTap(devtools);
         try {
             ConnectOptions options = new ConnectOptions();
-            options.setTransport(new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks()));
+            options.setTransport(pipe);
             options.setDefaultViewport(new Viewport(viewportWidth, viewportHeight));
             options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
             browser = Puppeteer.connect(options);
@@ -125,7 +131,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
         return new StartedChromium(CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
-                settings.jpegQuality(), executors, guard));
+                settings.jpegQuality(), executors, guard, devtools));
     }
 
     /** Chromium started, connected and prepared, on its blank tab. */
@@ -138,12 +144,13 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
 
         @Override
-        public synchronized BrowserSession open(String url, BrowserSession.Listener listener) throws BrowserSession.BrowserException {
+        public synchronized BrowserSession open(String url, BrowserSession.PageOptions options, BrowserSession.Listener listener)
+                throws BrowserSession.BrowserException {
             if (opened) {
                 throw new IllegalStateException("this browser was opened already");
             }
             opened = true;
-            return session.open(url, listener);
+            return session.open(url, options, listener);
         }
 
         @Override

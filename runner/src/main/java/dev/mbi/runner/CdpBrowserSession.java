@@ -96,8 +96,12 @@ final class CdpBrowserSession implements BrowserSession {
     private volatile int lastFrameWidth;
     private volatile int lastFrameHeight;
 
+    /** The automation clients sharing the DevTools pipe. */
+    private final CdpClients devtools;
+
     private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, int width, int height,
-                              int jpegQuality, RunnerExecutors executors, TopFrameGuard guard) {
+                              int jpegQuality, RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools) {
+        this.devtools = devtools;
         this.jpegQuality = jpegQuality;
         this.guard = guard;
         this.tasks = executors.tasks();
@@ -124,13 +128,13 @@ final class CdpBrowserSession implements BrowserSession {
      * @param process Chromium's browser process, which {@link #close()} ends
      */
     static CdpBrowserSession prepare(Browser browser, Process process, Path workDir, int width, int height, int jpegQuality,
-                                     RunnerExecutors executors, TopFrameGuard guard) throws BrowserException {
+                                     RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard);
+            session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard, devtools);
             session.watch();
             session.guardTopFrame();
             return session;
@@ -145,8 +149,12 @@ final class CdpBrowserSession implements BrowserSession {
         }
     }
 
-    /** Opens the session's page: the screencast starts, the page loads, a first frame is there. Once only. */
-    BrowserSession open(String firstUrl, Listener sessionListener) throws BrowserException {
+    /**
+     * Opens the session's page: the page options apply, the screencast starts, the page loads, a
+     * first frame is there. On about:blank (a session for an agent) nothing loads: the blank tab
+     * is the page. Once only.
+     */
+    BrowserSession open(String firstUrl, PageOptions options, Listener sessionListener) throws BrowserException {
         if (failedBeforeOpen != null) {
             close();
             throw new BrowserException(failedBeforeOpen);
@@ -154,8 +162,15 @@ final class CdpBrowserSession implements BrowserSession {
         url = firstUrl;
         listener = sessionListener;
         try {
+            applyPageOptions(options);
             startScreencast(jpegQuality);
-            openFirstPage();
+            if (BLANK.equals(firstUrl)) {
+                // The tab shows about:blank already; a blank page may never paint, so capture it now.
+                listener.onNavigated(BLANK, "");
+                capture(jpegQuality);
+            } else {
+                openFirstPage();
+            }
             ensureFirstFrame(jpegQuality);
             return this;
         } catch (RuntimeException | InterruptedException e) {
@@ -203,6 +218,42 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private static final String CHROME_ERROR = "chrome-error:";
+    private static final String BLANK = "about:blank";
+
+    /**
+     * The session's user agent, locale and time zone, on the runner's own DevTools session of the
+     * page (overrides last as long as the session that set them). The control plane checked the
+     * values; should Chromium still refuse one, the page keeps the browser's own and the session goes on.
+     */
+    private void applyPageOptions(PageOptions options) {
+        if (!options.userAgent().isEmpty() || !options.locale().isEmpty()) {
+            Map<String, Object> params = new HashMap<>();
+            // navigator.language follows acceptLanguage, which only comes with a user agent.
+            params.put("userAgent", options.userAgent().isEmpty() ? browser.userAgent() : options.userAgent());
+            if (!options.locale().isEmpty()) {
+                params.put("acceptLanguage", options.locale());
+            }
+            sendOption("Emulation.setUserAgentOverride", params);
+        }
+        if (!options.locale().isEmpty()) {
+            Map<String, Object> params = new HashMap<>();
+            params.put("locale", options.locale());
+            sendOption("Emulation.setLocaleOverride", params);
+        }
+        if (!options.timezone().isEmpty()) {
+            Map<String, Object> params = new HashMap<>();
+            params.put("timezoneId", options.timezone());
+            sendOption("Emulation.setTimezoneOverride", params);
+        }
+    }
+
+    private void sendOption(String method, Map<String, Object> params) {
+        try {
+            cdp.send(method, params);
+        } catch (RuntimeException e) {
+            LOG.warning(method + " " + params + " was refused by Chromium; the page keeps the browser's own: " + e.getMessage());
+        }
+    }
 
     private void guardTopFrame() {
         CDPSession g = page.createCDPSession();
@@ -437,11 +488,17 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     @Override
+    public Optional<CdpClients> devtools() {
+        return Optional.of(devtools);
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         settle.close();
+        devtools.closeAll("the session ended");
         // No graceful close: the profile is thrown away, and a user who ended the session expects
         // Chromium gone at once. Kill the whole tree, helpers first.
         List<ProcessHandle> helpers = process.descendants().toList();

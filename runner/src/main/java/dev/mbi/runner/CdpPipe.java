@@ -29,6 +29,17 @@ final class CdpPipe implements ConnectionTransport {
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile Connection connection;
     private volatile boolean closed;
+    /** Sees every message from Chromium before jvppeteer does; what it claims never reaches jvppeteer. */
+    private volatile Tap tap;
+
+    /** Messages from Chromium that belong to someone else (the automation clients, {@link CdpClients}). */
+    interface Tap {
+        /** Whether the message is the tap's: then jvppeteer never sees it. Called on the read thread, in order. */
+        boolean claim(String message);
+
+        /** Chromium's end of the pipe closed: nothing more will come. */
+        void chromiumGone();
+    }
 
     /** @param reader runs the read loop, which lasts as long as Chromium */
     CdpPipe(InputStream fromChromium, OutputStream toChromium, Executor reader) {
@@ -57,6 +68,11 @@ final class CdpPipe implements ConnectionTransport {
         if (c != null) {
             c.onMessage(message);
         }
+    }
+
+    /** Set before the connection is made, so that no message passes the tap unseen. */
+    void setTap(Tap tap) {
+        this.tap = tap;
     }
 
     /** Called by the connection as it is made (and with null as it closes); reading starts then. */
@@ -103,6 +119,14 @@ final class CdpPipe implements ConnectionTransport {
             }
         }
         // Chromium is gone (or its pipe closed): nothing more will come.
+        Tap t = tap;
+        if (t != null) {
+            try {
+                t.chromiumGone();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "telling the DevTools clients that Chromium is gone failed", e);
+            }
+        }
         Connection c = connection;
         if (c != null) {
             try {
@@ -115,6 +139,10 @@ final class CdpPipe implements ConnectionTransport {
 
     private void deliver(String message) {
         try {
+            Tap t = tap;
+            if (t != null && t.claim(message)) {
+                return;
+            }
             onMessage(message);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "a DevTools message could not be handled", e);

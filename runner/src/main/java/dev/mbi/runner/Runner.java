@@ -3,6 +3,9 @@ package dev.mbi.runner;
 import com.google.protobuf.ByteString;
 import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.Capability;
+import dev.mbi.proto.v1.CdpClose;
+import dev.mbi.proto.v1.CdpData;
+import dev.mbi.proto.v1.ControlHolder;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.ImageFormat;
@@ -19,7 +22,10 @@ import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -80,6 +86,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private final CompletableFuture<Welcome> claimed = new CompletableFuture<>();
     /** Orders the throttle's creation and stream controls, which arrive right after the welcome. */
     private final Object framesLock = new Object();
+    /** Who may act on the page: viewers' input is dropped while an agent holds control. */
+    private final ControlGate control = new ControlGate();
+    /** Viewers' input events dropped because an agent held control. */
+    private final AtomicLong humanInputRefused = new AtomicLong();
+    /** The pieces of each connected DevTools client's message in transit. */
+    private final Map<String, CdpPieces.Assembler> cdpMessages = new ConcurrentHashMap<>();
 
     /** @param executors where the session's work runs; the caller closes them after {@link #run()} */
     Runner(RunnerContract contract, BrowserSession.Factory browsers, RunnerExecutors executors, EgressGuard egress) {
@@ -171,6 +183,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         }
         // Before the browser opens anything: the session's own denied hosts join the policy.
         egress.denyHosts(w.getEgressDenyHostsList());
+        setController(w.getController());
         // Under the lock: a stream control that arrives meanwhile must not be overwritten by a stale value.
         synchronized (framesLock) {
             throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame, executors.tasks());
@@ -182,7 +195,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         long started = System.nanoTime();
         try {
             BrowserSession.Started chromium = startedBrowser(early, w.getViewportWidth(), w.getViewportHeight());
-            browser = chromium.open(w.getUrl(), this);
+            browser = chromium.open(w.getUrl(),
+                    new BrowserSession.PageOptions(w.getUserAgent(), w.getLocale(), w.getTimezone()), this);
+            browser.devtools().ifPresent(devtools -> devtools.controlChanged(control.holder()));
         } catch (BrowserSession.BrowserException e) {
             outcome.complete(new Outcome(1, true, e.getMessage()));
         }
@@ -207,6 +222,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         webrtc.completeExceptionally(new IllegalStateException("the session ended"));
         webrtc.thenAccept(WebRtcPeers::close);
         throttle.close();
+        devtools().ifPresent(devtools -> devtools.closeAll("the session ended: " + end.reason()));
         if (browser != null) {
             browser.close();
         }
@@ -246,7 +262,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     public void onMessage(ControlMessage message) {
         switch (message.getKindCase()) {
             case WELCOME -> claimed.complete(message.getWelcome()); // the session of a runner that waited in the pool
-            case INPUT -> input.offer(message.getInput());
+            case INPUT -> offerHumanInput(message.getInput());
             case STREAM_CONTROL -> {
                 synchronized (framesLock) {
                     framesEnabled = message.getStreamControl().getFramesEnabled();
@@ -280,6 +296,10 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                     }
                 });
             }
+            case CDP_OPEN -> openCdpClient(message.getCdpOpen().getClientId());
+            case CDP_DATA -> cdpData(message.getCdpData());
+            case CDP_CLOSE -> closeCdpClient(message.getCdpClose());
+            case CONTROL -> setController(message.getControl().getHolder());
             case HEARTBEAT, ICE_CANDIDATE, KIND_NOT_SET -> {
                 // heartbeats only prove liveness; signalling is non-trickle
             }
@@ -296,6 +316,106 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     public void onResumed(Welcome welcome) {
         // The stream controls that follow say whether anyone watches; the page is as it was.
         LOG.info("session " + contract.sessionId() + ": carrying on with the same browser");
+        // The clients' connections went with the old stream: their sessions in the browser go too.
+        devtools().ifPresent(devtools -> devtools.closeAll("the runner's connection to the control plane was lost"));
+        setController(welcome.getController());
+    }
+
+    // ---- automation clients (DevTools) and control
+
+    /** The browser's DevTools clients, once the session's page is open. */
+    private Optional<CdpClients> devtools() {
+        BrowserSession b = browser;
+        return b == null || !ready ? Optional.empty() : b.devtools();
+    }
+
+    /** A client that comes before the session is ready is refused: the control plane only opens clients of ready sessions. */
+    private void openCdpClient(String clientId) {
+        Optional<CdpClients> devtools = devtools();
+        if (devtools.isEmpty() || outcome.isDone()) {
+            sendCdpClose(clientId, devtools.isEmpty() && !outcome.isDone() ? "the session is not ready" : "the session has ended");
+            return;
+        }
+        if (cdpMessages.putIfAbsent(clientId, new CdpPieces.Assembler()) != null) {
+            LOG.warning("session " + contract.sessionId() + ": DevTools client " + clientId + " opened twice; the second open is ignored");
+            return;
+        }
+        devtools.get().open(clientId, new StreamClient(clientId));
+        LOG.info("session " + contract.sessionId() + ": DevTools client " + clientId + " connected ("
+                + devtools.get().connected() + " connected, " + devtools.get().opened() + " so far)");
+    }
+
+    private void cdpData(CdpData data) {
+        String clientId = data.getClientId();
+        CdpPieces.Assembler pieces = cdpMessages.get(clientId);
+        Optional<CdpClients> devtools = devtools();
+        if (pieces == null || devtools.isEmpty()) {
+            return; // closed meanwhile
+        }
+        try {
+            pieces.add(data.getData(), data.getLast()).ifPresent(message -> devtools.get().receive(clientId, message));
+        } catch (CdpPieces.TooLarge e) {
+            devtools.get().close(clientId);
+            cdpMessages.remove(clientId);
+            LOG.warning("session " + contract.sessionId() + ": DevTools client " + clientId + " closed: " + e.getMessage());
+            sendCdpClose(clientId, e.getMessage());
+        }
+    }
+
+    private void closeCdpClient(CdpClose close) {
+        String clientId = close.getClientId();
+        if (cdpMessages.remove(clientId) == null) {
+            return;
+        }
+        devtools().ifPresent(devtools -> devtools.close(clientId));
+        LOG.info("session " + contract.sessionId() + ": DevTools client " + clientId + " left"
+                + (close.getReason().isEmpty() ? "" : ": " + close.getReason()));
+    }
+
+    private void sendCdpClose(String clientId, String reason) {
+        link.send(RunnerMessage.newBuilder().setCdpClose(CdpClose.newBuilder().setClientId(clientId).setReason(reason)).build());
+    }
+
+    /** One client on the control plane's stream: its messages cut into pieces, its end told. */
+    private final class StreamClient implements CdpClients.Client {
+        private final String clientId;
+
+        StreamClient(String clientId) {
+            this.clientId = clientId;
+        }
+
+        /** Synchronized: the pieces of two messages must not interleave. */
+        @Override
+        public synchronized void send(byte[] message) {
+            List<ByteString> pieces = CdpPieces.split(message);
+            for (int i = 0; i < pieces.size(); i++) {
+                link.send(RunnerMessage.newBuilder().setCdpData(CdpData.newBuilder()
+                        .setClientId(clientId).setData(pieces.get(i)).setLast(i == pieces.size() - 1)).build());
+            }
+        }
+
+        @Override
+        public void closed(String reason) {
+            cdpMessages.remove(clientId);
+            LOG.info("session " + contract.sessionId() + ": DevTools client " + clientId + " closed: " + reason);
+            sendCdpClose(clientId, reason);
+        }
+    }
+
+    private void setController(ControlHolder holder) {
+        if (control.set(holder)) {
+            LOG.info("session " + contract.sessionId() + ": control is now " + CdpClients.holderName(control.holder()));
+        }
+        devtools().ifPresent(devtools -> devtools.controlChanged(control.holder()));
+    }
+
+    /** A viewer's input (WebSocket stream or WebRTC DataChannel): dropped while an agent holds control. */
+    private void offerHumanInput(InputEvent event) {
+        if (control.humanMayAct()) {
+            input.offer(event);
+        } else if (humanInputRefused.getAndIncrement() == 0) {
+            LOG.info("session " + contract.sessionId() + ": viewers' input is dropped while an agent holds control");
+        }
     }
 
     @Override
@@ -322,7 +442,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : () -> new ScreencastVideo(executors);
-            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, input::offer,
+            WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, this::offerHumanInput,
                     answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks(),
                     executors.timer(), contract.settings().maxPeersPerSession(), WebRtcPeers.CONNECT_TIMEOUT);
             if (!webrtc.complete(peers)) {

@@ -1,0 +1,110 @@
+package dev.mbi.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mbi.proto.v1.ControlHolder;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What an automation client may ask of the session's Chromium. The session owns the browser, its
+ * egress and who acts on its page; a DevTools call that would take one of these away is refused
+ * with a DevTools error naming the rule and what to do instead. Download folders are the one
+ * thing rewritten rather than refused: Playwright always sends a path of its own machine.
+ */
+final class CdpPolicy {
+    /** A refused call: the rule that refused it and what the client can do instead. */
+    record Refusal(String rule, String instead) {
+        String message() {
+            return "refused by the session's policy (" + rule + "): " + instead;
+        }
+    }
+
+    private static final Set<String> BROWSER_LIFETIME = Set.of("Browser.close", "Browser.crash", "Browser.crashGpuProcess");
+    private static final Set<String> DOWNLOAD_BEHAVIOR = Set.of("Browser.setDownloadBehavior", "Page.setDownloadBehavior");
+    private static final Set<String> ALLOWING_DOWNLOADS = Set.of("allow", "allowAndName");
+
+    private final Path downloads;
+
+    /** @param downloads the session's own downloads folder, inside its throw-away work folder */
+    CdpPolicy(Path downloads) {
+        this.downloads = downloads;
+    }
+
+    /**
+     * Judges one client call; may rewrite its params (the download folder).
+     *
+     * @param params the call's params, an object (possibly empty) that may be changed in place
+     */
+    Optional<Refusal> judge(String method, ObjectNode params, ControlHolder holder) {
+        if (BROWSER_LIFETIME.contains(method)) {
+            return refuse("browser lifetime", "the session owns the browser; end it with DELETE /api/sessions/{id}");
+        }
+        if (method.startsWith("Tethering.")) {
+            return refuse("no listening ports", "the session's browser opens no ports");
+        }
+        if (method.equals("Target.exposeDevToolsProtocol")) {
+            return refuse("devtools exposure", "pages cannot be given the DevTools protocol");
+        }
+        if (method.equals("Target.setRemoteLocations")) {
+            return refuse("no listening ports", "the session's browser discovers no remote targets");
+        }
+        if (method.equals("Target.createBrowserContext") && (params.has("proxyServer") || params.has("proxyBypassList"))) {
+            return refuse("egress", "browser contexts use the session's egress policy; create it without proxyServer and proxyBypassList");
+        }
+        if (method.equals("Page.navigate") || method.equals("Target.createTarget")) {
+            String url = params.path("url").asText("");
+            if (!navigable(url, method.equals("Target.createTarget"))) {
+                return refuse("navigation", "only http and https pages (or about:blank) can be opened");
+            }
+        }
+        if (DOWNLOAD_BEHAVIOR.contains(method) && ALLOWING_DOWNLOADS.contains(params.path("behavior").asText())) {
+            // Downloads land in the session's own folder, which goes with the session.
+            try {
+                java.nio.file.Files.createDirectories(downloads);
+            } catch (java.io.IOException e) {
+                return refuse("downloads", "the session's downloads folder cannot be made (" + e.getMessage() + ")");
+            }
+            params.put("downloadPath", downloads.toString());
+        }
+        if (method.startsWith("Input.") && holder == ControlHolder.CONTROL_HOLDER_HUMAN) {
+            return refuse("control", "a person holds control of this session; wait for Mbi.controlChanged or ask them to hand it back");
+        }
+        return Optional.empty();
+    }
+
+    /** http and https with a host, or about:blank exactly (Target.createTarget's empty url is about:blank too). */
+    static boolean navigable(String url, boolean emptyIsBlank) {
+        if (url.equals("about:blank") || (emptyIsBlank && url.isEmpty())) {
+            return true;
+        }
+        // Read by hand rather than with URI: Chromium takes addresses URI would refuse (spaces, say).
+        int colon = url.indexOf(':');
+        String scheme = colon < 0 ? "" : url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || !url.startsWith("//", colon + 1)) {
+            return false;
+        }
+        String authority = url.substring(colon + 3);
+        int end = 0;
+        while (end < authority.length() && "/?#\\".indexOf(authority.charAt(end)) < 0) {
+            end++;
+        }
+        authority = authority.substring(0, end);
+        String hostAndPort = authority.substring(authority.lastIndexOf('@') + 1);
+        return !hostAndPort.isEmpty() && hostAndPort.charAt(0) != ':';
+    }
+
+    private static Optional<Refusal> refuse(String rule, String instead) {
+        return Optional.of(new Refusal(rule, instead));
+    }
+
+    /** The params of a call as an object to judge and change: an empty one when the call has none. */
+    static ObjectNode paramsOf(ObjectNode call) {
+        JsonNode params = call.get("params");
+        if (params instanceof ObjectNode object) {
+            return object;
+        }
+        return call.putObject("params");
+    }
+}
