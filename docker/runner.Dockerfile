@@ -32,6 +32,6 @@ ENV HOME=/tmp RUNNER_WORK_DIR=/tmp CHROMIUM_PATH=/usr/bin/chromium \
 USER 10001:10001
 WORKDIR /tmp
 # The same JVM flags as the process launcher's (ProcessRunnerLauncher.JVM_FLAGS).
-ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx96m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
+ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
             "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=64m", \
             "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/mbi/runner.jar"]

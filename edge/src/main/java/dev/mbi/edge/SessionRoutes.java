@@ -101,10 +101,10 @@ final class SessionRoutes implements HttpService {
     private void guardSession(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
         try {
-            // The live view (an iframe) and DevTools discovery cannot always send a header: they may give ?token=.
+            // The live view (an iframe), the DevTools endpoint and its discovery cannot always send a header: ?token= too.
             String path = req.path().path();
             boolean tokenInAddress = req.prologue().method().text().equals("GET")
-                    && (path.endsWith("/live") || path.contains("/cdp/json/"));
+                    && (path.endsWith("/live") || path.endsWith("/cdp") || path.contains("/cdp/json/"));
             req.context().register(tokenInAddress
                     ? access.session(Access.bearerOrQueryToken(req.headers(), req.query()), id(req))
                     : access.session(req, id(req)));

@@ -9,8 +9,6 @@ import com.ruiyun.jvppeteer.api.core.Browser;
 import com.ruiyun.jvppeteer.api.core.Page;
 import com.ruiyun.jvppeteer.cdp.core.Puppeteer;
 import com.ruiyun.jvppeteer.cdp.entities.ConnectOptions;
-import com.ruiyun.jvppeteer.cdp.entities.ImageType;
-import com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
@@ -88,13 +86,17 @@ class AutomationTest {
                 page.goTo(site.url("/noise"));
                 TestStack.await("the viewer's status names the agent's page", Duration.ofSeconds(10)).ignoreExceptions()
                         .until(() -> viewer.next("status", 1_000).path("url").asText().endsWith("/noise"));
-                ScreenshotOptions shot = new ScreenshotOptions();
-                shot.setFullPage(true);
-                shot.setType(ImageType.PNG);
-                byte[] png = Base64.getDecoder().decode(page.screenshot(shot));
-                assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than gRPC's 4 MiB: " + png.length);
-                BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
-                assertEquals(2400, image.getHeight());
+                // A full-page screenshot larger than gRPC's 4 MiB messages, whole, through a second client.
+                try (CdpTestClient second = new CdpTestClient(cdpUrl(id))) {
+                    String pageSession = attachToPage(second, site.url("/noise"));
+                    JsonNode shot = second.call("Page.captureScreenshot", CdpTestClient.params().put("format", "png")
+                            .put("captureBeyondViewport", true).set("clip", CdpTestClient.params().put("x", 0).put("y", 0)
+                                    .put("width", 1280).put("height", 2400).put("scale", 1)), pageSession);
+                    byte[] png = Base64.getDecoder().decode(shot.get("result").get("data").asText());
+                    assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than gRPC's 4 MiB: " + png.length);
+                    BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+                    assertEquals(2400, image.getHeight());
+                }
                 // The agent's screenshot took nothing from the viewer: its frames still come.
                 viewer.nextFrame(10_000);
             } finally {
@@ -105,6 +107,17 @@ class AutomationTest {
         }
     }
 
+    /** Attaches a protocol-level client to the session's page (the one showing {@code url}); returns its session id. */
+    static String attachToPage(CdpTestClient client, String url) throws Exception {
+        for (JsonNode t : client.call("Target.getTargets").get("result").get("targetInfos")) {
+            if (t.get("type").asText().equals("page") && t.get("url").asText().startsWith(url)) {
+                return client.call("Target.attachToTarget", CdpTestClient.params().put("targetId", t.get("targetId").asText())
+                        .put("flatten", true), null).get("result").get("sessionId").asText();
+            }
+        }
+        throw new AssertionError("no page at " + url + " among the session's targets");
+    }
+
     @Test
     void controlIsHandedOverAndBothSidesAreTold() throws Exception {
         String id = stack.createSession(site.pageUrl());
@@ -112,16 +125,7 @@ class AutomationTest {
         try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id)); CdpTestClient agent = new CdpTestClient(cdpUrl(id))) {
             assertEquals("shared", viewer.next("control", 10_000).get("holder").asText());
             viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
-            JsonNode targets = agent.call("Target.getTargets").get("result").get("targetInfos");
-            String targetId = null;
-            for (JsonNode t : targets) {
-                if (t.get("type").asText().equals("page") && t.get("url").asText().startsWith(site.pageUrl())) {
-                    targetId = t.get("targetId").asText();
-                }
-            }
-            assertTrue(targetId != null, "the session's page is listed: " + targets);
-            String page = agent.call("Target.attachToTarget", CdpTestClient.params().put("targetId", targetId)
-                    .put("flatten", true), null).get("result").get("sessionId").asText();
+            String page = attachToPage(agent, site.pageUrl());
 
             // An agent drives: the person's input is refused with a message that says what to do.
             TestStack.Response handed = stack.request("POST", "/api/sessions/" + id + "/control", "{\"holder\":\"agent\"}");

@@ -104,7 +104,7 @@ final class CdpTestClient implements AutoCloseable {
         return SessionJson.MAPPER.createObjectNode();
     }
 
-    /** The next event with this method, skipping others. */
+    /** The next event with this method on the client's root connection (not one of its sessions), skipping others. */
     JsonNode event(String method, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
@@ -112,7 +112,7 @@ final class CdpTestClient implements AutoCloseable {
             if (e == null) {
                 throw new AssertionError("no " + method + " event within " + timeoutMs + " ms");
             }
-            if (method.equals(e.path("method").asText())) {
+            if (method.equals(e.path("method").asText()) && !e.has("sessionId")) {
                 return e;
             }
         }

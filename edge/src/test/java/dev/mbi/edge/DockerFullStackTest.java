@@ -93,11 +93,13 @@ class DockerFullStackTest {
                 site.awaitReport("click", 15_000);
                 viewer.awaitPixel(1000, 600, ViewerClient::reddish, 15_000);
                 page.goTo(site.url("/noise"));
-                com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions shot = new com.ruiyun.jvppeteer.cdp.entities.ScreenshotOptions();
-                shot.setFullPage(true);
-                shot.setType(com.ruiyun.jvppeteer.cdp.entities.ImageType.PNG);
-                byte[] png = java.util.Base64.getDecoder().decode(page.screenshot(shot));
-                assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than 4 MiB: " + png.length);
+                try (CdpTestClient second = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
+                    String pageSession = AutomationTest.attachToPage(second, site.url("/noise"));
+                    JsonNode shot = second.call("Page.captureScreenshot", CdpTestClient.params().put("format", "png")
+                            .put("captureBeyondViewport", true).set("clip", CdpTestClient.params().put("x", 0).put("y", 0)
+                                    .put("width", 1280).put("height", 2400).put("scale", 1)), pageSession);
+                    assertTrue(shot.get("result").get("data").asText().length() > 4 * 1024 * 1024, "larger than 4 MiB");
+                }
             } finally {
                 browser.disconnect();
             }

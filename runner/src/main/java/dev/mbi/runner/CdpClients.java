@@ -268,15 +268,22 @@ final class CdpClients implements CdpPipe.Tap {
         ObjectNode event = JSON.createObjectNode().put("method", "Mbi.controlChanged");
         event.putObject("params").put("holder", holderName(newHolder));
         byte[] bytes = event.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        List<Connected> all;
+        // On the client's root connection, and on each session it attached: libraries hand users
+        // sessions (Playwright's newCDPSession, Puppeteer's createCDPSession), not the root.
+        Map<Connected, List<String>> all = new java.util.LinkedHashMap<>();
         synchronized (lock) {
-            all = new ArrayList<>(clients.values());
+            clients.values().forEach(c -> all.put(c, List.copyOf(c.sessions.keySet())));
         }
-        for (Connected c : all) {
-            if (!c.closed) {
-                c.client.send(bytes);
+        all.forEach((c, sessions) -> {
+            if (c.closed) {
+                return;
             }
-        }
+            c.client.send(bytes);
+            for (String session : sessions) {
+                c.client.send(event.deepCopy().put("sessionId", session).toString()
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
     }
 
     static String holderName(ControlHolder holder) {
@@ -412,6 +419,7 @@ final class CdpClients implements CdpPipe.Tap {
             p = pending.remove(ownId);
             updateActive();
         }
+
         if (p == null || p.kind() == Kind.DROP) {
             if (p != null && p.detaching() != null) {
                 synchronized (lock) {

@@ -430,6 +430,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 .setViewportHeight(b == null ? 0 : b.viewportHeight())
                 .setWebrtcPeers(peers == null ? 0 : peers.connectedPeers())
                 .setCapture(contract.settings().capture().value())
+                .setController(control.holder())
                 .build();
     }
 

@@ -24,10 +24,13 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
      * Small heap, metaspace and code cache, and the quick JIT only: the runner moves bytes (JPEG
      * decoding and colour conversion are native), Chromium does the heavy work. Measured with
      * {@code make bench}: a runner with a WebRTC viewer went from ~255 to ~180 MiB resident.
-     * The same flags are in the runner image's entry point.
+     * The heap may grow to 384 MiB only for automation clients' large DevTools messages (a
+     * full-page screenshot is tens of MiB as JSON, held a few times over while it is relayed); the
+     * serial collector keeps an idle runner's heap small. The same flags are in the runner image's
+     * entry point.
      */
     public static final List<String> JVM_FLAGS = List.of(
-            "-XX:+UseSerialGC", "-Xmx96m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m",
+            "-XX:+UseSerialGC", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m",
             "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=64m", "-XX:-UsePerfData",
             "--enable-native-access=ALL-UNNAMED");
 
