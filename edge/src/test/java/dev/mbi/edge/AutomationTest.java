@@ -89,10 +89,7 @@ class AutomationTest {
                 // A full-page screenshot larger than gRPC's 4 MiB messages, whole, through a second client.
                 try (CdpTestClient second = new CdpTestClient(cdpUrl(id))) {
                     String pageSession = attachToPage(second, site.url("/noise"));
-                    JsonNode shot = second.call("Page.captureScreenshot", CdpTestClient.params().put("format", "png")
-                            .put("captureBeyondViewport", true).set("clip", CdpTestClient.params().put("x", 0).put("y", 0)
-                                    .put("width", 1280).put("height", 2400).put("scale", 1)), pageSession);
-                    byte[] png = Base64.getDecoder().decode(shot.get("result").get("data").asText());
+                    byte[] png = noisePageScreenshot(second, pageSession);
                     assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than gRPC's 4 MiB: " + png.length);
                     BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
                     assertEquals(2400, image.getHeight());
@@ -105,6 +102,14 @@ class AutomationTest {
             TestStack.await("the client's disconnection counted", Duration.ofSeconds(10))
                     .until(() -> stack.session(id).get("cdpClients").asInt() == 0);
         }
+    }
+
+    /** A PNG of the whole noise page (1280×2400, beyond the viewport), as a full-page screenshot is taken. */
+    static byte[] noisePageScreenshot(CdpTestClient client, String pageSession) throws Exception {
+        JsonNode shot = client.call("Page.captureScreenshot", CdpTestClient.params().put("format", "png")
+                .put("captureBeyondViewport", true).set("clip", CdpTestClient.params().put("x", 0).put("y", 0)
+                        .put("width", 1280).put("height", 2400).put("scale", 1)), pageSession);
+        return Base64.getDecoder().decode(shot.get("result").get("data").asText());
     }
 
     /** Attaches a protocol-level client to the session's page (the one showing {@code url}); returns its session id. */

@@ -95,10 +95,8 @@ class DockerFullStackTest {
                 page.goTo(site.url("/noise"));
                 try (CdpTestClient second = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
                     String pageSession = AutomationTest.attachToPage(second, site.url("/noise"));
-                    JsonNode shot = second.call("Page.captureScreenshot", CdpTestClient.params().put("format", "png")
-                            .put("captureBeyondViewport", true).set("clip", CdpTestClient.params().put("x", 0).put("y", 0)
-                                    .put("width", 1280).put("height", 2400).put("scale", 1)), pageSession);
-                    assertTrue(shot.get("result").get("data").asText().length() > 4 * 1024 * 1024, "larger than 4 MiB");
+                    byte[] png = AutomationTest.noisePageScreenshot(second, pageSession);
+                    assertTrue(png.length > 4 * 1024 * 1024, "a full-page screenshot larger than 4 MiB: " + png.length);
                 }
             } finally {
                 browser.disconnect();
