@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * protocol-level client) drives the session's page through the edge, while a viewer watches and
  * acts, and control is handed between them.
  */
-@Stack("MAX_SESSIONS=3")
+@Stack(value = "MAX_SESSIONS=3", edge = "CDP_MESSAGES_PER_SECOND=200")
 class AutomationTest {
     private final TestStack stack;
     private final TestSite site;
@@ -190,6 +190,28 @@ class AutomationTest {
             assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
             assertTrue(first.awaitClosed(10_000).reason().contains("ended"), first.closed.join().toString());
             second.awaitClosed(10_000);
+        }
+    }
+
+    @Test
+    void aClientThatSendsFasterThanItsRateIsCutOff() throws Exception {
+        String id = stack.createSession(site.pageUrl());
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (CdpTestClient flood = new CdpTestClient(cdpUrl(id))) {
+            try {
+                for (int i = 0; i < 1_000 && !flood.closed.isDone(); i++) {
+                    flood.sendText("{\"id\":" + (i + 1) + ",\"method\":\"Browser.getVersion\"}");
+                }
+            } catch (java.util.concurrent.CompletionException closedWhileSending) {
+                // the server closed the socket under the flood: what it said is checked below
+            }
+            CdpTestClient.Closed closed = flood.awaitClosed(10_000);
+            assertEquals(1008, closed.code());
+            assertTrue(closed.reason().contains("CDP_MESSAGES_PER_SECOND"), closed.toString());
+        }
+        // The session goes on, and another client is served.
+        try (CdpTestClient next = new CdpTestClient(cdpUrl(id))) {
+            assertTrue(next.call("Browser.getVersion").has("result"));
         }
     }
 
