@@ -251,7 +251,11 @@ class CdpClientsChromiumTest {
             assertFalse(client.call(5, move, params().put("type", "mouseMoved").put("x", 7).put("y", 7), session).has("error"));
             devtools.controlChanged(ControlHolder.CONTROL_HOLDER_SHARED);
             assertFalse(client.call(6, move, params().put("type", "mouseMoved").put("x", 8).put("y", 8), session).has("error"));
+            // Each change on the root connection and on the session the client attached, in order.
             assertEquals(List.of("human", "agent", "shared"), client.events("Mbi.controlChanged").stream()
+                    .filter(e -> !e.has("sessionId")).map(e -> e.path("params").path("holder").asText()).toList());
+            assertEquals(List.of("human", "agent", "shared"), client.events("Mbi.controlChanged").stream()
+                    .filter(e -> session.equals(e.path("sessionId").asText()))
                     .map(e -> e.path("params").path("holder").asText()).toList());
         } finally {
             devtools.controlChanged(ControlHolder.CONTROL_HOLDER_SHARED);
