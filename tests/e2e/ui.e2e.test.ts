@@ -259,7 +259,7 @@ describe('web UI on the real stack', () => {
 
     await page.locator('input[type="url"]').fill('ftp://example.com/file');
     await start.click();
-    await expect.poll(() => error.textContent()).toBe('That address cannot be opened: url must be an http or https URL with a host.');
+    await expect.poll(() => error.textContent()).toBe('That address cannot be opened: url must be an http or https URL with a host, or about:blank.');
 
     // Fill the stack's only session slot from the API, then ask for another.
     const res = await fetch(`${baseUrl}/api/sessions`, {
