@@ -27,6 +27,10 @@ public final class InputJson {
     public static final int META = 4;
     public static final int SHIFT = 8;
     private static final int MAX_TEXT = 10_000;
+    /** Clipboard text a viewer may send at all; the session's policy (maxTransferBytes) may allow less. */
+    public static final int MAX_CLIPBOARD_CHARS = 1 << 20;
+    /** A viewer's screen as it may state it; the runner bounds the page to VIEWPORT_MAX_WIDTH/_HEIGHT. */
+    private static final int MAX_SCREEN = 10_000;
 
     private InputJson() {
     }
@@ -77,10 +81,37 @@ public final class InputJson {
             case "back" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_BACK));
             case "forward" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_FORWARD));
             case "reload" -> event.setNavigate(Navigate.newBuilder().setAction(NavigateAction.NAVIGATE_ACTION_RELOAD));
+            case "clipboard" -> {
+                JsonNode value = n.get("text");
+                if (value == null || !value.isTextual() || value.asText().length() > MAX_CLIPBOARD_CHARS) {
+                    throw new InputException("clipboard needs text of at most " + MAX_CLIPBOARD_CHARS + " characters");
+                }
+                event.setClipboard(dev.mbi.proto.v1.ClipboardText.newBuilder().setText(value.asText()));
+            }
+            case "resize" -> event.setResize(resize(n));
             default -> throw new InputException("unknown input type '" + type + "': use mousemove, mousedown, "
-                    + "mouseup, scroll, keydown, keyup, type, navigate, back, forward or reload");
+                    + "mouseup, scroll, keydown, keyup, type, navigate, back, forward, reload, clipboard or resize");
         }
         return event.build();
+    }
+
+    private static dev.mbi.proto.v1.Resize resize(JsonNode n) throws InputException {
+        JsonNode w = n.get("width");
+        JsonNode h = n.get("height");
+        if (w == null || h == null || !w.isIntegralNumber() || !h.isIntegralNumber()
+                || w.asInt() < 1 || h.asInt() < 1 || w.asInt() > MAX_SCREEN || h.asInt() > MAX_SCREEN) {
+            throw new InputException("resize needs whole-number width and height of 1 to " + MAX_SCREEN);
+        }
+        double scale = number(n, "deviceScaleFactor", 1);
+        if (!(scale > 0 && scale <= 4)) {
+            throw new InputException("resize's deviceScaleFactor must be above 0 and at most 4");
+        }
+        JsonNode mobile = n.get("mobile");
+        if (mobile != null && !mobile.isBoolean()) {
+            throw new InputException("resize's mobile must be true or false");
+        }
+        return dev.mbi.proto.v1.Resize.newBuilder().setWidth(w.asInt()).setHeight(h.asInt()).setDeviceScaleFactor(scale)
+                .setMobile(mobile != null && mobile.asBoolean()).build();
     }
 
     private static PointerEvent pointer(JsonNode n, PointerAction action) throws InputException {
