@@ -41,7 +41,8 @@ public record ControlPlaneConfig(
         int metricsPort,
         boolean metricsAuth,
         int warmPoolSize,
-        int cdpMaxClients) implements ServiceMain.Config {
+        int cdpMaxClients,
+        dev.mbi.controlplane.core.DataPolicy policy) implements ServiceMain.Config {
 
     /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
     public static final int MIN_SIGNING_KEY_LENGTH = 32;
@@ -124,9 +125,34 @@ public record ControlPlaneConfig(
                 // Runners kept started (Chromium on a blank page) for the next sessions, on top of MAX_SESSIONS.
                 env.integer("WARM_POOL_SIZE", 0, 0, 64),
                 // Automation clients (Playwright, Puppeteer) connected at once to one session's DevTools endpoint.
-                env.integer("CDP_MAX_CLIENTS", 2, 0, 16));
+                env.integer("CDP_MAX_CLIENTS", 2, 0, 16),
+                policy(env));
         env.requireValid("control plane");
         return config;
+    }
+
+    /** What may cross a session's boundary unless its request narrows it (POLICY_*). */
+    private static dev.mbi.controlplane.core.DataPolicy policy(Env env) {
+        dev.mbi.controlplane.core.DataPolicy.Clipboard clipboard = dev.mbi.controlplane.core.DataPolicy.Clipboard.BOTH;
+        String value = env.string("POLICY_CLIPBOARD", "both");
+        try {
+            clipboard = dev.mbi.controlplane.core.DataPolicy.Clipboard.parse(value);
+        } catch (IllegalArgumentException e) {
+            env.problem("POLICY_CLIPBOARD=" + value + ": use both, to-local, to-remote or none");
+        }
+        return new dev.mbi.controlplane.core.DataPolicy(clipboard,
+                permission(env, "POLICY_DOWNLOADS"), permission(env, "POLICY_UPLOADS"), permission(env, "POLICY_PRINTING"),
+                permission(env, "POLICY_KEYBOARD"), permission(env, "POLICY_AUDIO"),
+                env.integer("POLICY_MAX_TRANSFER_BYTES", (int) dev.mbi.controlplane.core.DataPolicy.DEFAULT_MAX_TRANSFER_BYTES,
+                        1, Integer.MAX_VALUE));
+    }
+
+    private static boolean permission(Env env, String name) {
+        String value = env.string(name, "allow");
+        if (!value.equals("allow") && !value.equals("deny")) {
+            env.problem(name + "=" + value + ": use allow or deny");
+        }
+        return !value.equals("deny");
     }
 
     private static SigningKey signingKey(Env env) {

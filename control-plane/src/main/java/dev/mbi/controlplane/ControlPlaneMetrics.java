@@ -229,6 +229,14 @@ final class ControlPlaneMetrics implements SessionListener, AutoCloseable {
                 .tag("reason", rule).register(meters).increment(count));
     }
 
+    /** The action's name comes from a small fixed set the runner uses (download, upload, print, clipboard…). */
+    @Override
+    public void onBlocked(SessionSnapshot session, String action) {
+        Counter.builder("browser_policy_blocked_total")
+                .description("Actions the sessions' data policy refused (downloads, uploads, prints, clipboard, keyboard), by action")
+                .tag("action", action.matches("[a-z][a-z -]{0,39}") ? action : "other").register(meters).increment();
+    }
+
     @Override
     public void close() {
         server.stop(0);

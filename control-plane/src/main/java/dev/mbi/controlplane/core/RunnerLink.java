@@ -30,6 +30,14 @@ public interface RunnerLink {
     /** A DevTools client went away: the runner detaches what it attached. */
     void cdpClose(String clientId, String reason);
 
+    /** Reads a download, at most {@code credit} pieces until more are granted. */
+    void downloadRead(String requestId, String downloadId, int credit);
+
+    void downloadCredit(String requestId, int pieces, boolean cancel);
+
+    /** A piece of an upload for a page's file chooser. */
+    void upload(dev.mbi.proto.v1.UploadPiece piece);
+
     /** Who may act on the page changed. */
     void control(ControlHolder holder);
 

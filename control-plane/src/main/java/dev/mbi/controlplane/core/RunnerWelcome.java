@@ -21,11 +21,12 @@ public record RunnerWelcome(
         Duration reconnectWindow,
         boolean pooled,
         ControlHolder controller,
-        PageOptions page) {
+        PageOptions page,
+        DataPolicy policy) {
 
     /** What a runner started for the warm pool is told until a session claims it: keep beating, wait. */
     static RunnerWelcome pooled(int viewportWidth, int viewportHeight, int maxFps, Duration heartbeatInterval) {
         return new RunnerWelcome("about:blank", viewportWidth, viewportHeight, maxFps, heartbeatInterval, List.of(), false,
-                List.of(), "", false, Duration.ZERO, true, ControlHolder.SHARED, PageOptions.DEFAULT);
+                List.of(), "", false, Duration.ZERO, true, ControlHolder.SHARED, PageOptions.DEFAULT, DataPolicy.OPEN);
     }
 }

@@ -35,6 +35,11 @@ final class Session {
     private final String sessionTokenSha256;
     /** How the page presents itself, as created. */
     final PageOptions page;
+    /** What may cross the boundary. */
+    final DataPolicy policy;
+    /** Downloads and prints, oldest first, by id (at most {@value #MAX_DOWNLOADS}). */
+    private final java.util.LinkedHashMap<String, dev.mbi.proto.v1.DownloadUpdate> downloads = new java.util.LinkedHashMap<>();
+    static final int MAX_DOWNLOADS = 1000;
     private ControlHolder controller = ControlHolder.SHARED;
     /** Automation clients of the DevTools endpoint, by the id the runner knows them by. */
     private final java.util.Map<String, CdpClient> cdpClients = new java.util.LinkedHashMap<>();
@@ -65,9 +70,10 @@ final class Session {
     private List<Viewer> viewers = List.of();
 
     Session(String id, String url, String owner, String joinToken, String sessionTokenSha256, List<String> egressDenyHosts,
-            PageOptions page, Instant createdAt, long nowNanos) {
+            PageOptions page, DataPolicy policy, Instant createdAt, long nowNanos) {
         this.egressDenyHosts = List.copyOf(egressDenyHosts);
         this.page = page;
+        this.policy = policy;
         this.id = id;
         this.url = url;
         this.owner = owner;
@@ -88,11 +94,11 @@ final class Session {
      * (the control plane restarted): as the runner's resume token describes it. It has no join
      * token (its runner registered long ago) and no launcher handle (another process launched it).
      */
-    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, dev.mbi.proto.v1.RunnerState state, Instant now,
-                           long nowNanos) {
+    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, dev.mbi.proto.v1.RunnerState state, DataPolicy policy,
+                           Instant now, long nowNanos) {
         long ageNanos = Math.max(0, java.time.Duration.between(c.createdAt(), now).toNanos());
         Session s = new Session(c.sessionId(), c.url(), c.owner(), "", c.sessionTokenSha256(), c.egressDenyHosts(),
-                PageOptions.DEFAULT, c.createdAt(), nowNanos - ageNanos);
+                PageOptions.DEFAULT, policy, c.createdAt(), nowNanos - ageNanos);
         s.controller = switch (state.getController()) {
             case CONTROL_HOLDER_AGENT -> ControlHolder.AGENT;
             case CONTROL_HOLDER_HUMAN -> ControlHolder.HUMAN;
@@ -118,7 +124,7 @@ final class Session {
 
     synchronized SessionSnapshot snapshot() {
         return new SessionSnapshot(id, status, createdAt, url, error, metrics, runnerHost, currentUrl, title,
-                endedAt, viewers.size(), owner, sessionTokenSha256, controller, cdpClients.size(), page);
+                endedAt, viewers.size(), owner, sessionTokenSha256, controller, cdpClients.size(), page, policy);
     }
 
     // ---- runner
@@ -357,6 +363,34 @@ final class Session {
             runner.control(holder);
         }
         return true;
+    }
+
+    // ---- data paths
+
+    /** The runner a download read or an upload goes to: the session must be ready. */
+    synchronized RunnerLink dataTarget() throws SessionException {
+        if (status != SessionStatus.READY || runner == null) {
+            throw new SessionException(SessionException.Reason.NOT_READY, "session not ready: "
+                    + (status == SessionStatus.READY ? "its runner is reconnecting" : status.name().toLowerCase()));
+        }
+        return runner;
+    }
+
+    /** Records a download's news; false when the session keeps no more downloads. */
+    synchronized boolean download(dev.mbi.proto.v1.DownloadUpdate d) {
+        if (!downloads.containsKey(d.getId()) && downloads.size() >= MAX_DOWNLOADS) {
+            return false;
+        }
+        downloads.put(d.getId(), d);
+        return true;
+    }
+
+    synchronized boolean hasDownload(String id) {
+        return downloads.containsKey(id);
+    }
+
+    synchronized List<dev.mbi.proto.v1.DownloadUpdate> downloads() {
+        return List.copyOf(downloads.values());
     }
 
     // ---- automation clients (DevTools)

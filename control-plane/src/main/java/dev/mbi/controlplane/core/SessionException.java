@@ -21,7 +21,9 @@ public final class SessionException extends Exception {
          * Not known yet: the control plane started a moment ago and its runners are still dialing
          * back; the session may be there shortly (try again).
          */
-        RETURNING
+        RETURNING,
+        /** The session's policy does not allow it. */
+        FORBIDDEN
     }
 
     private final Reason reason;

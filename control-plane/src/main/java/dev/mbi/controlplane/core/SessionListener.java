@@ -24,6 +24,10 @@ public interface SessionListener {
     default void onFigures(SessionSnapshot session, RunnerFigures news) {
     }
 
+    /** The session's data policy refused an action (e.g. "download"). */
+    default void onBlocked(SessionSnapshot session, String action) {
+    }
+
     /** The session's egress policy refused connections since its last report: counts by rule. */
     default void onEgressBlocked(SessionSnapshot session, Map<String, Long> byRule) {
     }

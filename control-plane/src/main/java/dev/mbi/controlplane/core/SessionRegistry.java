@@ -55,7 +55,8 @@ public final class SessionRegistry implements AutoCloseable {
             RunnerContract.Settings runner,
             Duration reconnectWindow,
             int warmPoolSize,
-            int cdpMaxClients) {
+            int cdpMaxClients,
+            DataPolicy policy) {
     }
 
     private final Settings settings;
@@ -64,6 +65,7 @@ public final class SessionRegistry implements AutoCloseable {
     private final SessionStore store;
     private final RunnerLifecycle runners;
     private final OfferRelay offers;
+    private final DataPaths dataPaths = new DataPaths();
     private final Reaper reaper;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
@@ -141,8 +143,15 @@ public final class SessionRegistry implements AutoCloseable {
 
     /** The same, with how the page presents itself (viewport, user agent, locale, time zone). */
     public Created create(String url, String owner, List<String> egressDenyHosts, PageOptions page) throws SessionException {
+        return create(url, owner, egressDenyHosts, page, dev.mbi.proto.v1.SessionPolicy.getDefaultInstance());
+    }
+
+    /** The same, with what may cross the boundary: the operator's policy, narrowed by {@code policy}. */
+    public Created create(String url, String owner, List<String> egressDenyHosts, PageOptions page,
+                          dev.mbi.proto.v1.SessionPolicy policy) throws SessionException {
         String checkedUrl = StartUrl.checkStart(url);
         PageOptions checkedPage = page.checked();
+        DataPolicy checkedPolicy = settings.policy().narrowedBy(policy);
         List<String> denyHosts = EgressNarrowing.check(egressDenyHosts);
         String checkedOwner = owner == null ? "" : owner;
         if (Limits.utf8Length(checkedOwner) > Limits.MAX_OWNER_BYTES) {
@@ -158,7 +167,7 @@ public final class SessionRegistry implements AutoCloseable {
         Session s;
         try {
             s = store.admit(() -> new Session(id, checkedUrl, checkedOwner, joinToken,
-                    tokenSha256, denyHosts, checkedPage, clock.instant(), nanoTime.getAsLong()));
+                    tokenSha256, denyHosts, checkedPage, checkedPolicy, clock.instant(), nanoTime.getAsLong()));
         } catch (SessionException | RuntimeException e) {
             if (pooled != null) {
                 runners.pool().giveBack(pooled);
@@ -350,6 +359,70 @@ public final class SessionRegistry implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ data paths
+
+    /** The session's downloads and prints, oldest first. */
+    public List<dev.mbi.proto.v1.DownloadUpdate> downloads(String id) throws SessionException {
+        return find(id).downloads();
+    }
+
+    /** Reads one download from the runner; pieces go to {@code reader}, which grants more as it takes them. */
+    public DataPaths.ReadHandle readDownload(String id, String downloadId, DataPaths.DownloadReader reader) throws SessionException {
+        Session s = find(id);
+        if (!s.policy.downloads()) {
+            throw new SessionException(SessionException.Reason.FORBIDDEN, "downloads are off for this session (policy.downloads = deny)");
+        }
+        return dataPaths.read(s, downloadId, reader);
+    }
+
+    /** Starts an upload for one of the page's file choosers. */
+    public DataPaths.Upload upload(String id, String chooserId) throws SessionException {
+        return dataPaths.upload(find(id), chooserId);
+    }
+
+    public void runnerClipboard(String id, String text) {
+        Session s = store.get(id);
+        if (s != null && s.policy.clipboard().toLocal()
+                && Limits.utf8Length(text) <= s.policy.maxTransferBytes()) {
+            s.viewers().forEach(v -> v.clipboard(text));
+        }
+    }
+
+    public void runnerDownload(String id, dev.mbi.proto.v1.DownloadUpdate update) {
+        Session s = store.get(id);
+        dev.mbi.proto.v1.DownloadUpdate d = DataPaths.bounded(update);
+        if (s != null && s.download(d)) {
+            s.viewers().forEach(v -> v.download(d));
+        }
+    }
+
+    public void runnerFileChooser(String id, dev.mbi.proto.v1.FileChooserOpened chooser) {
+        Session s = store.get(id);
+        if (s != null) {
+            s.viewers().forEach(v -> v.fileChooser(chooser));
+        }
+    }
+
+    public void runnerBlocked(String id, dev.mbi.proto.v1.ActionBlocked blocked) {
+        Session s = store.get(id);
+        if (s != null) {
+            dev.mbi.proto.v1.ActionBlocked b = blocked.toBuilder().setAction(Limits.truncate(blocked.getAction(), 64))
+                    .setRule(Limits.truncate(blocked.getRule(), 200)).build();
+            LOG.info("session " + id + ": " + b.getAction() + " blocked by " + b.getRule());
+            s.viewers().forEach(v -> v.blocked(b));
+            SessionSnapshot snapshot = s.snapshot();
+            listeners.forEach(l -> l.onBlocked(snapshot, b.getAction()));
+        }
+    }
+
+    public void runnerDownloadChunk(String id, dev.mbi.proto.v1.FileChunk chunk) {
+        dataPaths.runnerChunk(id, chunk);
+    }
+
+    public void runnerUploadDone(String id, dev.mbi.proto.v1.UploadDone done) {
+        dataPaths.runnerUploadDone(id, done);
+    }
+
     /** The ICE servers a viewer of this session should use (TURN credentials made for it now). */
     public List<IceSettings.Server> iceServers(String id) throws SessionException {
         return settings.ice().serversFor(find(id).id, clock.instant());
@@ -418,7 +491,7 @@ public final class SessionRegistry implements AutoCloseable {
         Session s = store.get(id);
         boolean rebuilt = false;
         if (s == null) {
-            Session fresh = Session.rebuilt(claims, Limits.truncate(hostname, Limits.MAX_REASON_BYTES), state,
+            Session fresh = Session.rebuilt(claims, Limits.truncate(hostname, Limits.MAX_REASON_BYTES), state, settings.policy(),
                     clock.instant(), nanoTime.getAsLong());
             s = store.adopt(fresh);
             rebuilt = s == fresh;
@@ -607,6 +680,7 @@ public final class SessionRegistry implements AutoCloseable {
         }
         store.release();
         offers.sessionEnded(s.id);
+        dataPaths.sessionEnded(s.id);
         double duration = (nanoTime.getAsLong() - s.createdNanos) / 1e9;
         if (status == SessionStatus.ERROR) {
             LOG.warning("session " + s.id + ": error: " + Urls.withoutUserInfoIn(reason));

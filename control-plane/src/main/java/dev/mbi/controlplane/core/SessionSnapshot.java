@@ -23,7 +23,8 @@ public record SessionSnapshot(
         String sessionTokenSha256,
         ControlHolder controller,
         int cdpClients,
-        PageOptions page) {
+        PageOptions page,
+        DataPolicy policy) {
 
     /** Seconds from creation to now, or to the end for an ended session. */
     public double uptimeSeconds(Instant now) {

@@ -15,6 +15,22 @@ public interface Viewer {
     default void inputRefused(String reason) {
     }
 
+    /** The page copied text (the session's policy lets it reach viewers). */
+    default void clipboard(String text) {
+    }
+
+    /** A download (or a print) started or changed. */
+    default void download(dev.mbi.proto.v1.DownloadUpdate download) {
+    }
+
+    /** The page's file input asks for files. */
+    default void fileChooser(dev.mbi.proto.v1.FileChooserOpened chooser) {
+    }
+
+    /** The session's policy refused something. */
+    default void blocked(dev.mbi.proto.v1.ActionBlocked blocked) {
+    }
+
     /** The session ended or the viewer was detached; no calls follow. */
     void end();
 }

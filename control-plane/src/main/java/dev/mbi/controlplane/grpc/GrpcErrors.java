@@ -29,6 +29,7 @@ final class GrpcErrors {
             case NOT_READY -> Status.FAILED_PRECONDITION;
             case RUNNER_UNREACHABLE -> Status.ABORTED;
             case RETURNING -> Status.UNAVAILABLE;
+            case FORBIDDEN -> Status.PERMISSION_DENIED;
         };
         return status.withDescription(e.getMessage()).asRuntimeException();
     }

@@ -54,7 +54,8 @@ final class ProtoSessions {
                 .setViewportHeight(s.page().viewportHeight())
                 .setUserAgent(s.page().userAgent())
                 .setLocale(s.page().locale())
-                .setTimezone(s.page().timezone());
+                .setTimezone(s.page().timezone())
+                .setPolicy(s.policy().toProto());
         if (s.endedAt() != null) {
             b.setEndedAtUnixMs(s.endedAt().toEpochMilli());
         }
@@ -84,6 +85,7 @@ final class ProtoSessions {
                 .setUserAgent(w.page().userAgent())
                 .setLocale(w.page().locale())
                 .setTimezone(w.page().timezone())
+                .setPolicy(w.policy().toProto())
                 .build();
     }
 

@@ -84,6 +84,12 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case CDP_DATA -> registry.runnerCdpData(id, message.getCdpData().getClientId(), message.getCdpData().getData(),
                         message.getCdpData().getLast());
                 case CDP_CLOSE -> registry.runnerCdpClosed(id, message.getCdpClose().getClientId(), message.getCdpClose().getReason());
+                case CLIPBOARD -> registry.runnerClipboard(id, message.getClipboard().getText());
+                case DOWNLOAD -> registry.runnerDownload(id, message.getDownload());
+                case FILE_CHOOSER -> registry.runnerFileChooser(id, message.getFileChooser());
+                case BLOCKED -> registry.runnerBlocked(id, message.getBlocked());
+                case DOWNLOAD_CHUNK -> registry.runnerDownloadChunk(id, message.getDownloadChunk());
+                case UPLOAD_DONE -> registry.runnerUploadDone(id, message.getUploadDone());
                 case ICE_CANDIDATE, REGISTER, KIND_NOT_SET -> {
                     // heartbeats only prove liveness; signalling is non-trickle; a second register is ignored
                 }
@@ -156,6 +162,23 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
         public void cdpClose(String clientId, String reason) {
             out.message(ControlMessage.newBuilder()
                     .setCdpClose(CdpClose.newBuilder().setClientId(clientId).setReason(reason)).build());
+        }
+
+        @Override
+        public void downloadRead(String requestId, String downloadId, int credit) {
+            out.message(ControlMessage.newBuilder().setDownloadRead(dev.mbi.proto.v1.DownloadRead.newBuilder()
+                    .setRequestId(requestId).setDownloadId(downloadId).setCredit(credit)).build());
+        }
+
+        @Override
+        public void downloadCredit(String requestId, int pieces, boolean cancel) {
+            out.message(ControlMessage.newBuilder().setDownloadCredit(dev.mbi.proto.v1.DownloadCredit.newBuilder()
+                    .setRequestId(requestId).setPieces(pieces).setCancel(cancel)).build());
+        }
+
+        @Override
+        public void upload(dev.mbi.proto.v1.UploadPiece piece) {
+            out.message(ControlMessage.newBuilder().setUpload(piece).build());
         }
 
         @Override

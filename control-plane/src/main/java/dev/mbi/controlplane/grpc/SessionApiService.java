@@ -55,7 +55,8 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
         answer(responses, () -> {
             SessionRegistry.Created created = registry.create(request.getUrl(), request.getOwner(),
                     request.getEgressDenyHostsList(), new dev.mbi.controlplane.core.PageOptions(request.getViewportWidth(),
-                            request.getViewportHeight(), request.getUserAgent(), request.getLocale(), request.getTimezone()));
+                            request.getViewportHeight(), request.getUserAgent(), request.getLocale(), request.getTimezone()),
+                    request.getPolicy());
             return ProtoSessions.toProto(created.session()).toBuilder().setSessionToken(created.sessionToken()).build();
         });
     }
@@ -135,6 +136,28 @@ public final class SessionApiService extends SessionServiceGrpc.SessionServiceIm
     @Override
     public StreamObserver<dev.mbi.proto.v1.CdpClientMessage> cdp(StreamObserver<dev.mbi.proto.v1.CdpServerMessage> responses) {
         return new CdpStream(registry, liveness, responses);
+    }
+
+    @Override
+    public void listDownloads(dev.mbi.proto.v1.ListDownloadsRequest request,
+                              StreamObserver<dev.mbi.proto.v1.ListDownloadsResponse> responses) {
+        try {
+            responses.onNext(dev.mbi.proto.v1.ListDownloadsResponse.newBuilder()
+                    .addAllDownloads(registry.downloads(request.getSessionId())).build());
+            responses.onCompleted();
+        } catch (SessionException e) {
+            responses.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    @Override
+    public void readDownload(dev.mbi.proto.v1.ReadDownloadRequest request, StreamObserver<dev.mbi.proto.v1.FileChunk> responses) {
+        DownloadStream.serve(registry, request, responses);
+    }
+
+    @Override
+    public StreamObserver<dev.mbi.proto.v1.UploadRequest> upload(StreamObserver<dev.mbi.proto.v1.UploadDone> responses) {
+        return new UploadStream(registry, responses);
     }
 
     @Override

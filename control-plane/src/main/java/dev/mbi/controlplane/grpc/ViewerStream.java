@@ -104,6 +104,26 @@ final class ViewerStream implements StreamObserver<ViewerMessage>, Viewer, Strea
     }
 
     @Override
+    public void clipboard(String text) {
+        out.message(ViewerUpdate.newBuilder().setClipboard(dev.mbi.proto.v1.ClipboardText.newBuilder().setText(text)).build());
+    }
+
+    @Override
+    public void download(dev.mbi.proto.v1.DownloadUpdate download) {
+        out.message(ViewerUpdate.newBuilder().setDownload(download).build());
+    }
+
+    @Override
+    public void fileChooser(dev.mbi.proto.v1.FileChooserOpened chooser) {
+        out.message(ViewerUpdate.newBuilder().setFileChooser(chooser).build());
+    }
+
+    @Override
+    public void blocked(dev.mbi.proto.v1.ActionBlocked blocked) {
+        out.message(ViewerUpdate.newBuilder().setBlocked(blocked).build());
+    }
+
+    @Override
     public void end() {
         out.finish(null);
     }

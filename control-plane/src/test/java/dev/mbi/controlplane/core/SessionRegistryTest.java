@@ -76,7 +76,7 @@ class SessionRegistryTest {
         // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
                 Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2),
-                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize, 2), launcher,
+                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize, 2, DataPolicy.OPEN), launcher,
                 () -> "localhost:1", Clock.systemUTC(), nanos::get, Runnable::run, timer);
     }
 
@@ -127,6 +127,21 @@ class SessionRegistryTest {
         @Override
         public void control(ControlHolder holder) {
             said.add("control " + holder.value());
+        }
+
+        @Override
+        public void downloadRead(String requestId, String downloadId, int credit) {
+            said.add("read " + downloadId + " " + credit);
+        }
+
+        @Override
+        public void downloadCredit(String requestId, int pieces, boolean cancel) {
+            said.add(cancel ? "read cancelled" : "credit " + pieces);
+        }
+
+        @Override
+        public void upload(dev.mbi.proto.v1.UploadPiece piece) {
+            said.add("upload " + piece.getFileName() + " " + piece.getData().size() + (piece.getLast() ? " last" : ""));
         }
 
         @Override
@@ -349,6 +364,59 @@ class SessionRegistryTest {
         assertEquals(3, registry.cdpConnections());
         two.send(com.google.protobuf.ByteString.copyFromUtf8("after the end"), true);
         assertTrue(link.said.stream().noneMatch(m -> m.contains("after the end")));
+    }
+
+    @Test
+    void aSessionMayNarrowThePolicyButNeverWidenIt() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        dev.mbi.proto.v1.SessionPolicy narrower = dev.mbi.proto.v1.SessionPolicy.newBuilder()
+                .setClipboard(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL)
+                .setDownloads(dev.mbi.proto.v1.Permission.PERMISSION_DENY).setMaxTransferBytes(1024).build();
+        SessionSnapshot s = registry.create("https://example.com/", "alice", List.of(), PageOptions.DEFAULT, narrower).session();
+        assertEquals(new DataPolicy(DataPolicy.Clipboard.TO_LOCAL, false, true, true, true, true, 1024), s.policy());
+
+        DataPolicy strict = new DataPolicy(DataPolicy.Clipboard.TO_REMOTE, false, true, true, true, false, 1024);
+        for (dev.mbi.proto.v1.SessionPolicy wider : List.of(
+                dev.mbi.proto.v1.SessionPolicy.newBuilder().setClipboard(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH).build(),
+                dev.mbi.proto.v1.SessionPolicy.newBuilder().setDownloads(dev.mbi.proto.v1.Permission.PERMISSION_ALLOW).build(),
+                dev.mbi.proto.v1.SessionPolicy.newBuilder().setMaxTransferBytes(1025).build())) {
+            SessionException e = org.junit.jupiter.api.Assertions.assertThrows(SessionException.class, () -> strict.narrowedBy(wider));
+            assertEquals(SessionException.Reason.INVALID, e.reason());
+            assertTrue(e.getMessage().contains("would widen the operator's policy"), e.getMessage());
+        }
+        assertEquals(strict, strict.narrowedBy(dev.mbi.proto.v1.SessionPolicy.getDefaultInstance()));
+    }
+
+    @Test
+    void downloadsAreKeptAndReadWithCreditAndUploadsStopAtTheirLimit() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        RecordingLink link = new RecordingLink();
+        SessionSnapshot s = readySession(registry, link);
+        registry.runnerDownload(s.id(), dev.mbi.proto.v1.DownloadUpdate.newBuilder().setId("d1").setName("a.txt")
+                .setState("completed").setSize(3).build());
+        assertEquals(List.of("d1"), registry.downloads(s.id()).stream().map(dev.mbi.proto.v1.DownloadUpdate::getId).toList());
+        SessionException unknown = org.junit.jupiter.api.Assertions.assertThrows(SessionException.class,
+                () -> registry.readDownload(s.id(), "nope", c -> { }));
+        assertEquals(SessionException.Reason.NOT_FOUND, unknown.reason());
+
+        List<String> got = new CopyOnWriteArrayList<>();
+        DataPaths.ReadHandle read = registry.readDownload(s.id(), "d1", c -> got.add(c.getData().toStringUtf8() + (c.getLast() ? "." : "")));
+        assertEquals("read d1 " + DataPaths.READ_WINDOW, link.said.get(link.said.size() - 1));
+        registry.runnerDownloadChunk(s.id(), dev.mbi.proto.v1.FileChunk.newBuilder().setRequestId(read.requestId())
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("ab")).build());
+        registry.runnerDownloadChunk(s.id(), dev.mbi.proto.v1.FileChunk.newBuilder().setRequestId(read.requestId())
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("c")).setLast(true).build());
+        registry.runnerDownloadChunk(s.id(), dev.mbi.proto.v1.FileChunk.newBuilder().setRequestId(read.requestId())
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("late")).build());
+        assertEquals(List.of("ab", "c."), got);
+
+        DataPaths.Upload upload = registry.upload(s.id(), "chooser-1");
+        upload.piece(dev.mbi.proto.v1.UploadPiece.newBuilder().setFileName("f.txt")
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[1000])).build());
+        assertEquals("upload f.txt 1000", link.said.get(link.said.size() - 1));
+        java.util.concurrent.CompletableFuture<dev.mbi.proto.v1.UploadDone> done = upload.finish();
+        registry.runnerUploadDone(s.id(), dev.mbi.proto.v1.UploadDone.newBuilder().setChooserId("chooser-1").setFiles(1).build());
+        assertEquals(1, done.get(5, java.util.concurrent.TimeUnit.SECONDS).getFiles());
     }
 
     @Test
