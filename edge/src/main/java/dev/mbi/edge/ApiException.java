@@ -63,6 +63,8 @@ final class ApiException extends Exception {
                         : description.isEmpty() ? "a limit of the control plane was reached" : description, limit);
             }
             case FAILED_PRECONDITION -> new ApiException(409, description);
+            // The session's policy refused it (e.g. uploads are off).
+            case PERMISSION_DENIED -> new ApiException(403, description);
             case ABORTED -> new ApiException(502, description.isEmpty() ? "runner unreachable" : description);
             case UNAVAILABLE, DEADLINE_EXCEEDED -> new ApiException(503,
                     "control plane unavailable at " + controlPlaneAddr + ": try again shortly");

@@ -195,6 +195,35 @@ final class ControlPlaneClient implements AutoCloseable {
         }
     }
 
+    List<dev.mbi.proto.v1.DownloadUpdate> downloads(String id) throws ApiException {
+        return call(stub -> stub.listDownloads(dev.mbi.proto.v1.ListDownloadsRequest.newBuilder().setSessionId(id).build()))
+                .getDownloadsList();
+    }
+
+    /**
+     * One download's pieces, as the runner sends them: gRPC's flow control holds the runner back
+     * while the caller is slow to take the next piece. The caller must read to the end or cancel.
+     */
+    io.grpc.Context.CancellableContext readDownload(String id, String downloadId,
+                                                   java.util.function.Consumer<java.util.Iterator<dev.mbi.proto.v1.FileChunk>> reader)
+            throws ApiException {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        try {
+            context.run(() -> reader.accept(SessionServiceGrpc.newBlockingStub(channel).readDownload(
+                    dev.mbi.proto.v1.ReadDownloadRequest.newBuilder().setSessionId(id).setDownloadId(downloadId).build())));
+        } catch (StatusRuntimeException e) {
+            throw ApiException.from(e, target);
+        } finally {
+            context.cancel(null);
+        }
+        return context;
+    }
+
+    /** Opens an upload's stream; the caller sends start, the pieces, then completes it. */
+    StreamObserver<dev.mbi.proto.v1.UploadRequest> upload(StreamObserver<dev.mbi.proto.v1.UploadDone> answer) {
+        return SessionServiceGrpc.newStub(channel).upload(answer);
+    }
+
     /** Opens one DevTools client's stream; the caller sends attach first. */
     StreamObserver<dev.mbi.proto.v1.CdpClientMessage> cdp(StreamObserver<dev.mbi.proto.v1.CdpServerMessage> updates) {
         return SessionServiceGrpc.newStub(channel).cdp(updates);

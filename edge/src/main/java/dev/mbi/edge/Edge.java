@@ -44,6 +44,9 @@ public final class Edge implements AutoCloseable {
     }
 
     /** Starts an edge that records its metrics in this registry (it closes the registry when it stops). */
+    /** The largest request body: an upload's form (the session's policy may allow less). */
+    static final long MAX_UPLOAD_BYTES = Integer.MAX_VALUE;
+
     public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
         // Who may call: made first, so a mode that cannot start stops the edge before anything runs.
         AccessConfig accessConfig = config.access();
@@ -74,7 +77,7 @@ public final class Edge implements AutoCloseable {
 
         WebServer server = WebServer.builder()
                 .port(config.port())
-                .maxPayloadSize(64 * 1024)
+                .maxPayloadSize(MAX_UPLOAD_BYTES) // uploads; JSON bodies are read with a 64 KiB bound
                 .routing(routing -> routing
                         .addFilter(new SecurityHeaders(accessConfig))
                         .get("/metrics", (req, res) -> {

@@ -58,6 +58,8 @@ final class RateLimits implements AutoCloseable {
     /** DevTools connections (each attaches to a browser) and control handovers. */
     final Limit cdp;
     final Limit control;
+    /** Downloads read and uploads sent. */
+    final Limit transfer;
     private final ScheduledFuture<?> sweep;
 
     RateLimits(int createPerMinute, int offerPerMinute, EdgeMetrics metrics, ScheduledExecutorService timer) {
@@ -66,11 +68,13 @@ final class RateLimits implements AutoCloseable {
         this.offer = new Limit("offer", offerPerMinute);
         this.cdp = new Limit("cdp", Math.max(offerPerMinute, 60));
         this.control = new Limit("control", 120);
+        this.transfer = new Limit("transfer", 120);
         this.sweep = timer.scheduleAtFixedRate(() -> {
             create.forgetFull();
             offer.forgetFull();
             cdp.forgetFull();
             control.forgetFull();
+            transfer.forgetFull();
         }, 1, 1, TimeUnit.MINUTES);
     }
 

@@ -53,6 +53,7 @@ final class SessionJson {
         n.put("userAgent", s.getUserAgent());
         n.put("locale", s.getLocale());
         n.put("timezone", s.getTimezone());
+        n.set("policy", policy(s.getPolicy()));
         if (s.getEndedAtUnixMs() > 0) {
             n.put("endedAt", Instant.ofEpochMilli(s.getEndedAtUnixMs()).toString());
         }
@@ -102,6 +103,27 @@ final class SessionJson {
         n.put("url", s.getCurrentUrl());
         n.put("title", s.getTitle());
         return n.toString();
+    }
+
+    static ObjectNode policy(dev.mbi.proto.v1.SessionPolicy p) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("clipboard", switch (p.getClipboard()) {
+            case CLIPBOARD_POLICY_TO_LOCAL -> "to-local";
+            case CLIPBOARD_POLICY_TO_REMOTE -> "to-remote";
+            case CLIPBOARD_POLICY_NONE -> "none";
+            default -> "both";
+        });
+        n.put("downloads", allow(p.getDownloads()));
+        n.put("uploads", allow(p.getUploads()));
+        n.put("printing", allow(p.getPrinting()));
+        n.put("keyboard", allow(p.getKeyboard()));
+        n.put("audio", allow(p.getAudio()));
+        n.put("maxTransferBytes", p.getMaxTransferBytes());
+        return n;
+    }
+
+    private static String allow(dev.mbi.proto.v1.Permission p) {
+        return p == dev.mbi.proto.v1.Permission.PERMISSION_DENY ? "deny" : "allow";
     }
 
     /** The WebSocket's message saying who may act on the page. */

@@ -34,9 +34,11 @@ final class SessionRoutes implements HttpService {
     private final Access access;
     private final RateLimits limits;
     private final LiveView liveView;
+    private final DataRoutes data;
 
     SessionRoutes(ControlPlaneClient controlPlane, EdgeMetrics metrics, Access access, RateLimits limits, LiveView liveView) {
         this.liveView = liveView;
+        this.data = new DataRoutes(controlPlane);
         this.controlPlane = controlPlane;
         this.metrics = metrics;
         this.access = access;
@@ -67,6 +69,12 @@ final class SessionRoutes implements HttpService {
                 // Reached only when the WebSocket upgrade was refused or not asked for.
                 .get("/api/sessions/{id}/cdp", timed("GET", "/api/sessions/{id}/cdp", this::notAnUpgrade))
                 .get("/api/sessions/{id}/live", timed("GET", "/api/sessions/{id}/live", this::live))
+                .get("/api/sessions/{id}/downloads", timed("GET", "/api/sessions/{id}/downloads",
+                        (req, res) -> data.list(grant(req).session().getSessionId(), res)))
+                .get("/api/sessions/{id}/downloads/{downloadId}", timed("GET", "/api/sessions/{id}/downloads/{downloadId}",
+                        this::download))
+                .post("/api/sessions/{id}/filechooser/{chooserId}", timed("POST", "/api/sessions/{id}/filechooser/{chooserId}",
+                        this::upload))
                 // Reached only when the WebSocket upgrade was refused or not asked for.
                 .get("/ws/sessions/{id}", timed("GET", "/ws/sessions/{id}", this::notAnUpgrade))
                 .get("/healthz", timed("GET", "/healthz", (req, res) -> json(res, 200, "{\"status\":\"ok\"}")))
@@ -83,6 +91,7 @@ final class SessionRoutes implements HttpService {
         Session created;
         try {
             created = controlPlane.create(CreateRequests.pageOptions(request)
+                    .setPolicy(CreateRequests.policy(request))
                     .setUrl(url).setOwner(caller.name()).addAllEgressDenyHosts(denyHosts).build());
         } catch (ApiException e) {
             metrics.sessionCreateResult(e.limit() == LimitReason.LIMIT_REASON_MAX_SESSIONS ? "rejected" : "error");
@@ -104,7 +113,7 @@ final class SessionRoutes implements HttpService {
             // The live view (an iframe), the DevTools endpoint and its discovery cannot always send a header: ?token= too.
             String path = req.path().path();
             boolean tokenInAddress = req.prologue().method().text().equals("GET")
-                    && (path.endsWith("/live") || path.endsWith("/cdp") || path.contains("/cdp/json/"));
+                    && (path.endsWith("/live") || path.endsWith("/cdp") || path.contains("/cdp/json/") || path.contains("/downloads/"));
             req.context().register(tokenInAddress
                     ? access.session(Access.bearerOrQueryToken(req.headers(), req.query()), id(req))
                     : access.session(req, id(req)));
@@ -197,6 +206,22 @@ final class SessionRoutes implements HttpService {
     }
 
     static final String BLANK_PAGE = "about:blank";
+
+    private void download(ServerRequest req, ServerResponse res) throws ApiException {
+        Access.Grant grant = grant(req);
+        limits.transfer.take(grant.rateKey());
+        try {
+            data.read(grant.session().getSessionId(), req.path().pathParameters().get("downloadId"), res);
+        } catch (DataRoutes.ReadFailed e) {
+            throw e.failure;
+        }
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) throws ApiException {
+        Access.Grant grant = grant(req);
+        limits.transfer.take(grant.rateKey());
+        data.upload(grant.session().getSessionId(), req.path().pathParameters().get("chooserId"), req, res);
+    }
 
     /** Hands control of the page to "agent", "human" or "shared"; answers with the session. */
     private void control(ServerRequest req, ServerResponse res) throws ApiException {
@@ -332,9 +357,23 @@ final class SessionRoutes implements HttpService {
     }
 
     /** The request's body as text; an empty one has no entity at all (Helidon refuses to read that), so "". */
-    private static String body(ServerRequest req) {
-        return req.content().hasEntity() ? req.content().as(String.class) : "";
+    private static String body(ServerRequest req) throws ApiException {
+        if (!req.content().hasEntity()) {
+            return "";
+        }
+        // The server takes large bodies for uploads; a JSON body stays small.
+        try (java.io.InputStream in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes(MAX_JSON_BODY + 1);
+            if (bytes.length > MAX_JSON_BODY) {
+                throw new ApiException(413, "the request body is larger than " + MAX_JSON_BODY / 1024 + " KiB");
+            }
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the request body could not be read: " + e.getMessage());
+        }
     }
+
+    static final int MAX_JSON_BODY = 64 * 1024;
 
     private static String id(ServerRequest req) {
         return req.path().pathParameters().get("id");

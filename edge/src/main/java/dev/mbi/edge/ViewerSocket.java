@@ -72,6 +72,12 @@ final class ViewerSocket implements WsListener {
     private volatile long reattachDeadline;
     private volatile long reattachDelayMs = FIRST_REATTACH_MS;
     private long lastPingNanos = System.nanoTime();
+    /** The session's data policy, from its latest status (allow-all until the first: the runner enforces it too). */
+    private volatile dev.mbi.proto.v1.SessionPolicy policy = dev.mbi.proto.v1.SessionPolicy.getDefaultInstance();
+    /** Refusals told to the client: one a second is enough to say it. */
+    private final io.github.bucket4j.Bucket blockNotices = io.github.bucket4j.Bucket.builder()
+            .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(1).refillGreedy(1, java.time.Duration.ofSeconds(1)).build())
+            .build();
     /** Who may act on the page, as last told to the client (null: not yet). */
     private volatile dev.mbi.proto.v1.ControlHolder lastHolder;
 
@@ -177,7 +183,17 @@ final class ViewerSocket implements WsListener {
                 case FRAME -> out.frame(binaryFrames
                         ? new Binary(registry.binaryFrameMessage(sessionId, update.getFrame()))
                         : new Text(registry.frameMessage(sessionId, update.getFrame())));
+                case CLIPBOARD -> {
+                    String text = update.getClipboard().getText();
+                    ViewerPolicy.Verdict v = ViewerPolicy.toLocal(policy, text);
+                    control(new Text(v.allowed() ? ViewerPolicy.clipboardMessage(text) : v.blockedMessage()));
+                }
+                case DOWNLOAD -> control(new Text(DataRoutes.downloadJson(update.getDownload()).put("type", "download").toString()));
+                case FILE_CHOOSER -> control(new Text(ViewerPolicy.fileChooserMessage(update.getFileChooser())));
+                case BLOCKED -> control(new Text(ViewerPolicy.blockedMessage(update.getBlocked().getAction(),
+                        update.getBlocked().getRule())));
                 case STATUS -> {
+                    policy = update.getStatus().getPolicy();
                     control(new Text(SessionJson.statusMessage(update.getStatus())));
                     // Who drives, at attach and whenever it changes.
                     if (lastHolder != update.getStatus().getController()) {
@@ -252,7 +268,16 @@ final class ViewerSocket implements WsListener {
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
         try {
-            sendUpstream(ViewerMessage.newBuilder().setInput(InputJson.parse(text)).build());
+            dev.mbi.proto.v1.InputEvent input = InputJson.parse(text);
+            // The session's policy, again at the edge: what it refuses never leaves this process.
+            ViewerPolicy.Verdict v = ViewerPolicy.fromViewer(policy, input);
+            if (!v.allowed()) {
+                if (v.tell() && blockNotices.tryConsume(1)) {
+                    control(new Text(v.blockedMessage()));
+                }
+                return;
+            }
+            sendUpstream(ViewerMessage.newBuilder().setInput(input).build());
         } catch (InputJson.InputException e) {
             // Bad input costs the client one error message, not the session.
             control(new Text("{\"type\":\"error\",\"error\":" + SessionJson.MAPPER.valueToTree(e.getMessage()) + "}"));
