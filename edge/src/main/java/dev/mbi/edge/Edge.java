@@ -75,7 +75,12 @@ public final class Edge implements AutoCloseable {
                 .map(dir -> StaticContentService.builder(dir).welcomeFileName("index.html").build())
                 .orElseGet(() -> StaticContentService.builder("static").welcomeFileName("index.html").build());
 
-        WebServer server = WebServer.builder()
+        EdgeTls tls = config.tlsCert().map(cert -> new EdgeTls(cert, config.tlsKey().orElseThrow())).orElse(null);
+        var serverBuilder = WebServer.builder();
+        if (tls != null) {
+            serverBuilder.tls(tls.load());
+        }
+        WebServer server = serverBuilder
                 .port(config.port())
                 .maxPayloadSize(MAX_UPLOAD_BYTES) // uploads; JSON bodies are read with a 64 KiB bound
                 .routing(routing -> routing
@@ -106,6 +111,9 @@ public final class Edge implements AutoCloseable {
                 .build()
                 .start();
 
+        if (tls != null) {
+            tls.watch(server, timer, config.tlsReloadInterval());
+        }
         controlPlane.watch(metrics::onSessionEvent, () -> {
             try {
                 metrics.resync(controlPlane.list());
@@ -113,7 +121,7 @@ public final class Edge implements AutoCloseable {
                 LOG.fine("session list for metrics not available yet: " + e.getMessage());
             }
         });
-        LOG.info("edge listening on http://localhost:" + server.port() + "/ (control plane at "
+        LOG.info("edge listening on " + (tls != null ? "https" : "http") + "://localhost:" + server.port() + "/ (control plane at "
                 + config.controlPlaneAddr() + ", UI from " + config.uiDir().map(Object::toString).orElse("the built-in page") + ")");
         switch (accessConfig.mode()) {
             case NONE -> LOG.warning("AUTH_MODE=none: anyone who reaches http://localhost:" + server.port()

@@ -19,7 +19,21 @@ public record EdgeConfig(
         String logLevel,
         AccessConfig access,
         ControlPlaneAccess controlPlaneAccess,
-        int cdpMessagesPerSecond) implements ServiceMain.Config {
+        int cdpMessagesPerSecond,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        Duration tlsReloadInterval) implements ServiceMain.Config {
+
+    private static Optional<Path> file(Env env, String name) {
+        String value = env.string(name, "");
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!Files.isReadable(Path.of(value))) {
+            env.problem(name + "=" + value + " is not a readable file");
+        }
+        return Optional.of(Path.of(value));
+    }
 
     public static EdgeConfig from(Env env) {
         String ui = env.string("UI_DIR", "");
@@ -49,7 +63,13 @@ public record EdgeConfig(
                 AccessConfig.from(env),
                 ControlPlaneAccess.from(env),
                 // DevTools messages one automation client may send a second; beyond it the client is cut off.
-                env.integer("CDP_MESSAGES_PER_SECOND", 1000, 1, 1_000_000));
+                env.integer("CDP_MESSAGES_PER_SECOND", 1000, 1, 1_000_000),
+                file(env, "TLS_CERT"),
+                file(env, "TLS_KEY"),
+                env.duration("TLS_RELOAD_INTERVAL", Duration.ofSeconds(10), Duration.ofMillis(100)));
+        if (config.tlsCert().isPresent() != config.tlsKey().isPresent()) {
+            env.problem("TLS_CERT and TLS_KEY go together: give both (HTTPS) or neither (plain HTTP)");
+        }
         env.requireValid("edge");
         return config;
     }
