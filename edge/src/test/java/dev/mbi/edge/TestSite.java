@@ -80,6 +80,41 @@ final class TestSite implements AutoCloseable {
             </script></body></html>
             """;
 
+    /**
+     * Everything that crosses a session's boundary, each control at a known spot of a 1280x720 page:
+     * copy (0,0)-(300,100), paste field (0,120)-(300,220), download link (0,240)-(300,340) and a big
+     * one (320,240)-(620,340), file input (0,360)-(300,460), print (0,480)-(300,580). The page
+     * reports pastes, chosen files, its width and touch support.
+     */
+    static final String DATA_PAGE = """
+            <!doctype html><html><head><title>data paths</title></head>
+            <body style="margin:0;background:#00c000;width:100vw;height:100vh">
+            <button id="copy" style="position:absolute;left:0;top:0;width:300px;height:100px"
+              onclick="navigator.clipboard.writeText('copied by the page').catch(e => report('copy failed:' + e))">Copy</button>
+            <input id="paste" style="position:absolute;left:0;top:120px;width:300px;height:100px;box-sizing:border-box"
+              onpaste="report('paste:' + event.clipboardData.getData('text/plain'))">
+            <a id="dl" href="/file?bytes=65536" style="position:absolute;left:0;top:240px;width:300px;height:100px;display:block">download</a>
+            <a id="big" href="/file?bytes=52428800" style="position:absolute;left:320px;top:240px;width:300px;height:100px;display:block">big</a>
+            <input id="file" type="file" accept=".txt,text/plain" style="position:absolute;left:0;top:360px;width:300px;height:100px"
+              onchange="for (const f of this.files) report('file:' + f.name + ':' + f.size)">
+            <button id="print" style="position:absolute;left:0;top:480px;width:300px;height:100px" onclick="window.print()">Print</button>
+            <script>
+              function report(what) { fetch('/report?event=' + encodeURIComponent(what)); }
+              window.addEventListener('resize', () => report('width:' + innerWidth + ' touch:' + (navigator.maxTouchPoints > 0)));
+            </script>
+            </body></html>
+            """;
+
+    /** The bytes /file?bytes=N serves: the same for every request, so a test knows them. */
+    static byte[] fileBytes(int offset, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            long x = offset + i;
+            b[i] = (byte) ((x * 2654435761L) >>> 13);
+        }
+        return b;
+    }
+
     private final HttpServer server;
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
     /** Reports that arrived while another one was awaited, oldest first. */
@@ -97,6 +132,19 @@ final class TestSite implements AutoCloseable {
         server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
         server.createContext("/noise", exchange -> respond(exchange, "text/html", NOISE_PAGE));
+        server.createContext("/data", exchange -> respond(exchange, "text/html", DATA_PAGE));
+        server.createContext("/file", exchange -> {
+            int size = Integer.parseInt(exchange.getRequestURI().getQuery().replace("bytes=", ""));
+            requests.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
+            exchange.getResponseHeaders().add("Content-Disposition", "attachment; filename=\"file-" + size + ".bin\"");
+            exchange.sendResponseHeaders(200, size);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int offset = 0; offset < size; offset += 65536) {
+                    out.write(fileBytes(offset, Math.min(65536, size - offset)));
+                }
+            }
+        });
         server.createContext("/report", exchange -> {
             String query = exchange.getRequestURI().getRawQuery();
             reports.add(URLDecoder.decode(query.substring(query.indexOf('=') + 1), StandardCharsets.UTF_8));
