@@ -47,7 +47,7 @@ final class CdpInput {
             case TEXT -> event.getText().getText().isEmpty()
                     ? List.of()
                     : List.of(new Command("Input.insertText", params("text", event.getText().getText())));
-            case NAVIGATE, KIND_NOT_SET -> List.of();
+            case NAVIGATE, CLIPBOARD, RESIZE, KIND_NOT_SET -> List.of();
         };
     }
 
