@@ -99,6 +99,11 @@ interface BrowserSession extends AutoCloseable {
     interface Started extends AutoCloseable {
         BrowserSession open(String url, PageOptions options, Listener listener) throws BrowserException;
 
+        /** Downloads, uploads and printing, to start with the session's policy before {@link #open}; none where the browser has none. */
+        default Optional<DataPaths> dataPaths() {
+            return Optional.empty();
+        }
+
         int viewportWidth();
 
         int viewportHeight();

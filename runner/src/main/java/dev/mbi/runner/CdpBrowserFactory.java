@@ -154,6 +154,11 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
 
         @Override
+        public Optional<DataPaths> dataPaths() {
+            return Optional.of(session.dataPaths());
+        }
+
+        @Override
         public int viewportWidth() {
             return session.viewportWidth();
         }

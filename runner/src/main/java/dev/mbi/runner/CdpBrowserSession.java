@@ -98,6 +98,8 @@ final class CdpBrowserSession implements BrowserSession {
 
     /** The automation clients sharing the DevTools pipe. */
     private final CdpClients devtools;
+    /** Downloads, uploads and printing, refused until the runner starts them with the session's policy. */
+    private volatile DataPaths dataPaths;
 
     private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, int width, int height,
                               int jpegQuality, RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools) {
@@ -137,6 +139,7 @@ final class CdpBrowserSession implements BrowserSession {
             session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard, devtools);
             session.watch();
             session.guardTopFrame();
+            session.dataPaths = DataPaths.install(cdp, page, workDir, executors.tasks());
             return session;
         } catch (RuntimeException e) {
             if (session != null) {
@@ -492,12 +495,20 @@ final class CdpBrowserSession implements BrowserSession {
         return Optional.of(devtools);
     }
 
+    /** The session's downloads, uploads and printing. */
+    DataPaths dataPaths() {
+        return dataPaths;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         settle.close();
+        if (dataPaths != null) {
+            dataPaths.close();
+        }
         devtools.closeAll("the session ended");
         // No graceful close: the profile is thrown away, and a user who ended the session expects
         // Chromium gone at once. Kill the whole tree, helpers first.

@@ -7,6 +7,8 @@ import dev.mbi.proto.v1.CdpClose;
 import dev.mbi.proto.v1.CdpData;
 import dev.mbi.proto.v1.ControlHolder;
 import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.DownloadRead;
+import dev.mbi.proto.v1.FileChunk;
 import dev.mbi.proto.v1.Frame;
 import dev.mbi.proto.v1.ImageFormat;
 import dev.mbi.proto.v1.InputEvent;
@@ -18,6 +20,7 @@ import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerState;
 import dev.mbi.proto.v1.RunnerTerminated;
 import dev.mbi.proto.v1.SignalAnswer;
+import dev.mbi.proto.v1.UploadDone;
 import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -92,6 +95,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private final AtomicLong humanInputRefused = new AtomicLong();
     /** The pieces of each connected DevTools client's message in transit. */
     private final Map<String, CdpPieces.Assembler> cdpMessages = new ConcurrentHashMap<>();
+    /** Downloads, uploads and printing under the session's policy; none until the browser is there (or where it has none). */
+    private volatile DataPaths dataPaths;
 
     /** @param executors where the session's work runs; the caller closes them after {@link #run()} */
     Runner(RunnerContract contract, BrowserSession.Factory browsers, RunnerExecutors executors, EgressGuard egress) {
@@ -195,6 +200,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         long started = System.nanoTime();
         try {
             BrowserSession.Started chromium = startedBrowser(early, w.getViewportWidth(), w.getViewportHeight());
+            // Before the page opens: its first download, file chooser or print obeys the session's policy.
+            DataPolicy policy = DataPolicy.of(w.getPolicy());
+            chromium.dataPaths().ifPresent(data -> {
+                data.start(policy, link::send);
+                dataPaths = data;
+            });
             browser = chromium.open(w.getUrl(),
                     new BrowserSession.PageOptions(w.getUserAgent(), w.getLocale(), w.getTimezone()), this);
             browser.devtools().ifPresent(devtools -> devtools.controlChanged(control.holder()));
@@ -300,6 +311,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             case CDP_DATA -> cdpData(message.getCdpData());
             case CDP_CLOSE -> closeCdpClient(message.getCdpClose());
             case CONTROL -> setController(message.getControl().getHolder());
+            case DOWNLOAD_READ, DOWNLOAD_CREDIT, UPLOAD -> dataMessage(message);
             case HEARTBEAT, ICE_CANDIDATE, KIND_NOT_SET -> {
                 // heartbeats only prove liveness; signalling is non-trickle
             }
@@ -319,6 +331,24 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         // The clients' connections went with the old stream: their sessions in the browser go too.
         devtools().ifPresent(devtools -> devtools.closeAll("the runner's connection to the control plane was lost"));
         setController(welcome.getController());
+    }
+
+    // ---- files (downloads, uploads)
+
+    /** A download read or upload piece; before the browser is there, answered as for an unknown download or chooser. */
+    private void dataMessage(ControlMessage message) {
+        DataPaths data = dataPaths;
+        if (data != null) {
+            data.onMessage(message);
+        } else if (message.hasDownloadRead()) {
+            DownloadRead read = message.getDownloadRead();
+            link.send(RunnerMessage.newBuilder().setDownloadChunk(FileChunk.newBuilder()
+                    .setRequestId(read.getRequestId()).setError("no download " + read.getDownloadId())).build());
+        } else if (message.hasUpload() && message.getUpload().getLast()) {
+            String chooser = message.getUpload().getChooserId();
+            link.send(RunnerMessage.newBuilder().setUploadDone(UploadDone.newBuilder()
+                    .setChooserId(chooser).setError("no file chooser " + chooser)).build());
+        }
     }
 
     // ---- automation clients (DevTools) and control
