@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, describeStartError, viewerSocketUrl } from './api';
+import { ApiError, api, describeStartError, downloadUrl, viewerSocketUrl } from './api';
 import { onUnauthorized, rememberSessionToken, setApiToken } from './auth';
 import { memoryStorage } from './testing/memoryStorage';
 
@@ -112,5 +112,52 @@ describe('credentials on every call', () => {
     );
     localStorage.clear();
     expect(viewerSocketUrl('s3', { protocol: 'http:', host: 'h' })).toBe('ws://h/ws/sessions/s3');
+  });
+
+  it('links a download with the token a link can carry', () => {
+    setApiToken('user token');
+    rememberSessionToken('s1', 'st/1');
+    expect(downloadUrl('s1', 'd 1')).toBe('/api/sessions/s1/downloads/d%201?token=st%2F1');
+    expect(downloadUrl('s2', 'd1')).toBe('/api/sessions/s2/downloads/d1?token=user%20token');
+    localStorage.clear();
+    expect(downloadUrl('s3', 'd1')).toBe('/api/sessions/s3/downloads/d1');
+    expect(downloadUrl('s3', 'd1', 'given')).toBe('/api/sessions/s3/downloads/d1?token=given');
+  });
+
+  it('lists downloads with the session token, leaving out malformed entries', async () => {
+    rememberSessionToken('s1', 'session-token');
+    fetchMock.mockResolvedValueOnce(
+      new Response(
+        JSON.stringify({
+          downloads: [
+            { id: 'd1', name: 'a.pdf', size: 3, mime: 'application/pdf', state: 'completed', createdAt: 5 },
+            { id: 'd2', name: 'b', state: 'exploded' },
+          ],
+        }),
+        { status: 200 },
+      ),
+    );
+    const listed = await api.listDownloads('s1');
+    expect(sent().path).toBe('/api/sessions/s1/downloads');
+    expect(sent().headers.authorization).toBe('Bearer session-token');
+    expect(listed).toEqual([{ id: 'd1', name: 'a.pdf', size: 3, received: 3, mime: 'application/pdf', state: 'completed', createdAt: 5 }]);
+    fetchMock.mockResolvedValueOnce(new Response('{}', { status: 200 }));
+    expect(await api.listDownloads('s1')).toEqual([]);
+  });
+
+  it('uploads chosen files as multipart parts named "files"', async () => {
+    rememberSessionToken('s1', 'session-token');
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ files: 2 }), { status: 200 }));
+    const files = [new File(['one'], 'one.txt', { type: 'text/plain' }), new File(['two'], 'two.pdf')];
+    expect(await api.uploadFiles('s1', 'c/1', files)).toEqual({ files: 2 });
+    const [path, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(path).toBe('/api/sessions/s1/filechooser/c%2F1');
+    expect(init.method).toBe('POST');
+    // The browser writes the multipart content type with its boundary.
+    expect(init.headers).toEqual({ authorization: 'Bearer session-token' });
+    const form = init.body as FormData;
+    expect(form.getAll('files').map((f) => (f as File).name)).toEqual(['one.txt', 'two.pdf']);
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ error: 'over policy.maxTransferBytes' }), { status: 413 }));
+    await expect(api.uploadFiles('s1', 'c1', files)).rejects.toMatchObject({ status: 413, message: 'over policy.maxTransferBytes' });
   });
 });

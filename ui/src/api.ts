@@ -5,6 +5,7 @@
  */
 import { apiToken, bearerFor, notifyUnauthorized } from './auth';
 import type { ControlHolder } from './lib/control';
+import { type Download, parseDownload } from './remote/messages';
 
 export type SessionStatus = 'pending' | 'ready' | 'terminated' | 'error';
 
@@ -37,6 +38,8 @@ export interface Session {
   /** Automation (DevTools) clients connected. */
   cdpClients?: number;
   metrics: SessionMetrics;
+  /** What may cross the isolation boundary (absent from servers that predate it); read with lib/policy's parsePolicy. */
+  policy?: unknown;
 }
 
 export interface CreatedSession {
@@ -74,7 +77,9 @@ async function call<T>(
 ): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = {};
-  if (body !== undefined) {
+  // A form goes as it is: the browser writes its multipart content type, boundary included.
+  const isForm = typeof FormData !== 'undefined' && body instanceof FormData;
+  if (body !== undefined && !isForm) {
     headers['content-type'] = 'application/json';
   }
   if (token) {
@@ -84,7 +89,7 @@ async function call<T>(
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : isForm ? (body as FormData) : JSON.stringify(body),
       signal,
     });
   } catch (e) {
@@ -129,6 +134,19 @@ export const api = {
   /** Hands the session to `holder`; answers the session as it is now. */
   setControl: (id: string, holder: ControlHolder) =>
     call<Session>('POST', `${sessionPath(id)}/control`, { holder }, undefined, bearerFor(id)),
+  /** The session's downloads (and prints made into PDFs), oldest first; malformed entries are left out. */
+  listDownloads: (id: string) =>
+    call<{ downloads?: unknown }>('GET', `${sessionPath(id)}/downloads`, undefined, undefined, bearerFor(id)).then((r) =>
+      (Array.isArray(r?.downloads) ? r.downloads : []).map(parseDownload).filter((d): d is Download => d !== null),
+    ),
+  /** Answers a page's file chooser with files (multipart, one part "files" each); the count the page got. */
+  uploadFiles: (id: string, chooserId: string, files: readonly File[]) => {
+    const form = new FormData();
+    for (const file of files) {
+      form.append('files', file, file.name);
+    }
+    return call<{ files: number }>('POST', `${sessionPath(id)}/filechooser/${encodeURIComponent(chooserId)}`, form, undefined, bearerFor(id));
+  },
   /** Tells the server the client fell back; its answer does not matter. */
   reportFallback: (id: string, reason: FallbackReason) =>
     call<void>('POST', `${sessionPath(id)}/fallback`, { reason }, undefined, bearerFor(id)).catch(() => undefined),
@@ -139,6 +157,15 @@ export function viewerSocketUrl(id: string, loc: { protocol: string; host: strin
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = bearerFor(id);
   return `${scheme}//${loc.host}/ws/sessions/${encodeURIComponent(id)}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
+
+/**
+ * A download's address, for a plain link: a link cannot send headers, so the token rides as ?token=
+ * (the session's own when the UI has it, else the user's, as for every session route).
+ */
+export function downloadUrl(sessionId: string, downloadId: string, token: string | null = bearerFor(sessionId)): string {
+  const path = `${sessionPath(sessionId)}/downloads/${encodeURIComponent(downloadId)}`;
+  return token ? `${path}?token=${encodeURIComponent(token)}` : path;
 }
 
 /** A failed session start, in words for the start screen. */

@@ -1,20 +1,42 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type Session, type SessionStatus } from '../api';
 import { acceptsHumanInput, currentController } from '../lib/control';
 import type { Size } from '../lib/coordinates';
+import { planPaste } from '../lib/clipboard';
 import { isMacPlatform } from '../lib/keys';
+import { describeBlocked, formatBytes, parsePolicy } from '../lib/policy';
 import { isTryingWebrtc, liveTransport, type TransportState } from '../lib/transport';
+import { loadFitPreference, saveFitPreference } from '../lib/viewport';
+import type { Download } from '../remote/messages';
+import { useDownloads } from '../remote/useDownloads';
+import { useFileChooser } from '../remote/useFileChooser';
+import { useRemoteClipboard } from '../remote/useRemoteClipboard';
 import { useRemoteSession } from '../remote/useRemoteSession';
+import { useViewportSync } from '../remote/useViewportSync';
 import { attachViewInput } from '../remote/viewInput';
 import { sessionHash, sessionToken } from '../auth';
+import { ClipboardDialog } from './ClipboardDialog';
 import { ControlBar } from './ControlBar';
+import { DownloadsTray } from './DownloadsTray';
+import { FileChooserBanner } from './FileChooserBanner';
+import { FitToggle } from './FitToggle';
 import { LinkIcon, ListIcon, StatsIcon, StopIcon } from './icons';
 import { NavBar } from './NavBar';
+import { PolicyButton } from './PolicyButton';
 import { StatsOverlay } from './StatsOverlay';
 import { StatusBadge } from './StatusBadge';
+import { Toast, useToast } from './Toast';
 
 const DETAILS_REFRESH_MS = 2000;
 const onMac = isMacPlatform(navigator.platform || navigator.userAgent);
+
+function localStore(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
 
 interface SessionViewProps {
   sessionId: string;
@@ -37,7 +59,8 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
   const [ending, setEnding] = useState(false);
   const [endError, setEndError] = useState<string | null>(null);
   const [viewFocused, setViewFocused] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [toast, showToast] = useToast();
+  const [fit, setFit] = useState(() => loadFitPreference(localStore()));
 
   const status: SessionStatus = details.gone ? 'terminated' : (remote.status?.status ?? details.session?.status ?? 'pending');
   const error = remote.status?.error || details.session?.error || '';
@@ -51,6 +74,13 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
   useEffect(() => {
     humanInputRef.current = humanInput;
   }, [humanInput]);
+  // Refreshed with the session's details; the serialized form keeps it the same object between refreshes.
+  const policyJson = JSON.stringify(details.session?.policy ?? null);
+  const policy = useMemo(() => parsePolicy(JSON.parse(policyJson)), [policyJson]);
+  const policyRef = useRef(policy);
+  useEffect(() => {
+    policyRef.current = policy;
+  }, [policy]);
 
   useEffect(() => {
     const previous = document.title;
@@ -62,15 +92,47 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
 
   // A refused input (e.g. a bad address) is shown for a few seconds.
   useEffect(() => {
-    if (!remote.notice) {
-      return;
+    if (remote.notice) {
+      showToast({ text: remote.notice.text, tone: 'error', testId: 'server-error' });
     }
-    setNotice(remote.notice.text);
-    const timer = setTimeout(() => setNotice(null), 6000);
-    return () => clearTimeout(timer);
-  }, [remote.notice]);
+  }, [remote.notice, showToast]);
 
-  const { send, connection, socketFrameSize } = remote;
+  const { send, connection, socketFrameSize, onData } = remote;
+  const live = status === 'ready';
+  const socketOpen = remote.socket === 'open';
+
+  // The policy's refusals, naming the rule.
+  useEffect(
+    () =>
+      onData((m) => {
+        if (m.type === 'blocked') {
+          showToast({ text: describeBlocked(m), tone: 'error', testId: 'blocked-toast', rule: m.rule || undefined });
+        }
+      }),
+    [onData, showToast],
+  );
+
+  // Only while this viewer may act: an agent's copies are not for the watching person's clipboard.
+  const clipboard = useRemoteClipboard(onData, viewRef, humanInput, showToast);
+  const fileChooser = useFileChooser(sessionId, onData, humanInput, policy, showToast);
+  const dropFilesRef = useRef(fileChooser.drop);
+  useEffect(() => {
+    dropFilesRef.current = fileChooser.drop;
+  }, [fileChooser.drop]);
+  const announceDownload = useCallback(
+    (d: Download, before: Download | undefined) => {
+      if (d.state === 'completed' && before?.state !== 'completed') {
+        showToast({ text: `Downloaded ${d.name || 'a file'}: it is in the downloads tray.`, tone: 'info', testId: 'download-toast' });
+      }
+    },
+    [showToast],
+  );
+  const downloads = useDownloads(sessionId, onData, socketOpen, announceDownload);
+  useViewportSync(viewRef, send, live && socketOpen && humanInput, fit);
+  const changeFit = (next: boolean) => {
+    setFit(next);
+    saveFitPreference(localStore(), next);
+  };
   useEffect(() => {
     const view = viewRef.current;
     if (!view || readOnly) {
@@ -93,8 +155,17 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
       },
       onMac,
       release: () => addressRef.current?.querySelector('input')?.focus(),
+      planPaste: (text) => planPaste(text, policyRef.current),
+      pasteRefused: (plan) => {
+        if (plan.action === 'refuse') {
+          showToast({ text: `Paste blocked by ${plan.rule}.`, tone: 'error', testId: 'blocked-toast', rule: plan.rule });
+        } else if (plan.action === 'too-long') {
+          showToast({ text: `That is too much text to paste into this session (at most ${formatBytes(plan.limit)}).`, tone: 'error' });
+        }
+      },
+      dropFiles: (files) => humanInputRef.current && dropFilesRef.current(files),
     });
-  }, [send, connection, socketFrameSize, readOnly]);
+  }, [send, connection, socketFrameSize, readOnly, showToast]);
 
   // Once there is something to see, the keyboard goes to the remote page unless the user is elsewhere
   // (never in an embedded view: the embedding page's focus is not this view's to take).
@@ -128,14 +199,12 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
     const link = `${location.origin}${location.pathname}${sessionHash(sessionId, shareToken)}`;
     try {
       await navigator.clipboard.writeText(link);
-      setNotice('Link copied: it opens this session (and only this one) to whoever has it.');
+      showToast({ text: 'Link copied: it opens this session (and only this one) to whoever has it.', tone: 'info' });
     } catch {
-      setNotice(`Copy this link to share the session: ${link}`);
+      showToast({ text: `Copy this link to share the session: ${link}`, tone: 'info' });
     }
-    setTimeout(() => setNotice(null), 6000);
   };
 
-  const live = status === 'ready';
   const ended = status === 'terminated' || status === 'error';
   const viewClass = [
     'view',
@@ -169,6 +238,9 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
             </span>
           </div>
           <div className="toolbar-actions">
+            <DownloadsTray sessionId={sessionId} downloads={downloads} />
+            {policy && <PolicyButton policy={policy} />}
+            {!readOnly && <FitToggle fit={fit} onChange={changeFit} />}
             {shareToken && (
               <button
                 type="button"
@@ -252,11 +324,9 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
             Keyboard goes to the remote page · press <kbd>Esc</kbd> twice to leave
           </div>
         )}
-        {notice && (
-          <div className="toast" role="alert">
-            {notice}
-          </div>
-        )}
+        {/* Over the picture, not above it: a banner there would shrink the view and so resize the remote page. */}
+        {!readOnly && <FileChooserBanner state={fileChooser} />}
+        {toast && <Toast toast={toast} />}
 
         {status === 'pending' && (
           <div className="overlay" role="status">
@@ -283,6 +353,7 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
           </div>
         )}
       </main>
+      {clipboard.dialogText !== null && <ClipboardDialog text={clipboard.dialogText} onClose={clipboard.closeDialog} />}
     </div>
   );
 }

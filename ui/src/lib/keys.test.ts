@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideKey, EscapeRelease, isMacPlatform, type LocalKey, pasteChunks } from './keys';
+import { decideKey, EscapeRelease, isMacPlatform, type LocalKey, pasteChunks, pasteKeys } from './keys';
 
 function key(partial: Partial<LocalKey> & { key: string; code: string }): LocalKey {
   return { type: 'keydown', ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...partial };
@@ -135,5 +135,17 @@ describe('pasteChunks', () => {
       expect(c.length).toBeLessThanOrEqual(3);
       expect(c).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
     }
+  });
+});
+
+describe('pasteKeys', () => {
+  it('presses Ctrl+V around the paste, Ctrl included when the user is not holding it', () => {
+    expect(pasteKeys(false).map((m) => `${m.type} ${m.key} ${m.modifiers.ctrl ? 'ctrl' : ''}`.trim())).toEqual([
+      'keydown Control ctrl',
+      'keydown v ctrl',
+      'keyup v ctrl',
+      'keyup Control',
+    ]);
+    expect(pasteKeys(true).map((m) => `${m.type} ${m.code}`)).toEqual(['keydown KeyV', 'keyup KeyV']);
   });
 });

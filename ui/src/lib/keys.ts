@@ -149,3 +149,24 @@ export function modifiersOf(
     ? { ctrl: event.ctrlKey || event.metaKey, shift: event.shiftKey, alt: event.altKey, meta: false }
     : { ctrl: event.ctrlKey, shift: event.shiftKey, alt: event.altKey, meta: event.metaKey };
 }
+
+const CTRL: Modifiers = { ctrl: true, shift: false, alt: false, meta: false };
+const NONE: Modifiers = { ctrl: false, shift: false, alt: false, meta: false };
+
+/**
+ * Ctrl+V as the remote page (Linux) knows it, after its clipboard was set: V pressed and released
+ * with Ctrl, and Ctrl itself pressed and released around it unless the user is already holding it
+ * (their own Ctrl went to the page and their release will follow).
+ */
+export function pasteKeys(controlHeld: boolean): KeyMessage[] {
+  const v = (type: KeyMessage['type']): KeyMessage => ({ type, key: 'v', code: 'KeyV', modifiers: CTRL });
+  if (controlHeld) {
+    return [v('keydown'), v('keyup')];
+  }
+  return [
+    { type: 'keydown', key: 'Control', code: 'ControlLeft', modifiers: CTRL },
+    v('keydown'),
+    v('keyup'),
+    { type: 'keyup', key: 'Control', code: 'ControlLeft', modifiers: NONE },
+  ];
+}

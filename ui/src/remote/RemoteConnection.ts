@@ -7,7 +7,7 @@ import { api, ApiError, viewerSocketUrl } from '../api';
 import type { ControlHolder } from '../lib/control';
 import { base64Bytes, EMPTY_STATS, type LiveStats, RateMeter, type RtcSample, summarizeRtcStats } from '../lib/stats';
 import { type Effect, initialState, transition, type TransportEvent, type TransportState } from '../lib/transport';
-import { type FrameMessage, type InputMessage, parseBinaryFrame, parseServerMessage, type ServerMessage, type StatusMessage } from './messages';
+import { type DataMessage, type FrameMessage, type InputMessage, parseBinaryFrame, parseServerMessage, type ServerMessage, type StatusMessage } from './messages';
 import { createReceivingPeer, offerWithCandidates, onFirstVideoFrame } from './peer';
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -22,6 +22,8 @@ export interface ConnectionListener {
   serverError(message: string): void;
   /** Who drives the session: at attach and on every change. */
   control(holder: ControlHolder): void;
+  /** Clipboard, downloads, file choosers and policy refusals, from either channel. */
+  data(message: DataMessage): void;
 }
 
 /** An ICE connection "disconnected" this long counts as failed (the browser waits ~30 s). */
@@ -171,6 +173,12 @@ export class RemoteConnection {
       case 'control':
         this.listener.control(message.holder);
         break;
+      case 'clipboard':
+      case 'download':
+      case 'filechooser':
+      case 'blocked':
+        this.listener.data(message);
+        break;
     }
   }
 
@@ -292,6 +300,8 @@ export class RemoteConnection {
         const message = parseServerMessage(event.data);
         if (message?.type === 'error') {
           this.listener.serverError(message.error);
+        } else if (message && isDataMessage(message)) {
+          this.listener.data(message);
         }
       }
     };
@@ -372,6 +382,10 @@ export class RemoteConnection {
       this.video.srcObject = null;
     }
   }
+}
+
+function isDataMessage(m: ServerMessage): m is DataMessage {
+  return m.type === 'clipboard' || m.type === 'download' || m.type === 'filechooser' || m.type === 'blocked';
 }
 
 function describe(e: unknown): string {

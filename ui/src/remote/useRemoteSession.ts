@@ -3,7 +3,7 @@ import type { ControlHolder } from '../lib/control';
 import type { Size } from '../lib/coordinates';
 import { initialState, type TransportState } from '../lib/transport';
 import { FrameCanvas } from './FrameCanvas';
-import type { InputMessage, StatusMessage } from './messages';
+import type { DataMessage, InputMessage, StatusMessage } from './messages';
 import { RemoteConnection, type SocketState } from './RemoteConnection';
 
 export interface RemoteSession {
@@ -20,6 +20,8 @@ export interface RemoteSession {
   /** The pixel space of the last WebSocket frame drawn. */
   socketFrameSize: RefObject<Size | null>;
   connection: RefObject<RemoteConnection | null>;
+  /** Calls `listener` with every data message (clipboard, download, file chooser, blocked) until the returned function is called. */
+  onData(listener: (message: DataMessage) => void): () => void;
 }
 
 /** Connects a session view to its session for as long as it is shown. */
@@ -36,6 +38,8 @@ export function useRemoteSession(
   const [controller, setController] = useState<ControlHolder | null>(null);
   const socketFrameSize = useRef<Size | null>(null);
   const connection = useRef<RemoteConnection | null>(null);
+  // Events, not state: each message is acted on once, by whoever listens.
+  const dataListeners = useRef(new Set<(message: DataMessage) => void>());
 
   useEffect(() => {
     if (!video.current || !canvas.current) {
@@ -52,6 +56,7 @@ export function useRemoteSession(
       socket: setSocket,
       serverError: (text) => setNotice((n) => ({ text, n: (n?.n ?? 0) + 1 })),
       control: setController,
+      data: (m) => dataListeners.current.forEach((l) => l(m)),
     });
     connection.current = c;
     c.start();
@@ -63,6 +68,11 @@ export function useRemoteSession(
   }, [sessionId, video, canvas]);
 
   const send = useCallback((m: InputMessage) => connection.current?.send(m) ?? false, []);
+  const onData = useCallback((listener: (message: DataMessage) => void) => {
+    const listeners = dataListeners.current;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }, []);
 
   return {
     status,
@@ -74,5 +84,6 @@ export function useRemoteSession(
     send,
     socketFrameSize,
     connection,
+    onData,
   };
 }

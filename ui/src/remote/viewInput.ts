@@ -5,9 +5,10 @@
  */
 
 import { type FramePoint, type Size, toFramePoint } from '../lib/coordinates';
-import { decideKey, EscapeRelease, type KeyMessage, modifiersOf, pasteChunks } from '../lib/keys';
+import type { PastePlan } from '../lib/clipboard';
+import { decideKey, EscapeRelease, type KeyMessage, modifiersOf, pasteChunks, pasteKeys } from '../lib/keys';
 import { ClickCounter, wheelPixels } from '../lib/pointer';
-import type { InputMessage, MouseButton } from './messages';
+import { clipboardInput, type InputMessage, type MouseButton } from './messages';
 
 export interface ViewInputOptions {
   /** The element showing the picture (video or canvas), filling the view with object-fit: contain. */
@@ -18,6 +19,12 @@ export interface ViewInputOptions {
   onMac: boolean;
   /** Escape pressed twice: the user wants the keyboard back. */
   release(): void;
+  /** How pasted text goes to the remote page (lib/clipboard's planPaste); typed when absent. */
+  planPaste?(text: string): PastePlan;
+  /** A paste the plan refused (policy, size): the user is told why. */
+  pasteRefused?(plan: PastePlan): void;
+  /** Files dropped onto the picture; when this takes them (true), a click at the drop point follows. */
+  dropFiles?(files: File[]): boolean;
 }
 
 /** A touch that moves this far (CSS px) scrolls instead of clicking. */
@@ -226,9 +233,58 @@ export function attachViewInput(view: HTMLElement, options: ViewInputOptions): (
   const onPaste = (e: ClipboardEvent) => {
     const text = e.clipboardData?.getData('text/plain') ?? '';
     e.preventDefault();
-    for (const chunk of pasteChunks(text)) {
-      options.send({ type: 'type', text: chunk });
+    if (!text) {
+      return;
     }
+    const plan: PastePlan = options.planPaste?.(text) ?? { action: 'type' };
+    flushNow();
+    if (plan.action === 'clipboard') {
+      // The remote clipboard first, then Ctrl+V there: the page pastes it the way it pastes anything.
+      options.send(clipboardInput(text.replace(/\r\n?/g, '\n')));
+      const controlHeld = pressedKeys.has('ControlLeft') || pressedKeys.has('ControlRight');
+      for (const m of pasteKeys(controlHeld)) {
+        options.send(m);
+      }
+    } else if (plan.action === 'type') {
+      for (const chunk of pasteChunks(text)) {
+        options.send({ type: 'type', text: chunk });
+      }
+    } else {
+      options.pasteRefused?.(plan);
+    }
+  };
+
+  // Files dragged over the picture can be dropped (only when someone takes them).
+  const carriesFiles = (e: DragEvent) => options.dropFiles !== undefined && (e.dataTransfer?.types ?? []).includes('Files');
+  const onDragOver = (e: DragEvent) => {
+    if (!carriesFiles(e) || !framePoint(e, false)) {
+      return;
+    }
+    e.preventDefault();
+    if (e.dataTransfer) {
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  };
+  const onDrop = (e: DragEvent) => {
+    if (!carriesFiles(e)) {
+      return;
+    }
+    e.preventDefault();
+    const point = framePoint(e, false);
+    const files = Array.from(e.dataTransfer?.files ?? []);
+    if (!point || files.length === 0) {
+      return;
+    }
+    view.focus({ preventScroll: true });
+    // The files wait first; the click then opens the chooser of whatever is under the drop point.
+    if (!options.dropFiles?.(files)) {
+      return;
+    }
+    flushNow();
+    const modifiers = modifiersOf(e, options.onMac);
+    options.send({ type: 'mousemove', ...point, modifiers });
+    options.send({ type: 'mousedown', ...point, button: 0, clickCount: 1, modifiers });
+    options.send({ type: 'mouseup', ...point, button: 0, clickCount: 1, modifiers });
   };
 
   const prevent = (e: Event) => e.preventDefault();
@@ -244,6 +300,8 @@ export function attachViewInput(view: HTMLElement, options: ViewInputOptions): (
   view.addEventListener('blur', releaseKeys);
   view.addEventListener('contextmenu', prevent);
   view.addEventListener('dragstart', prevent);
+  view.addEventListener('dragover', onDragOver);
+  view.addEventListener('drop', onDrop);
   return () => {
     if (frameRequest) {
       cancelAnimationFrame(frameRequest);
@@ -259,5 +317,7 @@ export function attachViewInput(view: HTMLElement, options: ViewInputOptions): (
     view.removeEventListener('blur', releaseKeys);
     view.removeEventListener('contextmenu', prevent);
     view.removeEventListener('dragstart', prevent);
+    view.removeEventListener('dragover', onDragOver);
+    view.removeEventListener('drop', onDrop);
   };
 }
