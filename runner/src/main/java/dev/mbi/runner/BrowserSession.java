@@ -40,6 +40,10 @@ interface BrowserSession extends AutoCloseable {
 
         /** The browser or page is gone for good (crash, exit); the runner must end the session. */
         void onFailure(String reason);
+
+        /** The page put text on the clipboard (a copy, a cut, the clipboard API); policy not yet applied. */
+        default void onClipboard(String text) {
+        }
     }
 
     /** One encoded viewport image as the browser produced it. */

@@ -54,8 +54,18 @@ final class CdpBrowserSession implements BrowserSession {
     /** The top-frame guard's own DevTools session, apart from the screencast's (its Page and Fetch domains stay out of the frame path). */
     private volatile CDPSession guardCdp;
     private final Path workDir;
-    private final int width;
-    private final int height;
+    /** The viewport in CSS pixels: the welcome's, then the viewer's screen's ({@link CdpViewport}). */
+    private volatile int width;
+    private volatile int height;
+    /** The emulated device pixel ratio (1 until a viewer's screen says otherwise). */
+    private volatile double pixelRatio = 1;
+    /** The page's clipboard, both ways. */
+    private final CdpClipboard clipboard;
+    /** Follows the viewer's screen once the page is open. */
+    private volatile CdpViewport viewport;
+    /** Input translation and a viewport change never overlap: coordinates map into one viewport. */
+    private final Object inputLock = new Object();
+    private final java.util.concurrent.ScheduledExecutorService timer;
     /** The session's first page, once opened. */
     private volatile String url = "";
     /** Why the browser failed while it waited to be opened, if it did. */
@@ -107,6 +117,7 @@ final class CdpBrowserSession implements BrowserSession {
         this.jpegQuality = jpegQuality;
         this.guard = guard;
         this.tasks = executors.tasks();
+        this.timer = executors.timer();
         this.frameExecutor = executors.frames();
         this.navigationExecutor = executors.navigation();
         this.browser = browser;
@@ -117,6 +128,7 @@ final class CdpBrowserSession implements BrowserSession {
         this.width = width;
         this.height = height;
         this.input = new CdpInput(width, height);
+        this.clipboard = new CdpClipboard(cdp);
         this.lastFrameWidth = width;
         this.lastFrameHeight = height;
         this.settle = new SettleCapture(this::settleCapture, executors.timer(), executors.tasks(), SettleCapture.QUIET);
@@ -166,6 +178,7 @@ final class CdpBrowserSession implements BrowserSession {
         listener = sessionListener;
         try {
             applyPageOptions(options);
+            followViewer(options);
             startScreencast(jpegQuality);
             if (BLANK.equals(firstUrl)) {
                 // The tab shows about:blank already; a blank page may never paint, so capture it now.
@@ -248,6 +261,37 @@ final class CdpBrowserSession implements BrowserSession {
             params.put("timezoneId", options.timezone());
             sendOption("Emulation.setTimezoneOverride", params);
         }
+    }
+
+    /** The page's copies go to the listener, and the viewer's screen size may replace the welcome's. */
+    private void followViewer(PageOptions options) {
+        try {
+            clipboard.install(text -> frameExecutor.execute(() -> {
+                if (!closed.get()) {
+                    listener.onClipboard(text);
+                }
+            }));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the page's clipboard is not available: " + e.getMessage(), e);
+        }
+        viewport = new CdpViewport(cdp, timer, tasks, options.userAgent().isEmpty() ? browser.userAgent() : options.userAgent(),
+                options.locale(), !options.userAgent().isEmpty(), this::viewportApplied);
+    }
+
+    /** The page has the viewer's size: input maps into it, and frames come at it. */
+    private void viewportApplied(CdpViewport.Size size) {
+        synchronized (inputLock) {
+            width = size.width();
+            height = size.height();
+            pixelRatio = size.scale();
+            input.resize(size.width(), size.height());
+        }
+        if (closed.get()) {
+            return;
+        }
+        cdp.send("Page.stopScreencast", new HashMap<>());
+        startScreencast(jpegQuality);
+        settle.frameArrived();
     }
 
     private void sendOption(String method, Map<String, Object> params) {
@@ -373,6 +417,18 @@ final class CdpBrowserSession implements BrowserSession {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "jpeg");
         params.put("quality", quality);
+        double ratio = pixelRatio;
+        if (ratio != 1) {
+            // Like the screencast's, the picture is in CSS pixels, whatever the viewer's pixel ratio.
+            JsonNode visual = cdp.send("Page.getLayoutMetrics", new HashMap<>()).path("cssVisualViewport");
+            Map<String, Object> clip = new HashMap<>();
+            clip.put("x", visual.path("pageX").asDouble());
+            clip.put("y", visual.path("pageY").asDouble());
+            clip.put("width", width);
+            clip.put("height", height);
+            clip.put("scale", 1.0 / ratio);
+            params.put("clip", clip);
+        }
         JsonNode shot = cdp.send("Page.captureScreenshot", params);
         byte[] jpeg = Base64.getDecoder().decode(shot.get("data").asText());
         frameExecutor.execute(() -> emit(jpeg, System.currentTimeMillis() * 1_000));
@@ -429,15 +485,43 @@ final class CdpBrowserSession implements BrowserSession {
     @Override
     public void dispatch(InputEvent event) throws BrowserException {
         try {
-            if (event.hasNavigate()) {
-                navigate(event.getNavigate());
-                return;
-            }
-            for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
-                cdp.send(command.method(), command.params());
+            switch (event.getKindCase()) {
+                case NAVIGATE -> navigate(event.getNavigate());
+                case CLIPBOARD -> clipboard.write(event.getClipboard().getText());
+                case RESIZE -> {
+                    CdpViewport v = viewport;
+                    if (v != null) {
+                        v.request(event.getResize());
+                    }
+                }
+                case KEY -> {
+                    if (isPrintShortcut(event.getKey()) && dataPaths != null) {
+                        // Ctrl+P / Cmd+P prints to a PDF download (the policy decides), as window.print() does.
+                        if (event.getKey().getAction() == dev.mbi.proto.v1.KeyAction.KEY_ACTION_DOWN) {
+                            dataPaths.print();
+                        }
+                        return;
+                    }
+                    sendInput(event);
+                }
+                default -> sendInput(event);
             }
         } catch (RuntimeException e) {
             throw new BrowserException("input " + event.getKindCase() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    static boolean isPrintShortcut(dev.mbi.proto.v1.KeyEvent key) {
+        int ctrlOrMeta = dev.mbi.input.InputJson.CTRL | dev.mbi.input.InputJson.META;
+        return (key.getModifiers() & ctrlOrMeta) != 0 && (key.getModifiers() & dev.mbi.input.InputJson.ALT) == 0
+                && key.getKey().equalsIgnoreCase("p");
+    }
+
+    private void sendInput(InputEvent event) {
+        synchronized (inputLock) {
+            for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
+                cdp.send(command.method(), command.params());
+            }
         }
     }
 
@@ -508,6 +592,10 @@ final class CdpBrowserSession implements BrowserSession {
         settle.close();
         if (dataPaths != null) {
             dataPaths.close();
+        }
+        CdpViewport v = viewport;
+        if (v != null) {
+            v.close();
         }
         devtools.closeAll("the session ended");
         // No graceful close: the profile is thrown away, and a user who ended the session expects

@@ -25,11 +25,17 @@ final class CdpInput {
     record Command(String method, Map<String, Object> params) {
     }
 
-    private final int viewportWidth;
-    private final int viewportHeight;
+    private int viewportWidth;
+    private int viewportHeight;
     private int pressedButtons;
 
     CdpInput(int viewportWidth, int viewportHeight) {
+        this.viewportWidth = viewportWidth;
+        this.viewportHeight = viewportHeight;
+    }
+
+    /** The page's viewport changed (it follows the viewer's screen): coordinates map into the new one. */
+    void resize(int viewportWidth, int viewportHeight) {
         this.viewportWidth = viewportWidth;
         this.viewportHeight = viewportHeight;
     }
@@ -109,6 +115,9 @@ final class CdpInput {
         if (down && !text.isEmpty()) {
             params.put("text", text);
             params.put("unmodifiedText", text);
+        }
+        if (down && shortcut) {
+            EditingShortcuts.command(def.key(), def.code(), k.getModifiers()).ifPresent(command -> params.put("commands", List.of(command)));
         }
         return new Command("Input.dispatchKeyEvent", params);
     }

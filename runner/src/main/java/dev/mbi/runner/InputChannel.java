@@ -28,11 +28,24 @@ final class InputChannel implements RTCDataChannelObserver {
         this.input = input;
     }
 
-    /** Passes the input arriving on {@code channel} to {@code input}, if it is the input channel. */
-    static void attach(RTCDataChannel channel, Consumer<InputEvent> input) {
-        if (LABEL.equals(channel.getLabel())) {
-            channel.registerObserver(new InputChannel(channel, input));
+    /** Passes the input arriving on {@code channel} to {@code input}, if it is the input channel; null if not. */
+    static InputChannel attach(RTCDataChannel channel, Consumer<InputEvent> input) {
+        if (!LABEL.equals(channel.getLabel())) {
+            return null;
         }
+        InputChannel inputChannel = new InputChannel(channel, input);
+        channel.registerObserver(inputChannel);
+        return inputChannel;
+    }
+
+    /** What the page copied, for the viewer: {"type":"clipboard","text":...}. */
+    static String clipboardMessage(String text) {
+        return "{\"type\":\"clipboard\",\"text\":" + quote(text) + "}";
+    }
+
+    /** Sends one JSON message to the viewer. */
+    void send(String json) {
+        reply(json);
     }
 
     @Override
@@ -64,6 +77,12 @@ final class InputChannel implements RTCDataChannelObserver {
     }
 
     private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 }

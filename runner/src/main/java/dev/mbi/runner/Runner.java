@@ -93,6 +93,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private final ControlGate control = new ControlGate();
     /** Viewers' input events dropped because an agent held control. */
     private final AtomicLong humanInputRefused = new AtomicLong();
+    /** The session's policy on what crosses the boundary (clipboard, keyboard), from its welcome. */
+    private volatile DataGate dataGate = new DataGate(DataPolicy.OPEN);
     /** The pieces of each connected DevTools client's message in transit. */
     private final Map<String, CdpPieces.Assembler> cdpMessages = new ConcurrentHashMap<>();
     /** Downloads, uploads and printing under the session's policy; none until the browser is there (or where it has none). */
@@ -194,6 +196,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             throttle = new FrameThrottle<>(w.getMaxFps(), this::sendFrame, executors.tasks());
             throttle.setEnabled(framesEnabled);
         }
+        dataGate = new DataGate(DataPolicy.from(w.getPolicy()));
         LOG.info("session " + id + ": registered; opening " + dev.mbi.redact.Urls.withoutUserInfo(w.getUrl()) + " at " + w.getViewportWidth() + "x"
                 + w.getViewportHeight() + ", up to " + w.getMaxFps() + " fps");
 
@@ -201,7 +204,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         try {
             BrowserSession.Started chromium = startedBrowser(early, w.getViewportWidth(), w.getViewportHeight());
             // Before the page opens: its first download, file chooser or print obeys the session's policy.
-            DataPolicy policy = DataPolicy.of(w.getPolicy());
+            DataPolicy policy = DataPolicy.from(w.getPolicy());
             chromium.dataPaths().ifPresent(data -> {
                 data.start(policy, link::send);
                 dataPaths = data;
@@ -442,7 +445,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     /** A viewer's input (WebSocket stream or WebRTC DataChannel): dropped while an agent holds control. */
     private void offerHumanInput(InputEvent event) {
         if (control.humanMayAct()) {
-            input.offer(event);
+            DataGate.Admission admission = dataGate.admit(event);
+            admission.notice().ifPresent(link::send);
+            if (admission.admitted()) {
+                input.offer(event);
+            }
         } else if (humanInputRefused.getAndIncrement() == 0) {
             LOG.info("session " + contract.sessionId() + ": viewers' input is dropped while an agent holds control");
         }
@@ -540,6 +547,18 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         currentUrl = url;
         currentTitle = title;
         link.send(RunnerMessage.newBuilder().setNavigated(Navigated.newBuilder().setUrl(url).setTitle(title)).build());
+    }
+
+    /** The page copied: the viewers get the text (stream and WebRTC), if the policy lets it out. */
+    @Override
+    public void onClipboard(String text) {
+        dataGate.pageCopied(text).ifPresent(message -> {
+            link.send(message);
+            WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+            if (message.hasClipboard() && peers != null) {
+                peers.broadcast(InputChannel.clipboardMessage(text));
+            }
+        });
     }
 
     @Override

@@ -133,6 +133,16 @@ final class WebRtcPeers implements AutoCloseable {
         video.onFrame(frame);
     }
 
+    /** Sends one JSON message on every viewer's input channel (e.g. what the page copied). */
+    void broadcast(String json) {
+        for (Peer p : peers.values()) {
+            InputChannel channel = p.channel;
+            if (channel != null && p.connected) {
+                channel.send(json);
+            }
+        }
+    }
+
     int connectedPeers() {
         return (int) peers.values().stream().filter(p -> p.connected).count();
     }
@@ -279,6 +289,8 @@ final class WebRtcPeers implements AutoCloseable {
         final CompletableFuture<Void> gathered = new CompletableFuture<>();
         volatile boolean connected;
         volatile boolean closed;
+        /** The viewer's input channel, once it opened it. */
+        volatile InputChannel channel;
         private volatile ScheduledFuture<?> connectDeadline;
 
         Peer(String viewerId) {
@@ -398,7 +410,10 @@ final class WebRtcPeers implements AutoCloseable {
 
         @Override
         public void onDataChannel(RTCDataChannel channel) {
-            InputChannel.attach(channel, input);
+            InputChannel attached = InputChannel.attach(channel, input);
+            if (attached != null) {
+                this.channel = attached;
+            }
         }
 
         private void closeLater() {

@@ -1,6 +1,8 @@
 package dev.mbi.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mbi.proto.v1.ClipboardPolicy;
 import dev.mbi.proto.v1.Permission;
@@ -12,20 +14,25 @@ class DataPolicyTest {
     void readsTheWelcomesPolicy() {
         SessionPolicy p = SessionPolicy.newBuilder().setClipboard(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL)
                 .setDownloads(Permission.PERMISSION_ALLOW).setUploads(Permission.PERMISSION_DENY)
-                .setPrinting(Permission.PERMISSION_ALLOW).setKeyboard(Permission.PERMISSION_DENY)
-                .setMaxTransferBytes(1_048_576).build();
-        assertEquals(new DataPolicy(true, false, true, false, true, false, 1_048_576), DataPolicy.of(p));
+                .setPrinting(Permission.PERMISSION_ALLOW).setKeyboard(Permission.PERMISSION_DENY).setMaxTransferBytes(1_048_576).build();
+        DataPolicy d = DataPolicy.from(p);
+        assertEquals(new DataPolicy(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL, true, false, true, false, 1_048_576), d);
+        assertTrue(d.clipboardToLocal());
+        assertFalse(d.clipboardToRemote());
+        assertEquals("policy.clipboard = to-local", d.clipboardRule());
     }
 
     @Test
-    void whatIsNotSetIsDenied() {
-        assertEquals(DataPolicy.DENY_ALL, DataPolicy.of(SessionPolicy.getDefaultInstance()));
-        assertEquals(new DataPolicy(false, false, false, false, true, true, 0),
-                DataPolicy.of(SessionPolicy.newBuilder().setClipboard(ClipboardPolicy.CLIPBOARD_POLICY_BOTH).build()));
+    void anUnsetPolicyAllowsAndDenyAllDeniesEverything() {
+        assertTrue(DataPolicy.OPEN.downloads() && DataPolicy.OPEN.clipboardToLocal() && DataPolicy.OPEN.clipboardToRemote());
+        assertEquals(Long.MAX_VALUE, DataPolicy.OPEN.maxTransferBytes());
+        DataPolicy none = DataPolicy.DENY_ALL;
+        assertFalse(none.downloads() || none.uploads() || none.printing() || none.keyboard() || none.clipboardToLocal()
+                || none.clipboardToRemote());
     }
 
     @Test
     void aLimitPastLongsRangeIsNoLimit() {
-        assertEquals(Long.MAX_VALUE, DataPolicy.of(SessionPolicy.newBuilder().setMaxTransferBytes(-1L).build()).maxTransferBytes());
+        assertEquals(Long.MAX_VALUE, DataPolicy.from(SessionPolicy.newBuilder().setMaxTransferBytes(-1L).build()).maxTransferBytes());
     }
 }
