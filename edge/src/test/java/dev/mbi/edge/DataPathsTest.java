@@ -93,7 +93,7 @@ class DataPathsTest {
                 assertArrayEquals(TestSite.fileBytes(0, 65536), in.readAllBytes());
             }
 
-            click(viewer, 470, 290);
+            click(viewer, 150, 650);
             JsonNode big = completedDownload(viewer, "file-52428800.bin");
             Runtime heap = Runtime.getRuntime();
             System.gc();
@@ -189,6 +189,23 @@ class DataPathsTest {
         }
     }
 
+    /** Waits until an expression on the session's page (read through its DevTools endpoint) has this value. */
+    private void awaitPageSays(String id, String expression, String expected) throws Exception {
+        try (CdpTestClient page = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
+            String session = AutomationTest.attachToPage(page, site.url("/data"));
+            String[] last = {""};
+            try {
+                TestStack.await("the page to say " + expected, Duration.ofSeconds(15)).until(() -> {
+                last[0] = page.call("Runtime.evaluate", CdpTestClient.params().put("expression", expression)
+                        .put("returnByValue", true), session).path("result").path("result").path("value").asText();
+                return last[0].equals(expected);
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the page says '" + last[0] + "', not '" + expected + "'", e);
+            }
+        }
+    }
+
     private static JsonNode nextBlocked(ViewerClient viewer, String action) throws Exception {
         while (true) {
             JsonNode b = viewer.next("blocked", 15_000);
@@ -204,7 +221,7 @@ class DataPathsTest {
         try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
             viewer.send("{\"type\":\"resize\",\"width\":390,\"height\":844,\"deviceScaleFactor\":3,\"mobile\":true}");
-            site.awaitReport("width:390 touch:true", 15_000);
+            awaitPageSays(id, "innerWidth + ' ' + (navigator.maxTouchPoints > 0)", "390 true");
             TestStack.await("frames at the phone's size", Duration.ofSeconds(15)).ignoreExceptions()
                     .until(() -> viewer.nextFrame(2_000).image().getWidth() * 844 == viewer.nextFrame(2_000).image().getHeight() * 390);
             // The paste field at (0,120)-(300,220) of the page, clicked in the phone-sized frame's pixels.
@@ -219,7 +236,7 @@ class DataPathsTest {
             viewer.send("{\"type\":\"keyup\",\"key\":\"v\",\"code\":\"KeyV\",\"modifiers\":[\"ctrl\"]}");
             site.awaitReport("paste:phone", 15_000);
             viewer.send("{\"type\":\"resize\",\"width\":1280,\"height\":720,\"deviceScaleFactor\":1,\"mobile\":false}");
-            site.awaitReport("width:1280 touch:false", 15_000);
+            awaitPageSays(id, "innerWidth + ' ' + (navigator.maxTouchPoints > 0)", "1280 false");
         }
     }
 }

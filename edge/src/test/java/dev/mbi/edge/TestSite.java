@@ -82,19 +82,20 @@ final class TestSite implements AutoCloseable {
 
     /**
      * Everything that crosses a session's boundary, each control at a known spot of a 1280x720 page:
-     * copy (0,0)-(300,100), paste field (0,120)-(300,220), download link (0,240)-(300,340) and a big
-     * one (320,240)-(620,340), file input (0,360)-(300,460), print (0,480)-(300,580). The page
+     * copy (0,0)-(300,100), paste field (0,120)-(300,220), download link (0,240)-(300,340), file
+     * input (0,360)-(300,460), print (0,480)-(300,580) and a big download (0,600)-(300,700): all
+     * within a phone's width, so a phone-sized page is not widened to fit them. The page
      * reports pastes, chosen files, its width and touch support.
      */
     static final String DATA_PAGE = """
-            <!doctype html><html><head><title>data paths</title></head>
+            <!doctype html><html><head><title>data paths</title><meta name="viewport" content="width=device-width"></head>
             <body style="margin:0;background:#00c000;width:100vw;height:100vh">
             <button id="copy" style="position:absolute;left:0;top:0;width:300px;height:100px"
               onclick="navigator.clipboard.writeText('copied by the page').catch(e => report('copy failed:' + e))">Copy</button>
             <input id="paste" style="position:absolute;left:0;top:120px;width:300px;height:100px;box-sizing:border-box"
               onpaste="report('paste:' + event.clipboardData.getData('text/plain'))">
             <a id="dl" href="/file?bytes=65536" style="position:absolute;left:0;top:240px;width:300px;height:100px;display:block">download</a>
-            <a id="big" href="/file?bytes=52428800" style="position:absolute;left:320px;top:240px;width:300px;height:100px;display:block">big</a>
+            <a id="big" href="/file?bytes=52428800" style="position:absolute;left:0;top:600px;width:300px;height:100px;display:block">big</a>
             <input id="file" type="file" accept=".txt,text/plain" style="position:absolute;left:0;top:360px;width:300px;height:100px"
               onchange="for (const f of this.files) report('file:' + f.name + ':' + f.size)">
             <button id="print" style="position:absolute;left:0;top:480px;width:300px;height:100px" onclick="window.print()">Print</button>

@@ -155,7 +155,9 @@ final class Uploads implements AutoCloseable {
                     refuse(chooser, piece.getLast(), "policy.maxTransferBytes = " + max);
                     return;
                 }
-                if (chooser.current == null) {
+                // The end of the upload may come as a piece of its own: no name, no bytes.
+                boolean endOnly = piece.getLast() && piece.getFileName().isEmpty() && piece.getData().isEmpty();
+                if (chooser.current == null && !endOnly) {
                     if (!chooser.multiple && !chooser.files.isEmpty()) {
                         refuse(chooser, piece.getLast(), null);
                         done(id, "file chooser " + id + " takes one file", 0);
@@ -163,9 +165,11 @@ final class Uploads implements AutoCloseable {
                     }
                     chooser.current = Files.newOutputStream(newFile(chooser, piece.getFileName()));
                 }
-                piece.getData().writeTo(chooser.current);
-                if (piece.getFileLast() || piece.getLast()) {
-                    chooser.closeCurrent();
+                if (chooser.current != null) {
+                    piece.getData().writeTo(chooser.current);
+                    if (piece.getFileLast() || piece.getLast()) {
+                        chooser.closeCurrent();
+                    }
                 }
                 if (!piece.getLast()) {
                     return;
