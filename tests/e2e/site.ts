@@ -81,6 +81,27 @@ const NOISE = `<!doctype html><html><head><title>noise</title></head><body style
   for (let i = 0; i < img.data.length; i++) img.data[i] = (i % 4 === 3) ? 255 : Math.random() * 256;
   c.putImageData(img, 0, 0);
 </script></body></html>`;
+/** What crosses a session's boundary: copy, a download, a file input and print, each at a known spot. */
+export const DATA_LAYOUT = {
+  copy: { x: 0, y: 0, width: 300, height: 100 },
+  download: { x: 0, y: 240, width: 300, height: 100 },
+  file: { x: 0, y: 360, width: 300, height: 100 },
+};
+const DATA = `<!doctype html><html><head><title>data paths</title><meta name="viewport" content="width=device-width"></head>
+<body style="margin:0;background:rgb(${GREEN});width:100vw;height:100vh">
+<button id="copy" style="${box(DATA_LAYOUT.copy)}"
+  onclick="navigator.clipboard.writeText('copied by the page').catch(e => report('copy failed:' + e))">Copy</button>
+<a id="dl" href="/file?bytes=65536" style="${box(DATA_LAYOUT.download)};display:block">download</a>
+<input id="file" type="file" accept=".txt,text/plain" style="${box(DATA_LAYOUT.file)}"
+  onchange="for (const f of this.files) report('file:' + f.name + ':' + f.size)">
+<script>function report(what) { fetch('/report?event=' + encodeURIComponent(what)); }</script>
+</body></html>`;
+/** The bytes /file?bytes=N serves: the same for every request, so a test knows them. */
+export function fileBytes(length: number): Buffer {
+  const b = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) b[i] = (i * 31 + 7) & 0xff;
+  return b;
+}
 /** A blank page from which tests run their own WebRTC peer. */
 const BLANK = '<!doctype html><html><head><title>peer</title></head><body></body></html>';
 
@@ -113,6 +134,17 @@ export class TestSite {
           return send('text/html', ANIMATED);
         case '/noise':
           return send('text/html', NOISE);
+        case '/data':
+          return send('text/html', DATA);
+        case '/file': {
+          const bytes = fileBytes(Number(url.searchParams.get('bytes') ?? '0'));
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-disposition': `attachment; filename="file-${bytes.length}.bin"`,
+            'content-length': String(bytes.length),
+          });
+          return res.end(bytes);
+        }
         case '/report':
           site?.record(url.searchParams.get('event') ?? '');
           return send('text/plain', 'ok');

@@ -1,0 +1,76 @@
+/**
+ * What crosses a session's boundary, as a person uses it in the UI on a real stack: a download
+ * from the tray, an upload through the local file picker, and the remote page's copy landing on
+ * the local clipboard.
+ */
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { clickRemote, endAllSessions, LAPTOP, launchBrowser, loginUrl, startSession } from './helpers';
+import { DATA_LAYOUT, fileBytes, TestSite } from './site';
+
+const baseUrl = inject('baseUrl');
+const centre = (b: { x: number; y: number; width: number; height: number }) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+
+let browser: Browser;
+let site: TestSite;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  site = await TestSite.start();
+  browser = await launchBrowser();
+});
+
+afterEach(async () => {
+  await context?.close();
+  await endAllSessions(baseUrl);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function openDataPage(): Promise<void> {
+  context = await browser.newContext({ ...LAPTOP });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  page = await context.newPage();
+  await page.goto(loginUrl(baseUrl));
+  await startSession(page, site.url('/data'));
+}
+
+describe('data paths in the UI', () => {
+  it('offers a download in the tray, byte-exact', async () => {
+    await openDataPage();
+    await clickRemote(page, centre(DATA_LAYOUT.download));
+    await page.getByTestId('downloads-button').click();
+    const link = page.getByTestId('downloads-tray').getByTestId('download-link').first();
+    await expect.poll(() => link.getAttribute('href'), { timeout: 20_000 }).toContain('/downloads/');
+    const href = (await link.getAttribute('href'))!;
+    const res = await fetch(new URL(href, baseUrl));
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(fileBytes(65536))).toBe(true);
+  });
+
+  it("uploads a file through the local picker to the remote page's file input", async () => {
+    await openDataPage();
+    const chooser = page.waitForEvent('filechooser', { timeout: 20_000 });
+    await clickRemote(page, centre(DATA_LAYOUT.file));
+    const picker = await chooser.catch(async () => {
+      // The browser wanted a gesture: the banner's button opens the picker.
+      const next = page.waitForEvent('filechooser');
+      await page.getByTestId('file-chooser-choose').click();
+      return next;
+    });
+    await picker.setFiles({ name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from('hello world') });
+    await site.waitFor('file:hello.txt:11');
+  });
+
+  it("puts the remote page's copy on the local clipboard", async () => {
+    await openDataPage();
+    await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+    await clickRemote(page, centre(DATA_LAYOUT.copy));
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), { timeout: 20_000 }).toBe('copied by the page');
+  });
+});
