@@ -31,7 +31,7 @@ class DataGateTest {
         assertFalse(p.keyboard());
         assertTrue(p.downloads());
         assertEquals(10, p.maxTransferBytes());
-        assertEquals("policy.clipboard = to_local", p.clipboardRule());
+        assertEquals("policy.clipboard = to-local", p.clipboardRule());
     }
 
     @Test

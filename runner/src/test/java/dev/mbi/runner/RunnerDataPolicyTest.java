@@ -126,7 +126,7 @@ class RunnerDataPolicyTest {
     @Test
     void noneAndToRemoteKeepThePagesCopiesIn() throws Exception {
         for (ClipboardPolicy clipboard : List.of(ClipboardPolicy.CLIPBOARD_POLICY_NONE, ClipboardPolicy.CLIPBOARD_POLICY_TO_REMOTE)) {
-            String name = clipboard == ClipboardPolicy.CLIPBOARD_POLICY_NONE ? "none" : "to_remote";
+            String name = clipboard == ClipboardPolicy.CLIPBOARD_POLICY_NONE ? "none" : "to-remote";
             withRunner(policy(clipboard, Permission.PERMISSION_ALLOW, 1024), (controlPlane, browser) -> {
                 browser.listener.onClipboard("secret");
                 awaitBlocked(controlPlane, "clipboard to local", "policy.clipboard = " + name);
@@ -139,7 +139,7 @@ class RunnerDataPolicyTest {
     void toLocalKeepsTheViewersTextOut() throws Exception {
         withRunner(policy(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL, Permission.PERMISSION_ALLOW, 1024), (controlPlane, browser) -> {
             controlPlane.send(viewerClipboard("from viewer"));
-            awaitBlocked(controlPlane, "clipboard to remote", "policy.clipboard = to_local");
+            awaitBlocked(controlPlane, "clipboard to remote", "policy.clipboard = to-local");
             browser.listener.onClipboard("from page");
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !controlPlane.received(RunnerMessage.KindCase.CLIPBOARD).isEmpty());
             assertTrue(browser.dispatched.stream().noneMatch(InputEvent::hasClipboard));
