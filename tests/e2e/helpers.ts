@@ -1,7 +1,7 @@
 /** Shared pieces of the end-to-end tests: the browser, the API, and where things are on screen. */
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,6 +26,14 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A tall window at device pixel ratio 2: the picture is letterboxed and pixels are dense. */
+/**
+ * Keeps the remote page at its 1280x720 in this context's views (the UI's "Fit page to my screen"
+ * off), for tests about letterboxing and the coordinates of a fixed-size page.
+ */
+export async function pinRemotePageSize(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => localStorage.setItem('mbi.fitToScreen', 'off'));
+}
+
 export const LETTERBOXED: BrowserContextOptions = { viewport: { width: 900, height: 1000 }, deviceScaleFactor: 2 };
 export const LAPTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 };
 export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, hasTouch: true, isMobile: true };

@@ -15,6 +15,7 @@ import {
   getSession,
   launchBrowser,
   LETTERBOXED,
+  pinRemotePageSize,
   loginUrl,
   near,
   remotePixel,
@@ -52,6 +53,7 @@ afterAll(async () => {
 
 async function openUi(ice: { iceServers: unknown[]; webrtcTimeoutSec: number }): Promise<void> {
   context = await browser.newContext({ ...LETTERBOXED });
+  await pinRemotePageSize(context);
   page = await context.newPage();
   fallbackReports = [];
   sockets = [];

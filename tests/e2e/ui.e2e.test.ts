@@ -18,6 +18,7 @@ import {
   LAPTOP,
   launchBrowser,
   LETTERBOXED,
+  pinRemotePageSize,
   loginUrl,
   near,
   PHONE,
@@ -64,6 +65,7 @@ async function settledTransport(page: Page): Promise<string> {
 describe('web UI on the real stack', () => {
   it('starts a session, shows it live, drives the remote page and ends it', async () => {
     const context = await browser.newContext({ ...LETTERBOXED });
+    await pinRemotePageSize(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
     const page = await context.newPage();
     await page.goto(loginUrl(baseUrl));
