@@ -119,6 +119,14 @@ final class EdgeMetrics implements AutoCloseable {
                 .register(registry).increment(count);
     }
 
+    /** A viewer's message the session's data policy refused at the edge (clipboard, keyboard), by action. */
+    void policyBlocked(String action) {
+        Counter.builder("browser_policy_blocked_total")
+                .description("Actions the sessions' data policy refused at this edge, by action")
+                .tag("action", action)
+                .register(registry).increment();
+    }
+
     void cdpClientsChanged(int delta) {
         cdpClients.addAndGet(delta);
     }

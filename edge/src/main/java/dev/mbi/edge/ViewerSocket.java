@@ -186,6 +186,9 @@ final class ViewerSocket implements WsListener {
                 case CLIPBOARD -> {
                     String text = update.getClipboard().getText();
                     ViewerPolicy.Verdict v = ViewerPolicy.toLocal(policy, text);
+                    if (!v.allowed()) {
+                        metrics.policyBlocked(v.action());
+                    }
                     control(new Text(v.allowed() ? ViewerPolicy.clipboardMessage(text) : v.blockedMessage()));
                 }
                 case DOWNLOAD -> control(new Text(DataRoutes.downloadJson(update.getDownload()).put("type", "download").toString()));
@@ -272,6 +275,7 @@ final class ViewerSocket implements WsListener {
             // The session's policy, again at the edge: what it refuses never leaves this process.
             ViewerPolicy.Verdict v = ViewerPolicy.fromViewer(policy, input);
             if (!v.allowed()) {
+                metrics.policyBlocked(v.action());
                 if (v.tell() && blockNotices.tryConsume(1)) {
                     control(new Text(v.blockedMessage()));
                 }

@@ -187,6 +187,9 @@ class DataPathsTest {
             viewer.send("{\"type\":\"keydown\",\"key\":\"a\",\"code\":\"KeyA\"}");
             assertEquals("policy.keyboard = deny", nextBlocked(viewer, "keyboard").get("rule").asText());
         }
+        // Refusals are counted where they happen: the edge's own (clipboard in, keyboard) on its /metrics.
+        String metrics = stack.request("GET", "/metrics", null).body();
+        assertTrue(metrics.contains("browser_policy_blocked_total{action=\"clipboard to remote\""), "edge metrics lack the refusal");
     }
 
     /** Waits until an expression on the session's page (read through its DevTools endpoint) has this value. */
