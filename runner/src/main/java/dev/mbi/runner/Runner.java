@@ -458,7 +458,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     @Override
     public RunnerState state() {
         BrowserSession b = browser;
-        WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+        WebRtcPeers peers = startedWebRtc();
         return RunnerState.newBuilder()
                 .setReady(ready)
                 .setUrl(currentUrl)
@@ -469,6 +469,11 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 .setCapture(contract.settings().capture().value())
                 .setController(control.holder())
                 .build();
+    }
+
+    /** The WebRTC peers once started; null before, and when WebRTC could not start. */
+    private WebRtcPeers startedWebRtc() {
+        return webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
     }
 
     private void startWebRtc(Welcome w) {
@@ -536,7 +541,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         if (t != null) {
             t.offer(frame);
         }
-        WebRtcPeers peers = webrtc.getNow(null);
+        WebRtcPeers peers = startedWebRtc();
         if (peers != null) {
             peers.onFrame(frame);
         }
@@ -554,7 +559,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     public void onClipboard(String text) {
         dataGate.pageCopied(text).ifPresent(message -> {
             link.send(message);
-            WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+            WebRtcPeers peers = startedWebRtc();
             if (message.hasClipboard() && peers != null) {
                 peers.broadcast(InputChannel.clipboardMessage(text));
             }
@@ -579,7 +584,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     }
 
     private void reportMetrics(ProcessStats stats) {
-        WebRtcPeers peers = webrtc.isDone() && !webrtc.isCompletedExceptionally() ? webrtc.join() : null;
+        WebRtcPeers peers = startedWebRtc();
         link.send(RunnerMessage.newBuilder()
                 .setMetrics(egress.addTo(figures.report(stats, peers, throttle, input.dropped()))).build());
     }
