@@ -113,7 +113,8 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         Browser browser;
         CdpPipe pipe = new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks());
         // Automation clients share the pipe; their downloads go to the session's work folder, which goes with it.
-        CdpClients devtools = new CdpClients(contract.sessionId(), pipe::send, new CdpPolicy(workDir.resolve(DOWNLOADS)));
+        CdpClients devtools = new CdpClients(contract.sessionId(), pipe::send, new CdpPolicy(workDir.resolve(DOWNLOADS),
+                guard instanceof EgressGuard egress ? egress::policy : null));
         pipe.setTap(devtools);
         try {
             ConnectOptions options = new ConnectOptions();

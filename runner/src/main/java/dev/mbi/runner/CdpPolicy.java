@@ -26,10 +26,18 @@ final class CdpPolicy {
     private static final Set<String> ALLOWING_DOWNLOADS = Set.of("allow", "allowAndName");
 
     private final Path downloads;
+    /** The session's egress policy as it is now (a session's own denied hosts join it at claim). */
+    private final java.util.function.Supplier<dev.mbi.runner.egress.EgressPolicy> egress;
 
     /** @param downloads the session's own downloads folder, inside its throw-away work folder */
     CdpPolicy(Path downloads) {
+        this(downloads, null);
+    }
+
+    /** @param egress the session's egress policy now, to refuse an agent's navigation up front (null: the proxy alone decides) */
+    CdpPolicy(Path downloads, java.util.function.Supplier<dev.mbi.runner.egress.EgressPolicy> egress) {
         this.downloads = downloads;
+        this.egress = egress;
     }
 
     /**
@@ -58,6 +66,10 @@ final class CdpPolicy {
             if (!navigable(url, method.equals("Target.createTarget"))) {
                 return refuse("navigation", "only http and https pages (or about:blank) can be opened");
             }
+            Optional<String> denied = egressDenial(url);
+            if (denied.isPresent()) {
+                return refuse("egress", denied.get());
+            }
         }
         if (DOWNLOAD_BEHAVIOR.contains(method) && ALLOWING_DOWNLOADS.contains(params.path("behavior").asText())) {
             // Downloads land in the session's own folder, which goes with the session.
@@ -72,6 +84,31 @@ final class CdpPolicy {
             return refuse("control", "a person holds control of this session; wait for Mbi.controlChanged or ask them to hand it back");
         }
         return Optional.empty();
+    }
+
+    /**
+     * What the egress policy says of a page's host before any lookup: its deny and allow lists, and
+     * for an address literal the address rules. Names are still checked on every connection by the
+     * proxy, after their lookup; this only answers what can be known now, with the rule's name.
+     */
+    private Optional<String> egressDenial(String url) {
+        if (egress == null || url.isEmpty() || url.equals("about:blank")) {
+            return Optional.empty();
+        }
+        try {
+            java.net.URI uri = new java.net.URI(url);
+            dev.mbi.egress.HostName host = dev.mbi.egress.HostName.parse(uri.getHost());
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+            dev.mbi.runner.egress.EgressPolicy policy = egress.get();
+            dev.mbi.runner.egress.Decision d = policy.checkHost(host, port);
+            if (d.allowed() && host.literal().isPresent()) {
+                d = policy.checkAddress(host.literal().get(), port);
+            }
+            return d.allowed() ? Optional.empty()
+                    : Optional.of(host.name() + " is refused by the session's egress policy (" + d.label() + ")");
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty(); // the proxy judges what cannot be read here
+        }
     }
 
     /** http and https with a host, or about:blank exactly (Target.createTarget's empty url is about:blank too). */

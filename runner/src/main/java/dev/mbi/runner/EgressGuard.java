@@ -181,6 +181,11 @@ final class EgressGuard implements TopFrameGuard, AutoCloseable {
         return m.build();
     }
 
+    /** The policy the proxy applies now. */
+    dev.mbi.runner.egress.EgressPolicy policy() {
+        return proxy.currentPolicy();
+    }
+
     @Override
     public void close() {
         proxy.close();

@@ -275,7 +275,7 @@ public final class EgressProxy implements AutoCloseable {
 
     // ---- for ProxyExchange
 
-    EgressPolicy currentPolicy() {
+    public EgressPolicy currentPolicy() {
         return policy.get();
     }
 
