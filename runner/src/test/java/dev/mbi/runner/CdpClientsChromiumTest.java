@@ -94,18 +94,7 @@ class CdpClientsChromiumTest {
 
     /** Attaches the client to the session's page (flat); returns the page's session id. */
     private static String attachToPage(CdpTestClient client, long callId) {
-        JsonNode targets = client.call(callId, "Target.getTargets", null).path("result").path("targetInfos");
-        String pageId = null;
-        for (JsonNode t : targets) {
-            if ("page".equals(t.path("type").asText()) && t.path("title").asText().equals("cdp test page")) {
-                pageId = t.path("targetId").asText();
-            }
-        }
-        assertNotNull(pageId, "the session's page is listed: " + targets);
-        JsonNode attached = client.call(callId + 1, "Target.attachToTarget", params().put("targetId", pageId).put("flatten", true));
-        String session = attached.path("result").path("sessionId").asText(null);
-        assertNotNull(session, attached.toString());
-        return session;
+        return client.attachToPage(callId, "cdp test page"::equals);
     }
 
     private static String evaluate(CdpTestClient client, long callId, String session, String expression) {

@@ -101,6 +101,26 @@ final class CdpTestClient implements CdpClients.Client {
         return received.stream().filter(m -> method.equals(m.path("method").asText())).toList();
     }
 
+    /**
+     * Attaches to the first page target whose title passes {@code title} (flattened); returns its
+     * session id. Uses call ids {@code callId} and {@code callId + 1}.
+     */
+    String attachToPage(long callId, java.util.function.Predicate<String> title) {
+        JsonNode targets = call(callId, "Target.getTargets", null).path("result").path("targetInfos");
+        String pageId = null;
+        for (JsonNode t : targets) {
+            if ("page".equals(t.path("type").asText()) && title.test(t.path("title").asText())) {
+                pageId = t.path("targetId").asText();
+                break;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(pageId, "the session's page is listed: " + targets);
+        JsonNode attached = call(callId + 1, "Target.attachToTarget", params().put("targetId", pageId).put("flatten", true));
+        String session = attached.path("result").path("sessionId").asText(null);
+        org.junit.jupiter.api.Assertions.assertNotNull(session, attached.toString());
+        return session;
+    }
+
     static ObjectNode params() {
         return JSON.createObjectNode();
     }

@@ -110,15 +110,7 @@ class ClipboardViewportChromiumTest {
                     }
                 });
         client = CdpTestClient.open("data-paths", browser.devtools().orElseThrow());
-        String pageId = null;
-        for (JsonNode t : client.call(1, "Target.getTargets", null).path("result").path("targetInfos")) {
-            if ("page".equals(t.path("type").asText())) {
-                pageId = t.path("targetId").asText();
-            }
-        }
-        assertNotNull(pageId);
-        session = client.call(2, "Target.attachToTarget", params().put("targetId", pageId).put("flatten", true))
-                .path("result").path("sessionId").asText();
+        session = client.attachToPage(1, title -> true);
     }
 
     @AfterAll

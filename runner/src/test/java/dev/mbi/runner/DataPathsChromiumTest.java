@@ -114,15 +114,7 @@ class DataPathsChromiumTest {
         browser = started.open("http://127.0.0.1:" + server.getAddress().getPort() + "/", BrowserSession.PageOptions.NONE,
                 CdpClientsChromiumTest.listener(new AtomicLong()));
         client = CdpTestClient.open("data", browser.devtools().orElseThrow());
-        String pageId = null;
-        for (JsonNode t : client.call(1, "Target.getTargets", null).path("result").path("targetInfos")) {
-            if ("page".equals(t.path("type").asText())) {
-                pageId = t.path("targetId").asText();
-            }
-        }
-        assertNotNull(pageId);
-        pageSession = client.call(2, "Target.attachToTarget", params().put("targetId", pageId).put("flatten", true))
-                .path("result").path("sessionId").asText();
+        pageSession = client.attachToPage(1, title -> true);
     }
 
     /** Runs script in the page as a user's gesture would (file choosers need one). */
