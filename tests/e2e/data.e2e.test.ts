@@ -6,8 +6,18 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clickRemote, endAllSessions, LAPTOP, launchBrowser, loginUrl, startSession } from './helpers';
-import { DATA_LAYOUT, fileBytes, TestSite } from './site';
+import {
+  clickRemote,
+  endAllSessions,
+  LAPTOP,
+  launchBrowser,
+  loginUrl,
+  near,
+  pinRemotePageSize,
+  remotePixel,
+  startSession,
+} from './helpers';
+import { DATA_LAYOUT, fileBytes, GREEN, TestSite } from './site';
 
 const baseUrl = inject('baseUrl');
 const centre = (b: { x: number; y: number; width: number; height: number }) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
@@ -34,10 +44,13 @@ afterAll(async () => {
 
 async function openDataPage(): Promise<void> {
   context = await browser.newContext({ ...LAPTOP });
+  // The tests aim at the page's controls in its 1280x720 coordinates.
+  await pinRemotePageSize(context);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   page = await context.newPage();
   await page.goto(loginUrl(baseUrl));
   await startSession(page, site.url('/data'));
+  await expect.poll(async () => near(await remotePixel(page, { x: 1000, y: 600 }), GREEN), { timeout: 15_000 }).toBe(true);
 }
 
 describe('data paths in the UI', () => {

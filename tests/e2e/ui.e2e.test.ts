@@ -162,7 +162,7 @@ describe('web UI on the real stack', () => {
     await address.fill(site.url('/page2'));
     await address.press('Enter');
     await site.waitFor('loaded:page2');
-    await expect.poll(() => address.inputValue()).toBe(site.url('/page2'));
+    await expect.poll(() => address.inputValue(), { timeout: 10_000 }).toBe(site.url('/page2'));
     await page.getByRole('button', { name: 'Back' }).click();
     await expect.poll(() => address.inputValue(), { timeout: 10_000 }).toBe(site.url('/page'));
     await page.getByRole('button', { name: 'Forward' }).click();
