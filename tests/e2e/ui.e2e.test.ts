@@ -281,6 +281,8 @@ describe('web UI on the real stack', () => {
 
   it('lists sessions to rejoin or end, and looks right at laptop and phone widths', async () => {
     const laptop = await browser.newContext({ ...LAPTOP });
+    // Both viewers aim at the page's controls in its 1280x720 coordinates: neither resizes it.
+    await pinRemotePageSize(laptop);
     const page = await laptop.newPage();
     await page.goto(loginUrl(baseUrl));
     const id = await startSession(page, site.url('/page'));
@@ -296,6 +298,7 @@ describe('web UI on the real stack', () => {
 
     // A phone joins the same session from the list and taps the remote button.
     const phone = await browser.newContext({ ...PHONE });
+    await pinRemotePageSize(phone);
     const mobile = await phone.newPage();
     await mobile.goto(loginUrl(baseUrl));
     const item = mobile.locator(`[data-session-id="${id}"]`);
