@@ -96,7 +96,7 @@ class DockerRestartTest {
             ControlPlane second = start(env);
             ManagedChannel secondApi = api(second);
             try {
-                Session back = awaitReady(secondApi, id, Duration.ofSeconds(8));
+                Session back = awaitReady(secondApi, id, Duration.ofSeconds(20));
                 assertEquals("tester", back.getOwner());
                 List<Container> containers = DockerTestEngines.containersOf(docker, id);
                 assertEquals(1, containers.size(), "one container for the session");
