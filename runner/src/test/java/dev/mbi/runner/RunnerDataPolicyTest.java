@@ -28,36 +28,13 @@ import org.junit.jupiter.api.Test;
 class RunnerDataPolicyTest {
 
     /** A browser that records what it is given and lets the test play the page's copies. */
-    private static final class RecordingBrowser implements BrowserSession {
+    private static final class RecordingBrowser extends FakeBrowser {
         final List<InputEvent> dispatched = new CopyOnWriteArrayList<>();
         volatile Listener listener;
 
         @Override
         public void dispatch(InputEvent event) {
             dispatched.add(event);
-        }
-
-        @Override
-        public void captureNow() {
-        }
-
-        @Override
-        public int viewportWidth() {
-            return 800;
-        }
-
-        @Override
-        public int viewportHeight() {
-            return 600;
-        }
-
-        @Override
-        public long browserPid() {
-            return ProcessHandle.current().pid();
-        }
-
-        @Override
-        public void close() {
         }
     }
 

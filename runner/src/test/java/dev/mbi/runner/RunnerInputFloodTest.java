@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class RunnerInputFloodTest {
 
     /** A browser whose input injection hangs until released. */
-    private static final class HungBrowser implements BrowserSession {
+    private static final class HungBrowser extends FakeBrowser {
         final List<InputEvent> injected = new CopyOnWriteArrayList<>();
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch hung = new CountDownLatch(1);
@@ -41,25 +41,6 @@ class RunnerInputFloodTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-
-        @Override
-        public void captureNow() {
-        }
-
-        @Override
-        public int viewportWidth() {
-            return 800;
-        }
-
-        @Override
-        public int viewportHeight() {
-            return 600;
-        }
-
-        @Override
-        public long browserPid() {
-            return ProcessHandle.current().pid();
         }
 
         @Override
