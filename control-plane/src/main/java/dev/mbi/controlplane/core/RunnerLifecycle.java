@@ -176,10 +176,10 @@ final class RunnerLifecycle {
     RunnerWelcome resume(Session s, String hostname, Set<Capability> capabilities, RunnerLink link) throws SessionException {
         RunnerWelcome welcome = welcome(s, true);
         RunnerLink replaced = s.resume(link, capabilities, welcome);
-        s.cdpDropAll().forEach(c -> c.closed("the session's runner reconnected; connect again"));
         if (replaced != null) {
             replaced.shutdown("another runner took this session over");
         }
+        s.cdpDropAll().forEach(c -> c.closed("the session's runner reconnected; connect again"));
         LOG.info("session " + s.id + ": runner dialed again from " + hostname);
         return welcome;
     }
