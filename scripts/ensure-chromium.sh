@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure Chromium is installed (runners drive it); installs Debian's package when it can.
+# Makes sure Chromium is installed (runners drive it), and PulseAudio (each session's own sound
+# server, optional: without it pages are silent); installs Debian's packages when it can.
 set -euo pipefail
+if ! command -v pulseaudio >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "PulseAudio not found: installing Debian's pulseaudio package (the pages' sound)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pulseaudio >/dev/null \
+      || echo "PulseAudio could not be installed: pages will play no sound" >&2
+  else
+    echo "PulseAudio not found: pages will play no sound (sudo apt-get install pulseaudio)" >&2
+  fi
+fi
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

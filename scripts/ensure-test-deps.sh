@@ -2,7 +2,8 @@
 # Installs what `make test` needs from Debian's packages when it is missing: Chromium (runners and
 # the end-to-end browser), coturn (TURN relay tests), Xvfb (the display-capture path), docker.io,
 # debootstrap and iptables (the container tests), Prometheus and promtool (the metrics are
-# scraped, and the alert rules and dashboard checked, by a real one), curl and setpriv. As root it installs them;
+# scraped, and the alert rules and dashboard checked, by a real one), PulseAudio (the page's sound),
+# curl and setpriv. As root it installs them;
 # otherwise it names, in one line, what to install.
 set -euo pipefail
 missing=()
@@ -13,6 +14,7 @@ need setpriv util-linux
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium fonts-liberation)
 need turnserver coturn
 need Xvfb xvfb
+need pulseaudio pulseaudio
 need dockerd docker.io
 need debootstrap debootstrap
 need iptables iptables

@@ -23,6 +23,7 @@ import { FitToggle } from './FitToggle';
 import { LinkIcon, ListIcon, StatsIcon, StopIcon } from './icons';
 import { NavBar } from './NavBar';
 import { PolicyButton } from './PolicyButton';
+import { SoundButton } from './SoundButton';
 import { StatsOverlay } from './StatsOverlay';
 import { StatusBadge } from './StatusBadge';
 import { Toast, useToast } from './Toast';
@@ -61,6 +62,8 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
   const [viewFocused, setViewFocused] = useState(false);
   const [toast, showToast] = useToast();
   const [fit, setFit] = useState(() => loadFitPreference(localStore()));
+  // Muted until the user asks for sound: browsers refuse to start playing sound without a gesture.
+  const [muted, setMuted] = useState(true);
 
   const status: SessionStatus = details.gone ? 'terminated' : (remote.status?.status ?? details.session?.status ?? 'pending');
   const error = remote.status?.error || details.session?.error || '';
@@ -129,6 +132,15 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
   );
   const downloads = useDownloads(sessionId, onData, socketOpen, announceDownload);
   useViewportSync(viewRef, send, live && socketOpen && humanInput, fit);
+  const changeMuted = (next: boolean) => {
+    // Set here, inside the click: the browser allows sound to start during the user's gesture.
+    if (videoRef.current) {
+      videoRef.current.muted = next;
+      void videoRef.current.play().catch(() => undefined);
+    }
+    setMuted(next);
+  };
+
   const changeFit = (next: boolean) => {
     setFit(next);
     saveFitPreference(localStore(), next);
@@ -240,6 +252,7 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
           <div className="toolbar-actions">
             <DownloadsTray sessionId={sessionId} downloads={downloads} />
             {policy && <PolicyButton policy={policy} />}
+            <SoundButton available={remote.soundAvailable} muted={muted} onChange={changeMuted} />
             {!readOnly && <FitToggle fit={fit} onChange={changeFit} />}
             {shareToken && (
               <button

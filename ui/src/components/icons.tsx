@@ -39,6 +39,18 @@ export const DownloadIcon = () => (
 );
 export const ShieldIcon = () => <Icon><path d="M12 3l7 3v6c0 4.5-3 7.5-7 9-4-1.5-7-4.5-7-9V6z" /></Icon>;
 /** Corners pointing outwards: the page follows the screen's size. */
+export const SoundOnIcon = () => (
+  <Icon>
+    <path d="M4 9v6h4l5 4V5L8 9H4z" />
+    <path d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" />
+  </Icon>
+);
+export const SoundOffIcon = () => (
+  <Icon>
+    <path d="M4 9v6h4l5 4V5L8 9H4z" />
+    <path d="M16 9.5l5 5M21 9.5l-5 5" />
+  </Icon>
+);
 export const FitIcon = () => <Icon><path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" /></Icon>;
 
 export function Logo() {

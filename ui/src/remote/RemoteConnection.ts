@@ -24,6 +24,8 @@ export interface ConnectionListener {
   control(holder: ControlHolder): void;
   /** Clipboard, downloads, file choosers and policy refusals, from either channel. */
   data(message: DataMessage): void;
+  /** Whether the page's sound arrives (WebRTC only; the WebSocket fallback carries no sound). */
+  sound(available: boolean): void;
 }
 
 /** An ICE connection "disconnected" this long counts as failed (the browser waits ~30 s). */
@@ -309,7 +311,23 @@ export class RemoteConnection {
       if (attempt !== this.attempt) {
         return;
       }
-      this.video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+      if (event.track.kind === 'audio') {
+        // Played by the (muted until the user unmutes) video element, from the same stream as the picture.
+        const shown = this.video.srcObject;
+        if (shown instanceof MediaStream && !shown.getTracks().includes(event.track)) {
+          shown.addTrack(event.track);
+        } else if (!(shown instanceof MediaStream)) {
+          this.video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+        }
+        this.listener.sound(true);
+        return;
+      }
+      const stream = event.streams[0] ?? new MediaStream([event.track]);
+      const earlier = this.video.srcObject;
+      if (earlier instanceof MediaStream && earlier !== stream) {
+        earlier.getAudioTracks().forEach((t) => stream.getTracks().includes(t) || stream.addTrack(t));
+      }
+      this.video.srcObject = stream;
       this.cancelFirstFrame?.();
       this.cancelFirstFrame = onFirstVideoFrame(this.video, () => {
         if (attempt === this.attempt) {
@@ -380,6 +398,7 @@ export class RemoteConnection {
     this.rtcSample = null;
     if (this.video.srcObject) {
       this.video.srcObject = null;
+      this.listener.sound(false);
     }
   }
 }

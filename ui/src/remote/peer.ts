@@ -1,4 +1,4 @@
-/** WebRTC plumbing for the receiving side: a peer connection that only receives video. */
+/** WebRTC plumbing for the receiving side: a peer connection that only receives (video, and the page's sound). */
 
 /** Longest wait for ICE gathering; signalling is non-trickle, so the offer goes with what exists then. */
 export const GATHERING_LIMIT_MS = 2000;
@@ -12,6 +12,8 @@ export interface ReceivingPeer {
 export function createReceivingPeer(iceServers: RTCIceServer[]): ReceivingPeer {
   const pc = new RTCPeerConnection({ iceServers });
   pc.addTransceiver('video', { direction: 'recvonly' });
+  // The runner answers it inactive where the session sends no sound (no sound server, or policy.audio = deny).
+  pc.addTransceiver('audio', { direction: 'recvonly' });
   const input = pc.createDataChannel('input', { ordered: true });
   return { pc, input };
 }

@@ -16,6 +16,8 @@ export interface RemoteSession {
   controller: ControlHolder | null;
   /** Whether a picture has been shown yet (a WebSocket frame drawn or WebRTC live). */
   hasPicture: boolean;
+  /** Whether the page's sound arrives (over WebRTC, where the session sends sound). */
+  soundAvailable: boolean;
   send(message: InputMessage): boolean;
   /** The pixel space of the last WebSocket frame drawn. */
   socketFrameSize: RefObject<Size | null>;
@@ -36,6 +38,7 @@ export function useRemoteSession(
   const [notice, setNotice] = useState<{ text: string; n: number } | null>(null);
   const [framesDrawn, setFramesDrawn] = useState(false);
   const [controller, setController] = useState<ControlHolder | null>(null);
+  const [soundAvailable, setSoundAvailable] = useState(false);
   const socketFrameSize = useRef<Size | null>(null);
   const connection = useRef<RemoteConnection | null>(null);
   // Events, not state: each message is acted on once, by whoever listens.
@@ -57,6 +60,7 @@ export function useRemoteSession(
       serverError: (text) => setNotice((n) => ({ text, n: (n?.n ?? 0) + 1 })),
       control: setController,
       data: (m) => dataListeners.current.forEach((l) => l(m)),
+      sound: setSoundAvailable,
     });
     connection.current = c;
     c.start();
@@ -81,6 +85,7 @@ export function useRemoteSession(
     notice,
     controller,
     hasPicture: framesDrawn || transport.phase === 'webrtc',
+    soundAvailable: soundAvailable && transport.phase === 'webrtc',
     send,
     socketFrameSize,
     connection,

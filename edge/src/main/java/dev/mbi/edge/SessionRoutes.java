@@ -302,7 +302,16 @@ final class SessionRoutes implements HttpService {
         requireJson(req);
         limits.offer.take(grant.rateKey());
         String sdp = offerSdpFrom(body(req));
+        boolean audioDenied = grant.session().getPolicy().getAudio() == dev.mbi.proto.v1.Permission.PERMISSION_DENY;
+        if (audioDenied && ViewerPolicy.mediaSections(sdp, "audio") > 0) {
+            // The runner answers the audio m-line inactive; the viewer's policy popover says why.
+            metrics.policyBlocked("audio");
+        }
         OfferAnswer answer = controlPlane.offer(grant.session().getSessionId(), sdp);
+        if (audioDenied && ViewerPolicy.sendsAudio(answer.getSdp())) {
+            LOG.warning("session " + grant.session().getSessionId() + ": the runner answered with sound the policy denies; answer withheld");
+            throw new ApiException(403, ViewerPolicy.blockedText("audio", "policy.audio = deny"));
+        }
         ObjectNode body = SessionJson.MAPPER.createObjectNode();
         body.put("type", "answer");
         body.put("sdp", answer.getSdp());

@@ -89,7 +89,47 @@ final class ViewerPolicy {
         n.put("type", "blocked");
         n.put("action", action);
         n.put("rule", rule);
-        n.put("message", action + " blocked by the session's policy (" + rule + ")");
+        n.put("message", blockedText(action, rule));
         return n.toString();
+    }
+
+    static String blockedText(String action, String rule) {
+        return action + " blocked by the session's policy (" + rule + ")";
+    }
+
+    /** How many m-lines of this kind ("audio", "video") an SDP has. */
+    static int mediaSections(String sdp, String kind) {
+        int n = 0;
+        for (String line : sdp.split("\r?\n")) {
+            if (line.startsWith("m=" + kind + " ")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether an answer sends audio: an audio m-line that is not rejected (port 0) and whose
+     * direction (sendrecv when unstated) includes sending.
+     */
+    static boolean sendsAudio(String sdp) {
+        boolean inAudio = false;
+        boolean rejected = false;
+        String direction = "sendrecv";
+        boolean sends = false;
+        for (String line : (sdp + "\nm=end 0").split("\r?\n")) {
+            if (line.startsWith("m=")) {
+                if (inAudio && !rejected && (direction.equals("sendrecv") || direction.equals("sendonly"))) {
+                    sends = true;
+                }
+                String[] parts = line.substring(2).split(" ");
+                inAudio = parts[0].equals("audio");
+                rejected = parts.length > 1 && parts[1].equals("0");
+                direction = "sendrecv";
+            } else if (line.equals("a=sendrecv") || line.equals("a=sendonly") || line.equals("a=recvonly") || line.equals("a=inactive")) {
+                direction = line.substring(2);
+            }
+        }
+        return sends;
     }
 }

@@ -32,7 +32,11 @@ class DataPathsTest {
     }
 
     private String session(String policy) throws Exception {
-        TestStack.Response r = stack.request("POST", "/api/sessions", "{\"url\":\"" + site.url("/data") + "\""
+        return session("/data", policy);
+    }
+
+    private String session(String path, String policy) throws Exception {
+        TestStack.Response r = stack.request("POST", "/api/sessions", "{\"url\":\"" + site.url(path) + "\""
                 + (policy == null ? "" : ",\"policy\":" + policy) + "}");
         assertEquals(201, r.status(), r.body());
         String id = r.json().get("sessionId").asText();
@@ -246,5 +250,39 @@ class DataPathsTest {
             viewer.send("{\"type\":\"resize\",\"width\":1280,\"height\":720,\"deviceScaleFactor\":1,\"mobile\":false}");
             awaitPageSays(id, "innerWidth + ' ' + (navigator.maxTouchPoints > 0)", "1280 false");
         }
+    }
+
+    @Test
+    void thePagesSoundReachesAWebRtcViewerAsOpusUnlessThePolicyDeniesAudio() throws Exception {
+        String id = session("/tone", null);
+        try (WebRtcViewer viewer = WebRtcTest.connect(stack, id, false, true)) {
+            assertTrue(ViewerPolicy.sendsAudio(viewer.answerSdp), viewer.answerSdp);
+            assertTrue(viewer.answerSdp.toLowerCase(java.util.Locale.ROOT).contains("opus/48000"), viewer.answerSdp);
+            viewer.awaitPixel(ViewerClient::greenish, 15_000);
+            viewer.click(200, 100);
+            site.awaitReport("tone:running", 10_000);
+            // Half a second of a full-scale 440 Hz tone, through Chromium, PulseAudio, Opus and back.
+            try {
+                TestStack.await("the page's tone at the viewer", Duration.ofSeconds(15))
+                        .until(() -> viewer.loudSamples.get() > 48_000);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(viewer.loudSamples + " loud of " + viewer.audioSamples + " samples; "
+                        + viewer.audioStats(), e);
+            }
+        }
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+
+        String denied = session("/tone", "{\"audio\":\"deny\"}");
+        try (WebRtcViewer viewer = WebRtcTest.connect(stack, denied, false, true)) {
+            assertTrue(!ViewerPolicy.sendsAudio(viewer.answerSdp), viewer.answerSdp);
+            viewer.awaitPixel(ViewerClient::greenish, 15_000);
+            viewer.click(200, 100);
+            site.awaitReport("tone:running", 10_000);
+            viewer.awaitPixel(ViewerClient::reddish, 10_000);
+            Thread.sleep(1_500);
+            assertEquals(0, viewer.loudSamples.get(), "sound reached a viewer of a session whose policy denies audio");
+        }
+        assertTrue(stack.request("GET", "/metrics", null).body().contains("browser_policy_blocked_total{action=\"audio\""));
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + denied, null).status());
     }
 }

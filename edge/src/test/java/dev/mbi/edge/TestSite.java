@@ -40,6 +40,25 @@ final class TestSite implements AutoCloseable {
             </body></html>
             """;
 
+    /** A click anywhere plays a 440 Hz tone (browsers let pages play sound after a gesture). */
+    static final String TONE_PAGE = """
+            <!doctype html><html><head><title>tone</title></head>
+            <body style="margin:0;background:#00c000;width:100vw;height:100vh">
+            <script>
+              document.body.addEventListener('mousedown', async () => {
+                const audio = new AudioContext();
+                const tone = audio.createOscillator();
+                tone.frequency.value = 440;
+                tone.connect(audio.destination);
+                tone.start();
+                await audio.resume();
+                document.body.style.background = '#e00000';
+                fetch('/report?event=' + encodeURIComponent('tone:' + audio.state));
+              }, { once: true });
+            </script>
+            </body></html>
+            """;
+
     /** A page that changes every animation frame (for frame-rate and bitrate measurements). */
     static final String ANIMATED_PAGE = """
             <!doctype html><html><body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas>
@@ -131,6 +150,7 @@ final class TestSite implements AutoCloseable {
         server.createContext("/page", exchange -> respond(exchange, "text/html", PAGE));
         server.createContext("/profile", exchange -> respond(exchange, "text/html", PROFILE_PAGE));
         server.createContext("/toggle", exchange -> respond(exchange, "text/html", TOGGLE_PAGE));
+        server.createContext("/tone", exchange -> respond(exchange, "text/html", TONE_PAGE));
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
         server.createContext("/noise", exchange -> respond(exchange, "text/html", NOISE_PAGE));
         server.createContext("/data", exchange -> respond(exchange, "text/html", DATA_PAGE));

@@ -22,10 +22,18 @@ class WebRtcTest {
     }
 
     static WebRtcViewer connect(TestStack stack, String id, boolean relayOnly) throws Exception {
+        return connect(stack, id, relayOnly, false);
+    }
+
+    /** @param audio also asks for the page's sound, as the web UI does */
+    static WebRtcViewer connect(TestStack stack, String id, boolean relayOnly, boolean audio) throws Exception {
         TestStack.Response ice = stack.request("GET", "/api/sessions/" + id + "/ice", null);
         assertEquals(200, ice.status(), ice.body());
         assertEquals(15, ice.json().get("webrtcTimeoutSec").asInt());
         WebRtcViewer viewer = new WebRtcViewer(ice.json(), relayOnly, 1000, 600);
+        if (audio) {
+            viewer.receiveAudio();
+        }
         String offer = viewer.offer();
         TestStack.Response answer = stack.request("POST", "/api/sessions/" + id + "/offer",
                 SessionJson.MAPPER.createObjectNode().put("type", "offer").put("sdp", offer).toString());

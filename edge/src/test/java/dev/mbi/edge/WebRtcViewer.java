@@ -63,11 +63,28 @@ final class WebRtcViewer implements AutoCloseable {
     private final int probeX;
     private final int probeY;
 
+    /** The page's sound as received: 16-bit samples seen, and how many of them were not near silence. */
+    final java.util.concurrent.atomic.AtomicLong audioSamples = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong loudSamples = new java.util.concurrent.atomic.AtomicLong();
+
+    private static HeadlessAudioDeviceModule audioDevices;
+    private static boolean playing;
+
     static synchronized PeerConnectionFactory factory() {
         if (factory == null) {
-            factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
+            audioDevices = new HeadlessAudioDeviceModule();
+            factory = new PeerConnectionFactory(audioDevices);
         }
         return factory;
+    }
+
+    /** Playout pulls received audio through the pipeline (to nowhere): without it no sink hears a sample. */
+    private static synchronized void startPlayout() {
+        if (!playing) {
+            playing = true;
+            audioDevices.initPlayout();
+            audioDevices.startPlayout();
+        }
     }
 
     WebRtcViewer(JsonNode iceConfig, boolean relayOnly, int probeX, int probeY) {
@@ -118,6 +135,46 @@ final class WebRtcViewer implements AutoCloseable {
         RTCDataChannelInit channel = new RTCDataChannelInit();
         channel.ordered = true;
         input = pc.createDataChannel("input", channel);
+    }
+
+    /** Asks for the page's sound too (a receive-only audio m-line, as the web UI offers), and listens to it. */
+    void receiveAudio() {
+        RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
+        init.direction = RTCRtpTransceiverDirection.RECV_ONLY;
+        RTCRtpTransceiver audio = pc.addTransceiver(factory().createAudioTrack("unused-audio",
+                factory().createAudioSource(new dev.onvoid.webrtc.media.audio.AudioOptions())), init);
+        ((dev.onvoid.webrtc.media.audio.AudioTrack) audio.getReceiver().getTrack()).addSink(
+                (data, bitsPerSample, sampleRate, channels, frames) -> {
+                    if (bitsPerSample != 16) {
+                        return;
+                    }
+                    ByteBuffer samples = ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    long loud = 0;
+                    int n = Math.min(data.length / 2, frames * channels);
+                    for (int i = 0; i < n; i++) {
+                        if (Math.abs(samples.getShort(i * 2)) > 1_000) {
+                            loud++;
+                        }
+                    }
+                    audioSamples.addAndGet(n);
+                    loudSamples.addAndGet(loud);
+                });
+        startPlayout();
+    }
+
+    /** The receiver's audio statistics (inbound-rtp of kind audio), for a failure message. */
+    String audioStats() throws Exception {
+        CompletableFuture<String> out = new CompletableFuture<>();
+        pc.getStats(report -> {
+            StringBuilder b = new StringBuilder();
+            report.getStats().values().forEach(s -> {
+                if ("audio".equals(s.getAttributes().get("kind"))) {
+                    b.append(s.getType()).append(' ').append(s.getAttributes()).append('\n');
+                }
+            });
+            out.complete(b.toString());
+        });
+        return out.get(5, TimeUnit.SECONDS);
     }
 
     /** Creates the offer and waits (bounded) until its candidates are gathered. */

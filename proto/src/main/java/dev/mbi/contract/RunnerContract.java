@@ -39,6 +39,12 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String WORK_DIR = "RUNNER_WORK_DIR";
     public static final String HOME = "HOME";
     public static final String DISPLAY = "DISPLAY";
+    /**
+     * Where the session's own sound server listens ({@code unix:<socket>}): the runner starts it
+     * there, and the libwebrtc in the runner's JVM and Chromium both find it through this variable,
+     * which a process cannot set for itself once started.
+     */
+    public static final String SOUND_SERVER = "PULSE_SERVER";
     /** "true" when the runner dials the control plane over TLS; the PEM variables below refine it. */
     public static final String CONTROL_PLANE_TLS = "CONTROL_PLANE_TLS";
     /** The CAs (PEM text) the runner trusts for the control plane's certificate; empty: the system's. */
@@ -279,6 +285,7 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
         settings.workDir().ifPresent(dir -> env.put(WORK_DIR, dir.toString()));
         settings.home().ifPresent(dir -> env.put(HOME, dir.toString()));
         settings.display().ifPresent(display -> env.put(DISPLAY, display));
+        env.put(SOUND_SERVER, "unix:" + soundSocket());
         env.putAll(settings.egress().toEnvironment());
         ControlPlaneTls tls = settings.controlPlaneTls();
         if (tls.enabled()) {
@@ -292,6 +299,15 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
             }
         }
         return Collections.unmodifiableMap(env);
+    }
+
+    /**
+     * The session's sound server's socket: in the runner's writable folder (the host's temporary
+     * folder for a runner process), one folder per session.
+     */
+    public Path soundSocket() {
+        Path base = settings.workDir().orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir")));
+        return base.resolve("mbi-sound-" + sessionId).resolve("native");
     }
 
     /** The same contract for a runner that dials the control plane at another address. */

@@ -48,6 +48,8 @@ class RunnerContractTest {
                 Map.entry("RUNNER_WORK_DIR", "/tmp"),
                 Map.entry("HOME", "/tmp"),
                 Map.entry("DISPLAY", ":42"),
+                // The session's own sound server, in its writable folder.
+                Map.entry("PULSE_SERVER", "unix:/tmp/mbi-sound-s-1/native"),
                 Map.entry("EGRESS_ALLOW_PRIVATE", "true"),
                 Map.entry("EGRESS_ALLOW_CIDRS", "10.1.0.0/16"),
                 Map.entry("EGRESS_DENY_HOSTS", "*.ads.example")), contract(CUSTOM).toEnvironment());

@@ -28,6 +28,11 @@ interface BrowserSession extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** The page's sound, where the browser has a sound server of its own. */
+    default Optional<PageAudio> audio() {
+        return Optional.empty();
+    }
+
     /** Closes the browser and removes everything it wrote to disk. Safe to call twice. */
     @Override
     void close();

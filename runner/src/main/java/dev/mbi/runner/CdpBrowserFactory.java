@@ -44,7 +44,6 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             "--no-default-browser-check",
             "--test-type",
             "--hide-scrollbars",
-            "--mute-audio",
             "--disable-background-timer-throttling",
             "--disable-renderer-backgrounding",
             "--disable-backgrounding-occluded-windows");
@@ -98,15 +97,22 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
         own.add("--window-size=" + viewportWidth + "," + viewportHeight);
         own.addAll(egressFlags);
+        // The page's sound goes to the session's own sound server, or nowhere.
+        Optional<PageAudio> audio = PageAudio.start(contract.sessionId(), System.getenv(RunnerContract.SOUND_SERVER), setpriv());
+        if (audio.isEmpty()) {
+            own.add("--mute-audio");
+        }
         List<String> command = ChromiumCommand.command(settings.chromiumPath(),
                 ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
         Path log = workDir.resolve(CHROMIUM_LOG);
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         settings.display().ifPresent(display -> builder.environment().put(RunnerContract.DISPLAY, display));
+        audio.ifPresent(a -> builder.environment().putAll(a.clientEnvironment()));
         Process process;
         try {
             process = builder.start();
         } catch (IOException e) {
+            audio.ifPresent(PageAudio::close);
             CdpBrowserSession.deleteTree(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
@@ -127,12 +133,13 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         } catch (Exception e) {
             String output = tail(log);
             process.destroyForcibly();
+            audio.ifPresent(PageAudio::close);
             CdpBrowserSession.deleteTree(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
         return new StartedChromium(CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
-                settings.jpegQuality(), executors, guard, devtools));
+                settings.jpegQuality(), executors, guard, devtools, audio));
     }
 
     /** Chromium started, connected and prepared, on its blank tab. */

@@ -110,10 +110,14 @@ final class CdpBrowserSession implements BrowserSession {
     private final CdpClients devtools;
     /** Downloads, uploads and printing, refused until the runner starts them with the session's policy. */
     private volatile DataPaths dataPaths;
+    /** The page's sound, where the session has a sound server. */
+    private final Optional<PageAudio> audio;
 
     private CdpBrowserSession(Browser browser, Process process, Page page, CDPSession cdp, Path workDir, int width, int height,
-                              int jpegQuality, RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools) {
+                              int jpegQuality, RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools,
+                              Optional<PageAudio> audio) {
         this.devtools = devtools;
+        this.audio = audio;
         this.jpegQuality = jpegQuality;
         this.guard = guard;
         this.tasks = executors.tasks();
@@ -142,13 +146,15 @@ final class CdpBrowserSession implements BrowserSession {
      * @param process Chromium's browser process, which {@link #close()} ends
      */
     static CdpBrowserSession prepare(Browser browser, Process process, Path workDir, int width, int height, int jpegQuality,
-                                     RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools) throws BrowserException {
+                                     RunnerExecutors executors, TopFrameGuard guard, CdpClients devtools,
+                                     Optional<PageAudio> audio) throws BrowserException {
         CdpBrowserSession session = null;
         try {
             List<Page> pages = browser.pages();
             Page page = pages.isEmpty() ? browser.newPage() : pages.get(0);
             CDPSession cdp = page.createCDPSession();
-            session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard, devtools);
+            session = new CdpBrowserSession(browser, process, page, cdp, workDir, width, height, jpegQuality, executors, guard,
+                    devtools, audio);
             session.watch();
             session.guardTopFrame();
             session.dataPaths = DataPaths.install(cdp, page, workDir, executors.tasks());
@@ -158,6 +164,7 @@ final class CdpBrowserSession implements BrowserSession {
                 session.close();
             } else {
                 process.destroyForcibly();
+                audio.ifPresent(PageAudio::close);
                 deleteTree(workDir);
             }
             throw new BrowserException("Chromium could not be prepared: " + e.getMessage(), e);
@@ -579,6 +586,11 @@ final class CdpBrowserSession implements BrowserSession {
         return Optional.of(devtools);
     }
 
+    @Override
+    public Optional<PageAudio> audio() {
+        return audio;
+    }
+
     /** The session's downloads, uploads and printing. */
     DataPaths dataPaths() {
         return dataPaths;
@@ -603,6 +615,7 @@ final class CdpBrowserSession implements BrowserSession {
         List<ProcessHandle> helpers = process.descendants().toList();
         process.destroyForcibly();
         helpers.forEach(ProcessHandle::destroyForcibly);
+        audio.ifPresent(PageAudio::close);
         try {
             process.waitFor(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

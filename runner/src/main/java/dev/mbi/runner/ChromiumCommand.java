@@ -40,7 +40,7 @@ final class ChromiumCommand {
     static List<String> arguments(boolean headless, List<String> own, List<String> extra, Path profile) {
         List<String> all = new ArrayList<>(Constant.DEFAULT_ARGS);
         if (headless) {
-            all.addAll(List.of("--headless=new", "--hide-scrollbars", "--mute-audio"));
+            all.addAll(List.of("--headless=new", "--hide-scrollbars"));
         }
         all.addAll(own);
         all.addAll(extra);

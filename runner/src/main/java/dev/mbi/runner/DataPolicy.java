@@ -12,17 +12,17 @@ import dev.mbi.proto.v1.SessionPolicy;
  * @param maxTransferBytes the largest clipboard text, download or upload (0 in the policy: no limit)
  */
 record DataPolicy(ClipboardPolicy clipboard, boolean downloads, boolean uploads, boolean printing, boolean keyboard,
-                  long maxTransferBytes) {
+                  boolean audio, long maxTransferBytes) {
 
     /** Everything allowed: a session whose welcome has no policy. */
     static final DataPolicy OPEN = from(SessionPolicy.getDefaultInstance());
     /** Nothing crosses: what a browser obeys before its session's welcome is known (a runner in the warm pool). */
-    static final DataPolicy DENY_ALL = new DataPolicy(ClipboardPolicy.CLIPBOARD_POLICY_NONE, false, false, false, false, 0);
+    static final DataPolicy DENY_ALL = new DataPolicy(ClipboardPolicy.CLIPBOARD_POLICY_NONE, false, false, false, false, false, 0);
 
     static DataPolicy from(SessionPolicy policy) {
         long max = policy.getMaxTransferBytes();
         return new DataPolicy(policy.getClipboard(), allows(policy.getDownloads()), allows(policy.getUploads()),
-                allows(policy.getPrinting()), allows(policy.getKeyboard()),
+                allows(policy.getPrinting()), allows(policy.getKeyboard()), allows(policy.getAudio()),
                 // uint64 on the wire: 0 is "not set", a value past Long.MAX_VALUE is no practical limit.
                 max == 0 || max < 0 ? Long.MAX_VALUE : max);
     }

@@ -485,9 +485,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             java.util.function.Supplier<ViewportVideo> video = contract.settings().capture() == RunnerContract.Capture.DESKTOP
                     ? () -> new DesktopVideo(w.getViewportWidth(), w.getViewportHeight())
                     : () -> new ScreencastVideo(executors);
+            // The page's sound goes out only where the session's policy allows it.
+            BrowserSession b = browser;
+            Optional<PageAudio> audio = DataPolicy.from(w.getPolicy()).audio() && b != null ? b.audio() : Optional.empty();
             WebRtcPeers peers = new WebRtcPeers(contract.sessionId(), w, video, this::offerHumanInput,
                     answer -> link.send(RunnerMessage.newBuilder().setAnswer(answer).build()), executors.tasks(),
-                    executors.timer(), contract.settings().maxPeersPerSession(), WebRtcPeers.CONNECT_TIMEOUT);
+                    executors.timer(), contract.settings().maxPeersPerSession(), WebRtcPeers.CONNECT_TIMEOUT, audio);
             if (!webrtc.complete(peers)) {
                 peers.close();
                 return;

@@ -27,12 +27,19 @@ import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsType;
 import dev.onvoid.webrtc.media.MediaType;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
+import dev.onvoid.webrtc.media.audio.AudioDeviceModuleBase;
+import dev.onvoid.webrtc.media.audio.AudioLayer;
+import dev.onvoid.webrtc.media.audio.AudioOptions;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -46,8 +53,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The runner's WebRTC side: one PeerConnection per viewer, all sending the same VP8 video track,
- * each with an "input" data channel that carries the same JSON input as the WebSocket.
+ * The runner's WebRTC side: one PeerConnection per viewer, all sending the same VP8 video track
+ * (and the page's sound as one Opus track, to viewers whose offer asks for audio, where the session
+ * may send it), each with an "input" data channel that carries the same JSON input as the WebSocket.
  * Signalling is non-trickle: the answer carries every candidate gathered within a bounded time.
  * <p>
  * Each peer holds native resources (an ICE agent, sockets, an encoder once connected), so a session
@@ -76,6 +84,8 @@ final class WebRtcPeers implements AutoCloseable {
     private final PeerConnectionFactory factory;
     private final ViewportVideo video;
     private final VideoTrack track;
+    /** The page's sound, recorded from the session's sound server; null: none is sent. */
+    private final AudioTrack audioTrack;
     /** Every peer holding a slot: connected, or still within its connect deadline. Added to under its own lock. */
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -89,10 +99,11 @@ final class WebRtcPeers implements AutoCloseable {
      * @param timer runs the connect deadlines
      * @param maxPeers peers served at once; further offers are refused
      * @param connectTimeout how long a peer may take to connect before it is closed
+     * @param audio the page's sound, to send to viewers that ask for it; empty: none is sent
      */
     WebRtcPeers(String sessionId, Welcome welcome, java.util.function.Supplier<ViewportVideo> video,
                 Consumer<InputEvent> input, Consumer<SignalAnswer> answers, Executor closer,
-                ScheduledExecutorService timer, int maxPeers, Duration connectTimeout) {
+                ScheduledExecutorService timer, int maxPeers, Duration connectTimeout, Optional<PageAudio> audio) {
         if (maxPeers < 1) {
             throw new IllegalArgumentException("maxPeers " + maxPeers);
         }
@@ -105,8 +116,12 @@ final class WebRtcPeers implements AutoCloseable {
         this.timer = timer;
         this.maxPeers = maxPeers;
         this.connectTimeout = connectTimeout;
-        // The default factory opens an audio device and aborts the JVM where there is none.
-        this.factory = new PeerConnectionFactory(new HeadlessAudioDeviceModule());
+        // With the session's sound server, libwebrtc records its default source: the monitor of the
+        // sink the page plays into. Without one, no device is opened at all (libwebrtc's default
+        // module aborts the JVM where it finds no audio device).
+        AudioDeviceModuleBase devices = audio.isPresent() ? new AudioDeviceModule(AudioLayer.kLinuxPulseAudio)
+                : new HeadlessAudioDeviceModule();
+        this.factory = new PeerConnectionFactory(devices);
         this.video = video.get();
         try {
             this.track = factory.createVideoTrack("viewport", this.video.source());
@@ -114,6 +129,13 @@ final class WebRtcPeers implements AutoCloseable {
             this.video.close();
             throw e;
         }
+        // The page's sound as it is: no echo cancelling, gain control or noise suppression (all for voices).
+        AudioOptions asIs = new AudioOptions();
+        asIs.echoCancellation = false;
+        asIs.autoGainControl = false;
+        asIs.noiseSuppression = false;
+        asIs.highpassFilter = false;
+        this.audioTrack = audio.isEmpty() ? null : factory.createAudioTrack("page-audio", factory.createAudioSource(asIs));
     }
 
     private static List<RTCIceServer> toRtc(List<IceServer> servers) {
@@ -330,6 +352,7 @@ final class WebRtcPeers implements AutoCloseable {
             return SdpCalls.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER, offerSdp))
                     .thenCompose(ignored -> {
                         addVideo();
+                        addAudio();
                         return SdpCalls.createAnswer(pc);
                     })
                     .thenCompose(description -> SdpCalls.setLocal(pc, description))
@@ -357,6 +380,25 @@ final class WebRtcPeers implements AutoCloseable {
             }
             if (sender == null) {
                 throw new IllegalStateException("the offer has no video to answer");
+            }
+        }
+
+        /**
+         * Sends the page's sound on the offer's audio m-line, if it has one and the session sends
+         * sound; otherwise that m-line is answered inactive.
+         */
+        private void addAudio() {
+            if (audioTrack == null) {
+                return;
+            }
+            for (RTCRtpTransceiver t : pc.getTransceivers()) {
+                MediaStreamTrack receiving = t.getReceiver() == null ? null : t.getReceiver().getTrack();
+                if (receiving != null && MediaStreamTrack.AUDIO_TRACK_KIND.equals(receiving.getKind())) {
+                    t.getSender().replaceTrack(audioTrack);
+                    t.getSender().setStreams(List.of("viewport"));
+                    t.setDirection(RTCRtpTransceiverDirection.SEND_ONLY);
+                    return;
+                }
             }
         }
 

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DataPathsChromiumTest {
     private static final String CHROMIUM = System.getenv().getOrDefault(RunnerContract.CHROMIUM_PATH,
             RunnerContract.Settings.DEFAULT_CHROMIUM_PATH);
-    private static final DataPolicy ALLOW = new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, 10_000_000);
+    private static final DataPolicy ALLOW = new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, true, 10_000_000);
     private static final byte[] FILE = bytes(64 * 1024);
     /** Larger than a read's piece, so that a read of it takes several. */
     private static final byte[] LARGE = bytes(1024 * 1024 + 17);
@@ -177,7 +177,7 @@ class DataPathsChromiumTest {
 
     @Test
     void deniedDownloadsAreBlockedAndLeaveNothingOnDisk() throws Exception {
-        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, false, true, true, true, 10_000_000));
+        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, false, true, true, true, true, 10_000_000));
         evaluate("document.getElementById('small').click()");
         RunnerMessage blocked = await(RunnerMessage::hasBlocked);
         assertEquals("download", blocked.getBlocked().getAction());
@@ -189,7 +189,7 @@ class DataPathsChromiumTest {
 
     @Test
     void aDownloadPastTheLargestTransferIsCanceled() throws Exception {
-        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, 100_000));
+        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, true, 100_000));
         evaluate("document.getElementById('large').click()");
         RunnerMessage blocked = await(RunnerMessage::hasBlocked);
         assertEquals("download", blocked.getBlocked().getAction());
@@ -225,7 +225,7 @@ class DataPathsChromiumTest {
 
     @Test
     void anUploadPastTheLargestTransferIsRefused() throws Exception {
-        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, 100_000));
+        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, true, true, true, 100_000));
         evaluate("document.getElementById('file').click()");
         FileChooserOpened chooser = await(RunnerMessage::hasFileChooser).getFileChooser();
         upload(chooser.getId(), "big.txt", bytes(200_000), 4);
@@ -238,7 +238,7 @@ class DataPathsChromiumTest {
 
     @Test
     void deniedUploadsAreBlockedWithoutADialog() throws Exception {
-        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, false, true, true, 10_000_000));
+        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, false, true, true, true, 10_000_000));
         evaluate("document.getElementById('file').click()");
         RunnerMessage blocked = await(RunnerMessage::hasBlocked);
         assertEquals("upload", blocked.getBlocked().getAction());
@@ -261,7 +261,7 @@ class DataPathsChromiumTest {
 
     @Test
     void deniedPrintingIsBlocked() throws Exception {
-        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, false, true, 10_000_000));
+        open(new DataPolicy(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_BOTH, true, true, false, true, true, 10_000_000));
         evaluate("window.print()");
         RunnerMessage blocked = await(RunnerMessage::hasBlocked);
         assertEquals("print", blocked.getBlocked().getAction());

@@ -14,9 +14,9 @@ class DataPolicyTest {
     void readsTheWelcomesPolicy() {
         SessionPolicy p = SessionPolicy.newBuilder().setClipboard(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL)
                 .setDownloads(Permission.PERMISSION_ALLOW).setUploads(Permission.PERMISSION_DENY)
-                .setPrinting(Permission.PERMISSION_ALLOW).setKeyboard(Permission.PERMISSION_DENY).setMaxTransferBytes(1_048_576).build();
+                .setPrinting(Permission.PERMISSION_ALLOW).setKeyboard(Permission.PERMISSION_DENY).setAudio(Permission.PERMISSION_DENY).setMaxTransferBytes(1_048_576).build();
         DataPolicy d = DataPolicy.from(p);
-        assertEquals(new DataPolicy(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL, true, false, true, false, 1_048_576), d);
+        assertEquals(new DataPolicy(ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL, true, false, true, false, false, 1_048_576), d);
         assertTrue(d.clipboardToLocal());
         assertFalse(d.clipboardToRemote());
         assertEquals("policy.clipboard = to-local", d.clipboardRule());

@@ -107,7 +107,8 @@ class WebRtcPeersTest {
              Viewer watching = new Viewer();
              Viewer flooding = new Viewer()) {
             WebRtcPeers peers = new WebRtcPeers("limits", welcome, () -> new ScreencastVideo(executors), event -> { },
-                    answer -> answers.put(answer.getViewerId(), answer), executors.tasks(), executors.timer(), 2, connectTimeout);
+                    answer -> answers.put(answer.getViewerId(), answer), executors.tasks(), executors.timer(), 2, connectTimeout,
+                    java.util.Optional.empty());
             try {
                 // One viewer connects and keeps its slot.
                 peers.offer("watching", watching.offer());

@@ -1,0 +1,36 @@
+import { SoundOffIcon, SoundOnIcon } from './icons';
+
+/**
+ * The page's sound starts muted (browsers only let a page play sound after the user asks);
+ * one press unmutes it. Without sound (the WebSocket fallback, or a session that sends none)
+ * the button says why instead.
+ */
+export function SoundButton({
+  available,
+  muted,
+  onChange,
+}: {
+  available: boolean;
+  muted: boolean;
+  onChange(muted: boolean): void;
+}) {
+  const label = !available
+    ? 'No sound: this connection or session carries none'
+    : muted
+      ? 'Unmute the page’s sound'
+      : 'Mute the page’s sound';
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-pressed={available && !muted}
+      aria-label={available ? (muted ? 'Unmute' : 'Mute') : 'No sound'}
+      title={label}
+      disabled={!available}
+      data-testid="sound-toggle"
+      onClick={() => onChange(!muted)}
+    >
+      {available && !muted ? <SoundOnIcon /> : <SoundOffIcon />}
+    </button>
+  );
+}
