@@ -1,7 +1,7 @@
 /**
  * What crosses a session's boundary, as a person uses it in the UI on a real stack: a download
- * from the tray, an upload through the local file picker, and the remote page's copy landing on
- * the local clipboard.
+ * from the tray, an upload through the local file picker, the remote page's copy landing on
+ * the local clipboard, and the remote page's sound once the person unmutes it.
  */
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -17,7 +17,7 @@ import {
   remotePixel,
   startSession,
 } from './helpers';
-import { DATA_LAYOUT, fileBytes, GREEN, TestSite } from './site';
+import { DATA_LAYOUT, fileBytes, GREEN, RED, TestSite } from './site';
 
 const baseUrl = inject('baseUrl');
 const centre = (b: { x: number; y: number; width: number; height: number }) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
@@ -85,5 +85,46 @@ describe('data paths in the UI', () => {
     await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
     await clickRemote(page, centre(DATA_LAYOUT.copy));
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), { timeout: 20_000 }).toBe('copied by the page');
+  });
+
+  it("plays the remote page's sound, muted until the person unmutes it", async () => {
+    context = await browser.newContext({ ...LAPTOP });
+    await pinRemotePageSize(context);
+    page = await context.newPage();
+    await page.goto(loginUrl(baseUrl));
+    await startSession(page, site.url('/tone'));
+    const toggle = page.getByTestId('sound-toggle');
+    const video = page.getByTestId('remote-video');
+    // Sound comes with the WebRTC picture; until the person asks, it plays muted.
+    await expect.poll(() => toggle.isEnabled(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId('transport').getAttribute('data-transport')).toBe('webrtc');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
+    await clickRemote(page, { x: 200, y: 100 });
+    await site.waitFor('tone:running');
+    await expect.poll(async () => near(await remotePixel(page, { x: 1000, y: 600 }), RED), { timeout: 15_000 }).toBe(true);
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.muted)).toBe(false);
+    // The tone is in what the video element plays: its audio track, analysed in this browser.
+    const peak = await video.evaluate(async (v: HTMLVideoElement) => {
+      const stream = v.srcObject as MediaStream;
+      const track = stream.getAudioTracks()[0];
+      if (!track || track.readyState !== 'live') {
+        return -1;
+      }
+      const audio = new AudioContext();
+      const analyser = audio.createAnalyser();
+      audio.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      let loudest = 0;
+      for (let i = 0; i < 40 && loudest < 0.1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        analyser.getFloatTimeDomainData(samples);
+        loudest = Math.max(loudest, ...samples.map(Math.abs));
+      }
+      await audio.close();
+      return loudest;
+    });
+    expect(peak).toBeGreaterThan(0.1);
   });
 });

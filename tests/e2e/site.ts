@@ -102,6 +102,23 @@ export function fileBytes(length: number): Buffer {
   for (let i = 0; i < length; i++) b[i] = (i * 31 + 7) & 0xff;
   return b;
 }
+/** A click anywhere plays a 440 Hz tone and turns the page red (browsers let pages sound after a gesture). */
+const TONE = `<!doctype html><html><head><title>tone</title></head>
+<body style="margin:0;background:#00c000;width:100vw;height:100vh">
+<script>
+  document.body.addEventListener('mousedown', async () => {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    tone.frequency.value = 440;
+    tone.connect(audio.destination);
+    tone.start();
+    await audio.resume();
+    document.body.style.background = '#e00000';
+    fetch('/report?event=' + encodeURIComponent('tone:' + audio.state));
+  }, { once: true });
+</script>
+</body></html>`;
+
 /** A blank page from which tests run their own WebRTC peer. */
 const BLANK = '<!doctype html><html><head><title>peer</title></head><body></body></html>';
 
@@ -136,6 +153,8 @@ export class TestSite {
           return send('text/html', NOISE);
         case '/data':
           return send('text/html', DATA);
+        case '/tone':
+          return send('text/html', TONE);
         case '/file': {
           const bytes = fileBytes(Number(url.searchParams.get('bytes') ?? '0'));
           res.writeHead(200, {
