@@ -42,7 +42,8 @@ public record ControlPlaneConfig(
         boolean metricsAuth,
         int warmPoolSize,
         int cdpMaxClients,
-        dev.mbi.controlplane.core.DataPolicy policy) implements ServiceMain.Config {
+        dev.mbi.controlplane.core.DataPolicy policy,
+        RunnerContract.Viewport viewportMax) implements ServiceMain.Config {
 
     /** The shortest CONTROL_PLANE_SIGNING_KEY accepted, in characters. */
     public static final int MIN_SIGNING_KEY_LENGTH = 32;
@@ -126,9 +127,26 @@ public record ControlPlaneConfig(
                 env.integer("WARM_POOL_SIZE", 0, 0, 64),
                 // Automation clients (Playwright, Puppeteer) connected at once to one session's DevTools endpoint.
                 env.integer("CDP_MAX_CLIENTS", 2, 0, 16),
-                policy(env));
+                policy(env),
+                viewportMax(env));
         env.requireValid("control plane");
         return config;
+    }
+
+    /** The largest page a viewer's resize may ask for (VIEWPORT_MAX_WIDTH/_HEIGHT): frames and encoding grow with it. */
+    private static RunnerContract.Viewport viewportMax(Env env) {
+        RunnerContract.Viewport start = RunnerContract.Settings.from(env).viewport();
+        int width = env.integer("VIEWPORT_MAX_WIDTH", Math.max(1920, start.width()), RunnerContract.Viewport.MIN_WIDTH,
+                RunnerContract.Viewport.MAX_WIDTH);
+        int height = env.integer("VIEWPORT_MAX_HEIGHT", Math.max(1080, start.height()), RunnerContract.Viewport.MIN_HEIGHT,
+                RunnerContract.Viewport.MAX_HEIGHT);
+        if (width < start.width() || height < start.height()) {
+            env.problem("VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT (" + width + "x" + height + ") is smaller than the page"
+                    + " sessions start at (VIEWPORT_WIDTH x VIEWPORT_HEIGHT = " + start.width() + "x" + start.height()
+                    + "): raise the maximum or lower the start size");
+            return start;
+        }
+        return new RunnerContract.Viewport(width, height);
     }
 
     /** What may cross a session's boundary unless its request narrows it (POLICY_*). */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * both ways, downloads (byte-exact, and a large one streamed), an upload to a page's file input,
  * a print as a PDF, the page sized to the viewer's screen, and the policy that refuses each.
  */
-@Stack("MAX_SESSIONS=3")
+@Stack({"MAX_SESSIONS=3", "VIEWPORT_MAX_WIDTH=1600", "VIEWPORT_MAX_HEIGHT=1000"})
 class DataPathsTest {
     private final TestStack stack;
     private final TestSite site;
@@ -247,6 +247,9 @@ class DataPathsTest {
             viewer.send("{\"type\":\"keydown\",\"key\":\"v\",\"code\":\"KeyV\",\"modifiers\":[\"ctrl\"]}");
             viewer.send("{\"type\":\"keyup\",\"key\":\"v\",\"code\":\"KeyV\",\"modifiers\":[\"ctrl\"]}");
             site.awaitReport("paste:phone", 15_000);
+            // A screen larger than the operator allows (VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT) gets the largest allowed.
+            viewer.send("{\"type\":\"resize\",\"width\":3000,\"height\":2000,\"deviceScaleFactor\":1,\"mobile\":false}");
+            awaitPageSays(id, "innerWidth + ' ' + innerHeight", "1600 1000");
             viewer.send("{\"type\":\"resize\",\"width\":1280,\"height\":720,\"deviceScaleFactor\":1,\"mobile\":false}");
             awaitPageSays(id, "innerWidth + ' ' + (navigator.maxTouchPoints > 0)", "1280 false");
         }

@@ -68,8 +68,13 @@ interface BrowserSession extends AutoCloseable {
      * @param locale   e.g. "de-DE": navigator.language, Accept-Language, number and date formats
      * @param timezone an IANA time zone, e.g. "Europe/Berlin"
      */
-    record PageOptions(String userAgent, String locale, String timezone) {
-        static final PageOptions NONE = new PageOptions("", "", "");
+    record PageOptions(String userAgent, String locale, String timezone, int maxWidth, int maxHeight) {
+        static final PageOptions NONE = new PageOptions("", "", "", 0, 0);
+
+        /** @param userAgent the page's user agent, or empty: the browser's */
+        PageOptions(String userAgent, String locale, String timezone) {
+            this(userAgent, locale, timezone, 0, 0);
+        }
     }
 
     /** Opens browsers; the seam where another capture path (e.g. a desktop display) plugs in. */

@@ -282,7 +282,7 @@ final class CdpBrowserSession implements BrowserSession {
             LOG.log(Level.WARNING, "the page's clipboard is not available: " + e.getMessage(), e);
         }
         viewport = new CdpViewport(cdp, timer, tasks, options.userAgent().isEmpty() ? browser.userAgent() : options.userAgent(),
-                options.locale(), !options.userAgent().isEmpty(), this::viewportApplied);
+                options.locale(), !options.userAgent().isEmpty(), options.maxWidth(), options.maxHeight(), this::viewportApplied);
     }
 
     /** The page has the viewer's size: input maps into it, and frames come at it. */

@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  */
 final class CdpViewport {
     private static final Logger LOG = Logger.getLogger(CdpViewport.class.getName());
-    /** The largest viewport a viewer may ask for: frames and encoding grow with it. */
+    /** The largest viewport a viewer may ask for unless the welcome says otherwise: frames and encoding grow with it. */
     static final int MAX_WIDTH = 1920;
     static final int MAX_HEIGHT = 1080;
     static final long SETTLE_MS = 150;
@@ -31,10 +31,15 @@ final class CdpViewport {
     record Size(int width, int height, double scale, boolean mobile) {
     }
 
-    /** The viewer's screen, within {@link RunnerContract.Viewport}'s minimum and {@link #MAX_WIDTH} x {@link #MAX_HEIGHT}. */
-    static Size bound(Resize resize) {
-        int width = Math.clamp(resize.getWidth(), RunnerContract.Viewport.MIN_WIDTH, MAX_WIDTH);
-        int height = Math.clamp(resize.getHeight(), RunnerContract.Viewport.MIN_HEIGHT, MAX_HEIGHT);
+    /**
+     * The viewer's screen, within {@link RunnerContract.Viewport}'s minimum and the session's
+     * maximum (the control plane's VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT; 0: {@link #MAX_WIDTH} x {@link #MAX_HEIGHT}).
+     */
+    static Size bound(Resize resize, int maxWidth, int maxHeight) {
+        int mostWide = maxWidth > 0 ? Math.max(RunnerContract.Viewport.MIN_WIDTH, maxWidth) : MAX_WIDTH;
+        int mostHigh = maxHeight > 0 ? Math.max(RunnerContract.Viewport.MIN_HEIGHT, maxHeight) : MAX_HEIGHT;
+        int width = Math.clamp(resize.getWidth(), RunnerContract.Viewport.MIN_WIDTH, mostWide);
+        int height = Math.clamp(resize.getHeight(), RunnerContract.Viewport.MIN_HEIGHT, mostHigh);
         double scale = resize.getDeviceScaleFactor() > 0 && Double.isFinite(resize.getDeviceScaleFactor())
                 ? Math.min(MAX_SCALE, resize.getDeviceScaleFactor()) : 1;
         return new Size(width, height, scale, resize.getMobile());
@@ -49,6 +54,8 @@ final class CdpViewport {
     /** The session asked for a user agent of its own: a phone viewer does not change it. */
     private final boolean fixedUserAgent;
     private final Consumer<Size> applied;
+    private final int maxWidth;
+    private final int maxHeight;
     private ScheduledFuture<?> pending;
     private boolean mobileNow;
 
@@ -56,8 +63,10 @@ final class CdpViewport {
      * @param applied told of each size once the page has it (on a task thread), to map input and restart frames
      */
     CdpViewport(CDPSession cdp, ScheduledExecutorService timer, Executor tasks, String desktopUserAgent,
-                String acceptLanguage, boolean fixedUserAgent, Consumer<Size> applied) {
+                String acceptLanguage, boolean fixedUserAgent, int maxWidth, int maxHeight, Consumer<Size> applied) {
         this.cdp = cdp;
+        this.maxWidth = maxWidth;
+        this.maxHeight = maxHeight;
         this.timer = timer;
         this.tasks = tasks;
         this.desktopUserAgent = desktopUserAgent;
@@ -68,7 +77,7 @@ final class CdpViewport {
 
     /** Asks for the viewer's size; applied once no other size follows within {@link #SETTLE_MS}. */
     synchronized void request(Resize resize) {
-        Size size = bound(resize);
+        Size size = bound(resize, maxWidth, maxHeight);
         if (pending != null) {
             pending.cancel(false);
         }

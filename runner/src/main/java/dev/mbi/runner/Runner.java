@@ -210,7 +210,8 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 dataPaths = data;
             });
             browser = chromium.open(w.getUrl(),
-                    new BrowserSession.PageOptions(w.getUserAgent(), w.getLocale(), w.getTimezone()), this);
+                    new BrowserSession.PageOptions(w.getUserAgent(), w.getLocale(), w.getTimezone(),
+                            w.getViewportMaxWidth(), w.getViewportMaxHeight()), this);
             browser.devtools().ifPresent(devtools -> devtools.controlChanged(control.holder()));
         } catch (BrowserSession.BrowserException e) {
             outcome.complete(new Outcome(1, true, e.getMessage()));

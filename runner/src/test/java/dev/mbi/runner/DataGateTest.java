@@ -71,9 +71,14 @@ class DataGateTest {
     @Test
     void aViewersScreenIsBounded() {
         assertEquals(new CdpViewport.Size(1920, 1080, 1, false),
-                CdpViewport.bound(Resize.newBuilder().setWidth(5000).setHeight(4000).build()));
+                CdpViewport.bound(Resize.newBuilder().setWidth(5000).setHeight(4000).build(), 0, 0));
         assertEquals(new CdpViewport.Size(320, 240, 4, true),
-                CdpViewport.bound(Resize.newBuilder().setWidth(10).setHeight(10).setDeviceScaleFactor(9).setMobile(true).build()));
+                CdpViewport.bound(Resize.newBuilder().setWidth(10).setHeight(10).setDeviceScaleFactor(9).setMobile(true).build(), 0, 0));
+        // The operator's VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT, as the welcome carries it.
+        assertEquals(new CdpViewport.Size(1024, 768, 1, false),
+                CdpViewport.bound(Resize.newBuilder().setWidth(1920).setHeight(1080).build(), 1024, 768));
+        assertEquals(new CdpViewport.Size(2560, 1440, 2, false),
+                CdpViewport.bound(Resize.newBuilder().setWidth(2560).setHeight(1440).setDeviceScaleFactor(2).build(), 3840, 2160));
         assertTrue(CdpViewport.mobileUserAgent("Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/131.0.6778.85 Safari/537.36")
                 .contains("Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari"));
     }

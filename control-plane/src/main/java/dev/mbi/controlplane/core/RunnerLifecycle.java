@@ -169,7 +169,7 @@ final class RunnerLifecycle {
         return new RunnerWelcome(s.url, viewport.width(), viewport.height(),
                 settings.maxFps(), settings.heartbeatInterval(), settings.ice().serversFor(s.id, clock.instant()),
                 settings.ice().relayOnly(), s.egressDenyHosts, resumeTokens.issue(s.claims()), resumed,
-                settings.reconnectWindow(), false, s.controller(), s.page, s.policy);
+                settings.reconnectWindow(), false, s.controller(), s.page, s.policy, settings.viewportMax());
     }
 
     /** Accepts a runner that dialed again with a valid resume token; a stream it replaces is told to stop. */

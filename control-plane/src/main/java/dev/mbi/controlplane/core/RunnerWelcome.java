@@ -22,11 +22,13 @@ public record RunnerWelcome(
         boolean pooled,
         ControlHolder controller,
         PageOptions page,
-        DataPolicy policy) {
+        DataPolicy policy,
+        dev.mbi.contract.RunnerContract.Viewport viewportMax) {
 
     /** What a runner started for the warm pool is told until a session claims it: keep beating, wait. */
     static RunnerWelcome pooled(int viewportWidth, int viewportHeight, int maxFps, Duration heartbeatInterval) {
         return new RunnerWelcome("about:blank", viewportWidth, viewportHeight, maxFps, heartbeatInterval, List.of(), false,
-                List.of(), "", false, Duration.ZERO, true, ControlHolder.SHARED, PageOptions.DEFAULT, DataPolicy.OPEN);
+                List.of(), "", false, Duration.ZERO, true, ControlHolder.SHARED, PageOptions.DEFAULT, DataPolicy.OPEN,
+                new dev.mbi.contract.RunnerContract.Viewport(viewportWidth, viewportHeight));
     }
 }

@@ -56,7 +56,8 @@ public final class SessionRegistry implements AutoCloseable {
             Duration reconnectWindow,
             int warmPoolSize,
             int cdpMaxClients,
-            DataPolicy policy) {
+            DataPolicy policy,
+            RunnerContract.Viewport viewportMax) {
     }
 
     private final Settings settings;

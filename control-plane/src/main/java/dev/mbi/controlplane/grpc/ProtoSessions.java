@@ -86,6 +86,8 @@ final class ProtoSessions {
                 .setLocale(w.page().locale())
                 .setTimezone(w.page().timezone())
                 .setPolicy(w.policy().toProto())
+                .setViewportMaxWidth(w.viewportMax().width())
+                .setViewportMaxHeight(w.viewportMax().height())
                 .build();
     }
 

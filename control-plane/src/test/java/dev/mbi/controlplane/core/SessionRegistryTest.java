@@ -76,7 +76,8 @@ class SessionRegistryTest {
         // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
                 Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2),
-                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize, 2, DataPolicy.OPEN), launcher,
+                dev.mbi.contract.RunnerContract.Settings.defaults(), Duration.ofSeconds(1), warmPoolSize, 2, DataPolicy.OPEN,
+                new dev.mbi.contract.RunnerContract.Viewport(1920, 1080)), launcher,
                 () -> "localhost:1", Clock.systemUTC(), nanos::get, Runnable::run, timer);
     }
 
