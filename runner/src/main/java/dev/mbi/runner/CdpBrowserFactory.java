@@ -119,8 +119,11 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         Browser browser;
         CdpPipe pipe = new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks());
         // Automation clients share the pipe; their downloads go to the session's work folder, which goes with it.
+        // The data policy is the session's data paths' own, known once they are installed (below).
+        java.util.concurrent.atomic.AtomicReference<DataPaths> dataPaths = new java.util.concurrent.atomic.AtomicReference<>();
         CdpClients devtools = new CdpClients(contract.sessionId(), pipe::send, new CdpPolicy(workDir.resolve(DOWNLOADS),
-                guard instanceof EgressGuard egress ? egress::policy : null));
+                guard instanceof EgressGuard egress ? egress::policy : null,
+                () -> dataPaths.get() == null ? DataPolicy.DENY_ALL : dataPaths.get().policy()));
         pipe.setTap(devtools);
         try {
             ConnectOptions options = new ConnectOptions();
@@ -138,8 +141,10 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
                     + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
         }
-        return new StartedChromium(CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
-                settings.jpegQuality(), executors, guard, devtools, audio));
+        CdpBrowserSession session = CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
+                settings.jpegQuality(), executors, guard, devtools, audio);
+        dataPaths.set(session.dataPaths());
+        return new StartedChromium(session);
     }
 
     /** Chromium started, connected and prepared, on its blank tab. */

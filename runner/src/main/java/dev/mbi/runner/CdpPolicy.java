@@ -10,8 +10,9 @@ import java.util.Set;
 /**
  * What an automation client may ask of the session's Chromium. The session owns the browser, its
  * egress and who acts on its page; a DevTools call that would take one of these away is refused
- * with a DevTools error naming the rule and what to do instead. Download folders are the one
- * thing rewritten rather than refused: Playwright always sends a path of its own machine.
+ * with a DevTools error naming the rule and what to do instead. Download settings are rewritten
+ * rather than refused: Playwright always sends a path of its own machine, and the session keeps
+ * every download in its own folder under the download's id, where its list and API find it.
  */
 final class CdpPolicy {
     /** A refused call: the rule that refused it and what the client can do instead. */
@@ -28,16 +29,23 @@ final class CdpPolicy {
     private final Path downloads;
     /** The session's egress policy as it is now (a session's own denied hosts join it at claim). */
     private final java.util.function.Supplier<dev.mbi.runner.egress.EgressPolicy> egress;
+    /** The session's data policy as it is now (everything denied until the session is known). */
+    private final java.util.function.Supplier<DataPolicy> data;
 
     /** @param downloads the session's own downloads folder, inside its throw-away work folder */
     CdpPolicy(Path downloads) {
-        this(downloads, null);
+        this(downloads, null, () -> DataPolicy.OPEN);
     }
 
-    /** @param egress the session's egress policy now, to refuse an agent's navigation up front (null: the proxy alone decides) */
-    CdpPolicy(Path downloads, java.util.function.Supplier<dev.mbi.runner.egress.EgressPolicy> egress) {
+    /**
+     * @param egress the session's egress policy now, to refuse an agent's navigation up front (null: the proxy alone decides)
+     * @param data the session's data policy now
+     */
+    CdpPolicy(Path downloads, java.util.function.Supplier<dev.mbi.runner.egress.EgressPolicy> egress,
+              java.util.function.Supplier<DataPolicy> data) {
         this.downloads = downloads;
         this.egress = egress;
+        this.data = data;
     }
 
     /**
@@ -71,17 +79,43 @@ final class CdpPolicy {
                 return refuse("egress", denied.get());
             }
         }
-        if (DOWNLOAD_BEHAVIOR.contains(method) && ALLOWING_DOWNLOADS.contains(params.path("behavior").asText())) {
-            // Downloads land in the session's own folder, which goes with the session.
-            try {
-                java.nio.file.Files.createDirectories(downloads);
-            } catch (java.io.IOException e) {
-                return refuse("downloads", "the session's downloads folder cannot be made (" + e.getMessage() + ")");
+        if (DOWNLOAD_BEHAVIOR.contains(method)) {
+            Optional<Refusal> refused = downloadBehavior(method, params);
+            if (refused.isPresent()) {
+                return refused;
             }
-            params.put("downloadPath", downloads.toString());
         }
         if (method.startsWith("Input.") && holder == ControlHolder.CONTROL_HOLDER_HUMAN) {
             return refuse("control", "a person holds control of this session; wait for Mbi.controlChanged or ask them to hand it back");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A client may turn downloads off; turning them on obeys the session's policy, and lands them
+     * in the session's own folder (which goes with the session) under their ids, so the session's
+     * downloads list and API serve them whatever name the client asked for. Chromium's "default"
+     * could save into the runner's home: it becomes the session's own setting.
+     */
+    private Optional<Refusal> downloadBehavior(String method, ObjectNode params) {
+        String behavior = params.path("behavior").asText();
+        boolean allowed = data.get().downloads();
+        if (ALLOWING_DOWNLOADS.contains(behavior) && !allowed) {
+            return refuse("policy.downloads = deny", "this session's policy keeps downloads off");
+        }
+        if (!behavior.equals("deny")) {
+            if (allowed) {
+                try {
+                    java.nio.file.Files.createDirectories(downloads);
+                } catch (java.io.IOException e) {
+                    return refuse("downloads", "the session's downloads folder cannot be made (" + e.getMessage() + ")");
+                }
+            }
+            params.put("behavior", allowed ? "allowAndName" : "deny");
+            params.put("downloadPath", downloads.toString());
+        }
+        if (method.startsWith("Browser.")) {
+            params.put("eventsEnabled", true);
         }
         return Optional.empty();
     }

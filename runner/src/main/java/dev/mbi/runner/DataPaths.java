@@ -48,6 +48,11 @@ final class DataPaths implements AutoCloseable {
         return new DataPaths(downloads, uploads, printing);
     }
 
+    /** The session's policy as the data paths obey it: everything denied until {@link #start}. */
+    DataPolicy policy() {
+        return downloads.policy();
+    }
+
     /** The session's policy, and where its messages go (the control plane's stream). */
     void start(DataPolicy policy, Consumer<RunnerMessage> out) {
         downloads.start(policy, out);

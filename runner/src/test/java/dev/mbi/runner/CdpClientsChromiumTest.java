@@ -48,8 +48,11 @@ class CdpClientsChromiumTest {
     static void startChromium() throws Exception {
         assumeTrue(Files.isExecutable(Path.of(CHROMIUM)), "Chromium is not installed at " + CHROMIUM);
         executors = RunnerExecutors.create();
-        browser = new CdpBrowserFactory(contract(work), executors, List.of(), TopFrameGuard.NONE)
-                .open(new BrowserSession.Spec(PAGE, 800, 600), listener(frames));
+        BrowserSession.Started started = new CdpBrowserFactory(contract(work), executors, List.of(), TopFrameGuard.NONE)
+                .start(800, 600);
+        // A session whose policy allows downloads (an agent may then turn them on, into the session's folder).
+        started.dataPaths().orElseThrow().start(DataPolicy.OPEN, message -> { });
+        browser = started.open(PAGE, BrowserSession.PageOptions.NONE, listener(frames));
         devtools = browser.devtools().orElseThrow();
     }
 
