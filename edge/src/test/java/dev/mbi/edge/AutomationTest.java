@@ -231,4 +231,33 @@ class AutomationTest {
         assertEquals(400, stack.request("GET", endpoint, null).status());
         stack.request("DELETE", "/api/sessions/" + id, null);
     }
+
+    @Test
+    void anAgentsDownloadsLandInTheSessionAndTheDownloadsApiServesThem() throws Exception {
+        String id = stack.createSession(site.url("/data"));
+        stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+        try (CdpTestClient agent = new CdpTestClient(cdpUrl(id))) {
+            // Puppeteer's way: "allow", into a folder of the agent's own machine.
+            JsonNode set = agent.call("Browser.setDownloadBehavior", CdpTestClient.params().put("behavior", "allow")
+                    .put("downloadPath", "/home/agent/Downloads"), null);
+            assertFalse(set.has("error"), set.toString());
+            String page = attachToPage(agent, site.url("/data"));
+            agent.call("Runtime.evaluate", CdpTestClient.params().put("expression", "document.getElementById('dl').click()"), page);
+            JsonNode download = TestStack.await("the agent's download in the session's list", Duration.ofSeconds(20)).until(() -> {
+                for (JsonNode d : stack.request("GET", "/api/sessions/" + id + "/downloads", null).json().get("downloads")) {
+                    if (d.get("name").asText().equals("file-65536.bin") && d.get("state").asText().equals("completed")) {
+                        return d;
+                    }
+                }
+                return null;
+            }, java.util.Objects::nonNull);
+            java.net.http.HttpResponse<byte[]> bytes = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.base() + "/api/sessions/" + id + "/downloads/"
+                            + download.get("id").asText())).header("Authorization", "Bearer " + TestStack.USER_TOKEN).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, bytes.statusCode());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(TestSite.fileBytes(0, 65536), bytes.body());
+        }
+        assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
+    }
 }
