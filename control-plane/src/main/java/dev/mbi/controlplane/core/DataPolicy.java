@@ -93,6 +93,42 @@ public record DataPolicy(Clipboard clipboard, boolean downloads, boolean uploads
                 + " would widen the operator's policy (" + allowed + "): a session may only narrow it");
     }
 
+    /** What both policies allow: a session's own policy under the operator's defaults of the day. */
+    public DataPolicy intersect(DataPolicy other) {
+        boolean toLocal = clipboard.toLocal() && other.clipboard.toLocal();
+        boolean toRemote = clipboard.toRemote() && other.clipboard.toRemote();
+        Clipboard both = toLocal ? (toRemote ? Clipboard.BOTH : Clipboard.TO_LOCAL) : (toRemote ? Clipboard.TO_REMOTE : Clipboard.NONE);
+        return new DataPolicy(both, downloads && other.downloads, uploads && other.uploads, printing && other.printing,
+                keyboard && other.keyboard, audio && other.audio, Math.min(maxTransferBytes, other.maxTransferBytes));
+    }
+
+    /** As a resume token carries it (the API's spelling). */
+    java.util.Map<String, Object> toClaim() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("clipboard", clipboard.value());
+        m.put("downloads", downloads);
+        m.put("uploads", uploads);
+        m.put("printing", printing);
+        m.put("keyboard", keyboard);
+        m.put("audio", audio);
+        m.put("maxTransferBytes", maxTransferBytes);
+        return m;
+    }
+
+    /** From a resume token's claim; empty when it is missing or not one (a token from before policies). */
+    static java.util.Optional<DataPolicy> fromClaim(Object claim) {
+        if (!(claim instanceof java.util.Map<?, ?> m)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(new DataPolicy(Clipboard.parse(String.valueOf(m.get("clipboard"))),
+                    (Boolean) m.get("downloads"), (Boolean) m.get("uploads"), (Boolean) m.get("printing"),
+                    (Boolean) m.get("keyboard"), (Boolean) m.get("audio"), ((Number) m.get("maxTransferBytes")).longValue()));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public SessionPolicy toProto() {
         return SessionPolicy.newBuilder()
                 .setClipboard(switch (clipboard) {

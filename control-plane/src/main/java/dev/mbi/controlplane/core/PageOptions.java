@@ -12,6 +12,30 @@ import java.util.regex.Pattern;
  */
 public record PageOptions(int viewportWidth, int viewportHeight, String userAgent, String locale, String timezone) {
     public static final PageOptions DEFAULT = new PageOptions(0, 0, "", "", "");
+
+    /** As a resume token carries them. */
+    java.util.Map<String, Object> toClaim() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("width", viewportWidth);
+        m.put("height", viewportHeight);
+        m.put("userAgent", userAgent);
+        m.put("locale", locale);
+        m.put("timezone", timezone);
+        return m;
+    }
+
+    /** From a resume token's claim; {@link #DEFAULT} when it is missing or not one. */
+    static PageOptions fromClaim(Object claim) {
+        if (!(claim instanceof java.util.Map<?, ?> m)) {
+            return DEFAULT;
+        }
+        try {
+            return new PageOptions(((Number) m.get("width")).intValue(), ((Number) m.get("height")).intValue(),
+                    (String) m.get("userAgent"), (String) m.get("locale"), (String) m.get("timezone"));
+        } catch (RuntimeException e) {
+            return DEFAULT;
+        }
+    }
     static final int MAX_USER_AGENT_BYTES = 512;
     /** BCP 47 as browsers take it: "en", "de-DE", "zh-Hant-TW". */
     private static final Pattern LOCALE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}");

@@ -23,8 +23,8 @@ import java.util.Optional;
  * The tokens a runner presents when it dials again after losing its stream. Each is a JWT signed
  * (HS256) with the control plane's signing key, which outlives restarts, and binds what a control
  * plane needs to take the session back even when it has forgotten it: its id, owner, creation time,
- * start URL, the digest of its token and its own egress additions. Tokens expire; every welcome
- * hands out a fresh one.
+ * start URL, the digest of its token, its own egress additions, its data policy and page options.
+ * Tokens expire; every welcome hands out a fresh one.
  */
 public final class ResumeTokens {
     /** The shortest signing key accepted, in bytes (HS256 needs 256 bits). */
@@ -32,9 +32,13 @@ public final class ResumeTokens {
     private static final String ISSUER = "mbi-control-plane";
     private static final String AUDIENCE = "mbi-runner-resume";
 
-    /** What a token says about its session. */
+    /**
+     * What a token says about its session.
+     *
+     * @param policy the session's data policy; empty in a token from before policies
+     */
     public record Claims(String sessionId, String owner, Instant createdAt, String url, String sessionTokenSha256,
-                         List<String> egressDenyHosts) {
+                         List<String> egressDenyHosts, Optional<DataPolicy> policy, PageOptions page) {
         public Claims {
             egressDenyHosts = List.copyOf(egressDenyHosts);
         }
@@ -95,6 +99,8 @@ public final class ResumeTokens {
                 .claim("url", c.url())
                 .claim("token_sha256", c.sessionTokenSha256())
                 .claim("deny_hosts", c.egressDenyHosts())
+                .claim("policy", c.policy().map(DataPolicy::toClaim).orElse(null))
+                .claim("page", c.page().toClaim())
                 .build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         try {
@@ -127,7 +133,8 @@ public final class ResumeTokens {
                     .plusNanos(c.getLongClaim("created_ns") % 1_000_000);
             List<String> deny = c.getStringListClaim("deny_hosts");
             return Optional.of(new Claims(sessionId, c.getStringClaim("owner"), created, c.getStringClaim("url"),
-                    c.getStringClaim("token_sha256"), deny == null ? List.of() : deny));
+                    c.getStringClaim("token_sha256"), deny == null ? List.of() : deny,
+                    DataPolicy.fromClaim(c.getClaim("policy")), PageOptions.fromClaim(c.getClaim("page"))));
         } catch (ParseException | JOSEException | RuntimeException e) {
             return Optional.empty();
         }

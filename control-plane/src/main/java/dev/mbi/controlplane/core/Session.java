@@ -94,11 +94,13 @@ final class Session {
      * (the control plane restarted): as the runner's resume token describes it. It has no join
      * token (its runner registered long ago) and no launcher handle (another process launched it).
      */
-    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, dev.mbi.proto.v1.RunnerState state, DataPolicy policy,
+    static Session rebuilt(ResumeTokens.Claims c, String runnerHost, dev.mbi.proto.v1.RunnerState state, DataPolicy defaults,
                            Instant now, long nowNanos) {
         long ageNanos = Math.max(0, java.time.Duration.between(c.createdAt(), now).toNanos());
+        // The session's own policy, under today's defaults: a restart never widens it.
+        DataPolicy policy = c.policy().map(own -> own.intersect(defaults)).orElse(defaults);
         Session s = new Session(c.sessionId(), c.url(), c.owner(), "", c.sessionTokenSha256(), c.egressDenyHosts(),
-                PageOptions.DEFAULT, policy, c.createdAt(), nowNanos - ageNanos);
+                c.page(), policy, c.createdAt(), nowNanos - ageNanos);
         s.controller = switch (state.getController()) {
             case CONTROL_HOLDER_AGENT -> ControlHolder.AGENT;
             case CONTROL_HOLDER_HUMAN -> ControlHolder.HUMAN;
@@ -119,7 +121,8 @@ final class Session {
 
     /** What a resume token binds: the session as a restarted control plane must know it. */
     ResumeTokens.Claims claims() {
-        return new ResumeTokens.Claims(id, owner, createdAt, url, sessionTokenSha256, egressDenyHosts);
+        return new ResumeTokens.Claims(id, owner, createdAt, url, sessionTokenSha256, egressDenyHosts,
+                java.util.Optional.of(policy), page);
     }
 
     synchronized SessionSnapshot snapshot() {

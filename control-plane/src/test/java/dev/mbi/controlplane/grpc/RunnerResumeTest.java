@@ -184,7 +184,12 @@ class RunnerResumeTest {
         Session before;
         try (ControlPlaneFixture old = ControlPlaneFixture.inProcess(ENV)) {
             Session created = old.sessions().createSession(CreateSessionRequest.newBuilder()
-                    .setUrl("https://example.com/start").setOwner("alice").addEgressDenyHosts("ads.example").build());
+                    .setUrl("https://example.com/start").setOwner("alice").addEgressDenyHosts("ads.example")
+                    .setViewportWidth(800).setViewportHeight(600).setUserAgent("MbiTest/1.0").setLocale("de-DE")
+                    .setTimezone("Asia/Tokyo").setPolicy(dev.mbi.proto.v1.SessionPolicy.newBuilder()
+                            .setDownloads(dev.mbi.proto.v1.Permission.PERMISSION_DENY)
+                            .setClipboard(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL)
+                            .setMaxTransferBytes(4096)).build());
             RunnerLauncher.RunnerSpec spec = old.launcher.next(Duration.ofSeconds(5));
             token = join(old, spec).resumeToken();
             id = created.getSessionId();
@@ -201,12 +206,22 @@ class RunnerResumeTest {
             Welcome welcome = welcomeOf(runner);
             assertTrue(welcome.getResumed());
             assertEquals(List.of("ads.example"), welcome.getEgressDenyHostsList(), "its own egress additions come back");
+            // So do its page options and its narrowed policy: a restart never widens what may cross.
+            assertEquals(800, welcome.getViewportWidth());
+            assertEquals("MbiTest/1.0", welcome.getUserAgent());
+            assertEquals("de-DE", welcome.getLocale());
+            assertEquals("Asia/Tokyo", welcome.getTimezone());
+            assertEquals(before.getPolicy(), welcome.getPolicy());
+            assertEquals(dev.mbi.proto.v1.Permission.PERMISSION_DENY, welcome.getPolicy().getDownloads());
+            assertEquals(dev.mbi.proto.v1.ClipboardPolicy.CLIPBOARD_POLICY_TO_LOCAL, welcome.getPolicy().getClipboard());
+            assertEquals(4096, welcome.getPolicy().getMaxTransferBytes());
             Session back = restarted.awaitStatus(id, SessionStatus.SESSION_STATUS_READY, Duration.ofSeconds(5));
             assertEquals("alice", back.getOwner());
             assertEquals("https://example.com/start", back.getUrl());
             assertEquals("https://example.com/later", back.getCurrentUrl());
             assertEquals(before.getCreatedAtUnixMs(), back.getCreatedAtUnixMs());
             assertEquals(before.getSessionTokenSha256(), back.getSessionTokenSha256(), "the same session token still opens it");
+            assertEquals(before.getPolicy(), back.getPolicy());
 
             // It counts against MAX_SESSIONS (2): one more fits, then the limit holds.
             restarted.sessions().createSession(CreateSessionRequest.newBuilder().setUrl("https://example.com/").build());
