@@ -252,7 +252,7 @@ export function SessionView({ sessionId, onLeave, embedded = false, readOnly = f
           <div className="toolbar-actions">
             <DownloadsTray sessionId={sessionId} downloads={downloads} />
             {policy && <PolicyButton policy={policy} />}
-            <SoundButton available={remote.soundAvailable} muted={muted} onChange={changeMuted} />
+            <SoundButton available={remote.soundAvailable} muted={muted} blocked={policy?.audio === 'deny'} onChange={changeMuted} />
             {!readOnly && <FitToggle fit={fit} onChange={changeFit} />}
             {shareToken && (
               <button

@@ -8,15 +8,20 @@ import { SoundOffIcon, SoundOnIcon } from './icons';
 export function SoundButton({
   available,
   muted,
+  blocked,
   onChange,
 }: {
   available: boolean;
   muted: boolean;
+  /** The session's policy denies sound (policy.audio = deny). */
+  blocked: boolean;
   onChange(muted: boolean): void;
 }) {
-  const label = !available
-    ? 'No sound: this connection or session carries none'
-    : muted
+  const label = blocked
+    ? 'No sound: blocked by the session’s policy (policy.audio = deny)'
+    : !available
+      ? 'No sound: only the WebRTC connection carries the page’s sound'
+      : muted
       ? 'Unmute the page’s sound'
       : 'Mute the page’s sound';
   return (
