@@ -477,4 +477,13 @@ class DeploymentFilesTest {
             assertTrue(entrypoint.contains("\"" + flag + "\""), "the runner image's entry point lacks " + flag);
         }
     }
+
+    @Test
+    void theRunnersAheadOfTimeCacheIsMadeWithTheProcessLaunchersFlags() throws Exception {
+        // A cache is used only by a JVM started like the one that made it.
+        String script = Files.readString(Path.of("../scripts/runner-aot.sh"));
+        String flags = script.substring(script.indexOf("flags=("), script.indexOf(")", script.indexOf("flags=(")));
+        java.util.List<String> made = java.util.Arrays.asList(flags.substring("flags=(".length()).trim().split("\\s+"));
+        assertEquals(dev.mbi.controlplane.launch.ProcessRunnerLauncher.JVM_FLAGS, made);
+    }
 }

@@ -13,7 +13,12 @@ public final class RunnerMain {
     private RunnerMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals(AotTraining.ARGUMENT)) {
+            LogLevel.configure("runner[training]", "info", LogLevel.Format.TEXT);
+            System.exit(AotTraining.run(RunnerMain::runSession));
+            return;
+        }
         RunnerContract contract;
         try {
             contract = RunnerContract.from(Env.system());
@@ -26,7 +31,13 @@ public final class RunnerMain {
         LogLevel.Format format = "json".equalsIgnoreCase(System.getenv(LogLevel.FORMAT)) ? LogLevel.Format.JSON : LogLevel.Format.TEXT;
         LogLevel.configure(format == LogLevel.Format.JSON ? "runner" : "runner[" + contract.sessionId() + "]",
                 contract.settings().logLevel(), format);
-        int code;
+        int code = runSession(contract);
+        // Non-daemon threads of the libraries must not keep a finished runner alive.
+        System.exit(code);
+    }
+
+    /** One session, from dialing the control plane to its end; the process's exit code. */
+    private static int runSession(RunnerContract contract) {
         // Every thread of the runner's own work; closing waits (boundedly) for what is still running.
         try (RunnerExecutors executors = RunnerExecutors.create();
              EgressGuard egress = startEgress(contract, executors)) {
@@ -35,14 +46,12 @@ public final class RunnerMain {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> runner.stopNow("runner stopped by a signal"), "shutdown"));
             try {
                 // On the main thread: Chromium's parent-death signal is tied to the thread that starts it.
-                code = runner.run();
+                return runner.run();
             } catch (RuntimeException e) {
                 LOG.log(Level.SEVERE, "session " + contract.sessionId() + ": runner failed", e);
-                code = 1;
+                return 1;
             }
         }
-        // Non-daemon threads of the libraries must not keep a finished runner alive.
-        System.exit(code);
     }
 
     /** The egress proxy comes first: Chromium is never started without it. */

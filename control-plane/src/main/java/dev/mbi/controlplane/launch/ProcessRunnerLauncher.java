@@ -47,9 +47,37 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
      */
     public ProcessRunnerLauncher(Path runnerJar, List<String> javaOptions, Executor work) {
         this.runnerJar = runnerJar.toAbsolutePath().normalize();
-        this.javaOptions = List.copyOf(javaOptions);
         this.work = work;
         this.javaCommand = ProcessHandle.current().info().command().orElse("java");
+        List<String> options = new ArrayList<>(aotCache(this.runnerJar, Runtime.version().feature()).stream()
+                .map(cache -> "-XX:AOTCache=" + cache).toList());
+        options.addAll(javaOptions);
+        this.javaOptions = List.copyOf(options);
+    }
+
+    /** The runner's ahead-of-time cache, made by {@code make runner-aot} beside its jar. */
+    static final String AOT_CACHE = "runner.aot";
+
+    /**
+     * The runner's ahead-of-time cache, where one is usable: JDK 25 or later (the control plane's
+     * JVM starts the runners), and made from this very jar (a cache older than the jar would be
+     * refused by the JVM, with a warning, at every start).
+     */
+    static java.util.Optional<Path> aotCache(Path runnerJar, int javaFeature) {
+        Path cache = runnerJar.resolveSibling(AOT_CACHE);
+        try {
+            if (javaFeature < 25 || !java.nio.file.Files.isRegularFile(cache)) {
+                return java.util.Optional.empty();
+            }
+            if (java.nio.file.Files.getLastModifiedTime(cache).compareTo(java.nio.file.Files.getLastModifiedTime(runnerJar)) < 0) {
+                LOG.warning(cache + " is older than " + runnerJar + ": runners start without it (make runner-aot renews it)");
+                return java.util.Optional.empty();
+            }
+            LOG.info("runners start from the ahead-of-time cache " + cache);
+            return java.util.Optional.of(cache);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     @Override

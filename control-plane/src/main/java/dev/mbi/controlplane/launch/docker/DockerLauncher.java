@@ -265,11 +265,44 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         work.execute(() -> {
             int code = awaitExit(engine, containerId, sessionId);
             engine.gone(containerId);
+            String output = code != 0 && !closing ? lastOutput(engine, containerId) : null;
+            if (output != null) {
+                // Its output goes with the container: what it said last is the operator's clue.
+                LOG.warning("session " + sessionId + ": runner container " + shortId(containerId) + " on " + engine.name()
+                        + " exited with code " + code + "; its output ends with:\n" + output);
+            }
             remove(engine, containerId);
             exit.complete(code);
         });
         return new ContainerHandle(this, engine, containerId, sessionId, exit);
     }
+
+    /**
+     * The container's last lines of output (the runner's log), or why there are none; null for a
+     * container already being removed (stopped on request: nothing unexpected to tell).
+     */
+    private static String lastOutput(DockerEngine engine, String containerId) {
+        StringBuilder out = new StringBuilder();
+        try {
+            engine.calls.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(OUTPUT_LINES)
+                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                        @Override
+                        public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                    }).awaitCompletion(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (ConflictException e) {
+            return null;
+        } catch (RuntimeException e) {
+            return "(its output cannot be read: " + describe(e) + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out.toString().strip();
+    }
+
+    /** How much of an exited runner's output is logged. */
+    private static final int OUTPUT_LINES = 20;
 
     private int awaitExit(DockerEngine engine, String containerId, String sessionId) {
         for (int attempt = 0; ; attempt++) {
