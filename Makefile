@@ -103,12 +103,14 @@ k8s-apply:
 	kubectl apply -f k8s/
 
 ## Benchmarks (figures, not pass/fail): what users feel in a real Chromium viewer against a raw CDP
-## client (bench/results/latest.md and .json), then the Java viewer's rows (edge/target/bench-results.md).
+## client (bench/results/latest.md and .json), the control plane with synthetic runners
+## (bench/results/control-plane-scale.md), what the relay carries with a synthetic runner
+## (bench/results/relay-throughput.md), then the Java viewer's rows (edge/target/bench-results.md).
 bench: check-java test-deps $(JARS) ui tests/e2e/node_modules/.installed
 	@scripts/runner-aot.sh
 	cd tests/e2e && $(NPM) exec -- vitest run --config vitest.bench.config.ts
 	$(MVN) $(MVN_ARGS) verify -pl edge -am -Dbench.groups=bench -Dbench.excluded=none
-	@cat bench/results/latest.md bench/results/control-plane-scale.md edge/target/bench-results.md
+	@cat bench/results/latest.md bench/results/control-plane-scale.md bench/results/relay-throughput.md edge/target/bench-results.md
 
 clean:
 	$(MVN) $(MVN_ARGS) -q clean

@@ -60,6 +60,8 @@ final class RawWebSocket implements AutoCloseable {
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
         }
+        // As browsers do: a small message goes out at once, not held back for the previous one's ACK (Nagle).
+        socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress("localhost", port), 5_000);
         socket.setSoTimeout(15_000);
         byte[] key = new byte[16];

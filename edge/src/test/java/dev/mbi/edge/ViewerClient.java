@@ -1,16 +1,21 @@
 package dev.mbi.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mbi.relay.UnixMicros;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 
 /** A WebSocket viewer as a browser would be one: receives frames and status, sends input. */
@@ -22,10 +27,46 @@ final class ViewerClient implements AutoCloseable {
     record DecodedFrame(JsonNode message, BufferedImage image) {
     }
 
+    /** A frame taken as a binary message ({@code ?frames=binary}): its JSON header, its JPEG's size, and when its last byte came (µs since the epoch). */
+    record BinaryFrame(JsonNode header, int jpegBytes, long receivedUnixUs) {
+    }
+
     ViewerClient(String wsUrl) {
+        this(wsUrl, frame -> {
+        });
+    }
+
+    /**
+     * A viewer whose binary frames ({@code ?frames=binary} on the URL) go to {@code onBinaryFrame}
+     * as they complete, on the socket's thread; they do not queue (benches take thousands of them).
+     */
+    ViewerClient(String wsUrl, Consumer<BinaryFrame> onBinaryFrame) {
         socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create(wsUrl), new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
+                    private final ByteArrayOutputStream partialBinary = new ByteArrayOutputStream();
+
+                    @Override
+                    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                        byte[] piece = new byte[data.remaining()];
+                        data.get(piece);
+                        partialBinary.writeBytes(piece);
+                        if (last) {
+                            long received = UnixMicros.now();
+                            // A 4-byte big-endian length, that many bytes of JSON, then the JPEG (FrameMessages).
+                            byte[] message = partialBinary.toByteArray();
+                            partialBinary.reset();
+                            int headerLength = ByteBuffer.wrap(message).getInt();
+                            try {
+                                JsonNode header = SessionJson.MAPPER.readTree(message, 4, headerLength);
+                                onBinaryFrame.accept(new BinaryFrame(header, message.length - 4 - headerLength, received));
+                            } catch (IOException e) {
+                                throw new IllegalStateException("server sent a binary frame with a malformed header", e);
+                            }
+                        }
+                        ws.request(1);
+                        return null;
+                    }
 
                     @Override
                     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
