@@ -105,7 +105,8 @@ public final class Edge implements AutoCloseable {
                 // DevTools messages (screenshots, PDFs) may be large: up to 64 MiB in one frame, as clients send them.
                 .addProtocol(io.helidon.webserver.websocket.WsConfig.builder().maxFrameLength(CdpSocket.MAX_MESSAGE_BYTES).build())
                 .addRouting(WsRouting.builder()
-                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets, access, metrics))
+                        .endpoint(ViewerSocket.PATH_PREFIX + "*", () -> new ViewerSocket(controlPlane, sockets, access, metrics,
+                                config.inputMessagesPerSecond()))
                         .endpoint(CdpSocket.PATH_PREFIX + "{id}" + CdpSocket.PATH_SUFFIX, () -> new CdpSocket(controlPlane, access,
                                 limits, metrics, timer, config.heartbeatInterval(), config.cdpMessagesPerSecond())))
                 .build()

@@ -20,6 +20,7 @@ public record EdgeConfig(
         AccessConfig access,
         ControlPlaneAccess controlPlaneAccess,
         int cdpMessagesPerSecond,
+        int inputMessagesPerSecond,
         Optional<Path> tlsCert,
         Optional<Path> tlsKey,
         Duration tlsReloadInterval) implements ServiceMain.Config {
@@ -64,6 +65,8 @@ public record EdgeConfig(
                 ControlPlaneAccess.from(env),
                 // DevTools messages one automation client may send a second; beyond it the client is cut off.
                 env.integer("CDP_MESSAGES_PER_SECOND", 1000, 1, 1_000_000),
+                // Input messages one viewer may send a second; beyond it they are dropped (with a notice).
+                env.integer("INPUT_MESSAGES_PER_SECOND", 1000, 1, 1_000_000),
                 file(env, "TLS_CERT"),
                 file(env, "TLS_KEY"),
                 env.duration("TLS_RELOAD_INTERVAL", Duration.ofSeconds(10), Duration.ofMillis(100)));

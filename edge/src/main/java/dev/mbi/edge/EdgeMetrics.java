@@ -139,6 +139,13 @@ final class EdgeMetrics implements AutoCloseable {
         viewerOverflows.increment();
     }
 
+    /** A viewer's input message dropped: beyond INPUT_MESSAGES_PER_SECOND, or a pointer move while the control plane is behind. */
+    void viewerInputDropped() {
+        Counter.builder("browser_viewer_input_dropped_total")
+                .description("Viewers' input messages dropped at this edge (beyond INPUT_MESSAGES_PER_SECOND, or stale pointer moves)")
+                .register(registry).increment();
+    }
+
     /** Every series of this edge in Prometheus text format. */
     String scrape() {
         return registry.scrape();

@@ -80,12 +80,25 @@ final class ViewerSocket implements WsListener {
             .build();
     /** Who may act on the page, as last told to the client (null: not yet). */
     private volatile dev.mbi.proto.v1.ControlHolder lastHolder;
+    /** This viewer's input messages a second (INPUT_MESSAGES_PER_SECOND): beyond it, input is dropped. */
+    private final io.github.bucket4j.Bucket inputRate;
+    private final int inputMessagesPerSecond;
+    /** Input dropped for the rate told to the client: one notice a second is enough to say it. */
+    private final io.github.bucket4j.Bucket rateNotices = io.github.bucket4j.Bucket.builder()
+            .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(1).refillGreedy(1, java.time.Duration.ofSeconds(1)).build())
+            .build();
 
-    ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry, Access access, EdgeMetrics metrics) {
+    /** @param inputMessagesPerSecond input messages one viewer may send a second (a second's worth may come at once) */
+    ViewerSocket(ControlPlaneClient controlPlane, ViewerSockets registry, Access access, EdgeMetrics metrics,
+                 int inputMessagesPerSecond) {
         this.controlPlane = controlPlane;
         this.registry = registry;
         this.access = access;
         this.metrics = metrics;
+        this.inputMessagesPerSecond = inputMessagesPerSecond;
+        this.inputRate = io.github.bucket4j.Bucket.builder().addLimit(io.github.bucket4j.Bandwidth.builder()
+                .capacity(inputMessagesPerSecond).refillGreedy(inputMessagesPerSecond, java.time.Duration.ofSeconds(1)).build())
+                .build();
     }
 
     /** The session this socket watches, once its upgrade was accepted (else null). */
@@ -270,6 +283,15 @@ final class ViewerSocket implements WsListener {
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
+        if (!inputRate.tryConsume(1)) {
+            // Nothing a person does sends this much: dropped here, so no hop behind holds a flood.
+            metrics.viewerInputDropped();
+            if (rateNotices.tryConsume(1)) {
+                control(new Text("{\"type\":\"error\",\"error\":\"input dropped: more than " + inputMessagesPerSecond
+                        + " messages a second from one viewer (INPUT_MESSAGES_PER_SECOND)\"}"));
+            }
+            return;
+        }
         try {
             dev.mbi.proto.v1.InputEvent input = InputJson.parse(text);
             // The session's policy, again at the edge: what it refuses never leaves this process.
@@ -279,6 +301,12 @@ final class ViewerSocket implements WsListener {
                 if (v.tell() && blockNotices.tryConsume(1)) {
                     control(new Text(v.blockedMessage()));
                 }
+                return;
+            }
+            if (input.hasPointer() && input.getPointer().getAction() == dev.mbi.proto.v1.PointerAction.POINTER_ACTION_MOVE
+                    && !upstreamReady()) {
+                // The control plane is behind: a pointer move is stale by the time it would land; the next one says where.
+                metrics.viewerInputDropped();
                 return;
             }
             sendUpstream(ViewerMessage.newBuilder().setInput(input).build());
@@ -342,6 +370,11 @@ final class ViewerSocket implements WsListener {
                 connection.close(true);
             }
         });
+    }
+
+    /** Whether the stream to the control plane takes messages without buffering them here. */
+    private synchronized boolean upstreamReady() {
+        return !(upstream instanceof io.grpc.stub.ClientCallStreamObserver<?> call) || call.isReady();
     }
 
     private synchronized void sendUpstream(ViewerMessage message) {
