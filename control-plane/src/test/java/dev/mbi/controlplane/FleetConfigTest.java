@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.config.Env;
 import dev.mbi.contract.RunnerContract;
 import dev.mbi.controlplane.launch.FleetConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,10 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The container launchers' and runners' settings: defaults, DOCKER_HOSTS, and one message per bad value. */
 class FleetConfigTest {
     private static ControlPlaneConfig read(Map<String, String> values) {
-        Map<String, String> env = new HashMap<>(values);
-        env.putIfAbsent("RUNNER_JAR", "pom.xml");
-        env.putIfAbsent("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
-        return ControlPlaneConfig.from(new Env(env));
+        return ConfigFixture.read(values);
     }
 
     @Test

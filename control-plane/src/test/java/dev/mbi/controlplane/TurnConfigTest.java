@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.config.Env;
 import dev.mbi.controlplane.core.IceSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +20,7 @@ class TurnConfigTest {
     private static final String GOOD_SECRET = "9f2c4e7a1b3d5f60718293a4b5c6d7e8";
 
     private static ControlPlaneConfig read(Map<String, String> values) {
-        Map<String, String> env = new HashMap<>(values);
-        env.putIfAbsent("RUNNER_JAR", "pom.xml");
-        env.putIfAbsent("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
-        return ControlPlaneConfig.from(new Env(env));
+        return ConfigFixture.read(values);
     }
 
     private static String refusal(Map<String, String> values) {

@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.config.Env;
 import dev.mbi.contract.RunnerContract;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** VIEWPORT_MAX_WIDTH/_HEIGHT bound the page a viewer may size a session to. */
 class ViewportMaxConfigTest {
     private static ControlPlaneConfig read(Map<String, String> values) {
-        Map<String, String> env = new HashMap<>(values);
-        env.putIfAbsent("RUNNER_JAR", "pom.xml");
-        env.putIfAbsent("CONTROL_PLANE_TOKEN", dev.mbi.controlplane.testing.TestApi.TOKEN);
-        return ControlPlaneConfig.from(new Env(env));
+        return ConfigFixture.read(values);
     }
 
     @Test
