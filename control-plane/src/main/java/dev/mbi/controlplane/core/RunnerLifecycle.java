@@ -1,10 +1,13 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.controlplane.fleet.RunnerFleet;
+import dev.mbi.controlplane.fleet.RunnerHost;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
 import dev.mbi.proto.v1.Capability;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +24,8 @@ final class RunnerLifecycle {
     private static final Logger LOG = Logger.getLogger(RunnerLifecycle.class.getName());
     /** A runner's exit is judged a little later, so that its own last word (an error) arrives first. */
     static final Duration EXIT_JUDGEMENT_DELAY = Duration.ofMillis(300);
+    /** The one host of a launcher without a fleet: always usable, counting no places (MAX_SESSIONS does). */
+    private static final List<RunnerHost> ONE_HOST = List.of(new RunnerHost("local", "", 0, 0, true, false, ""));
 
     /** How the lifecycle ends a session; the registry does the rest of the ending. */
     interface Ending {
@@ -42,8 +47,7 @@ final class RunnerLifecycle {
                     Clock clock, Executor work, ScheduledExecutorService timer, Ending ending, ResumeTokens resumeTokens,
                     Supplier<String> newToken) {
         this.resumeTokens = resumeTokens;
-        this.pool = new WarmPool(settings.warmPoolSize(),
-                (id, token) -> launcher.launch(new RunnerLauncher.RunnerSpec(id, token, dialAddress.get(), settings.runner())),
+        this.pool = new WarmPool(settings.warmPoolSize(), poolLaunch(launcher, dialAddress, settings),
                 () -> java.util.UUID.randomUUID().toString(), newToken,
                 () -> RunnerWelcome.pooled(settings.viewportWidth(), settings.viewportHeight(), settings.maxFps(),
                         settings.heartbeatInterval()),
@@ -55,6 +59,26 @@ final class RunnerLifecycle {
         this.work = work;
         this.timer = timer;
         this.ending = ending;
+    }
+
+    /**
+     * The launcher for the warm pool: a fleet's hosts (Docker's engines; Kubernetes reports the
+     * cluster as one), or for a launcher without a fleet (local processes) the one host it places
+     * every runner on itself.
+     */
+    private static WarmPool.Launch poolLaunch(RunnerLauncher launcher, Supplier<String> dialAddress,
+                                              SessionRegistry.Settings settings) {
+        return new WarmPool.Launch() {
+            @Override
+            public List<RunnerHost> hosts() {
+                return launcher instanceof RunnerFleet fleet ? fleet.hosts() : ONE_HOST;
+            }
+
+            @Override
+            public RunnerHandle launchOn(String host, String id, String joinToken) throws RunnerLauncher.LaunchException {
+                return launcher.launchOn(new RunnerLauncher.RunnerSpec(id, joinToken, dialAddress.get(), settings.runner()), host);
+            }
+        };
     }
 
     WarmPool pool() {

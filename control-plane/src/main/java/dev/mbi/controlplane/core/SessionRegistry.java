@@ -713,12 +713,15 @@ public final class SessionRegistry implements AutoCloseable {
         runners.close();
     }
 
-    /** Starts keeping WARM_POOL_SIZE runners started (once the runners' gRPC port is bound). */
+    /** Starts keeping WARM_POOL_SIZE runners started on each runner host (once the runners' gRPC port is bound). */
     public void startWarmPool() {
         runners.pool().start();
     }
 
-    /** The warm pool now: runners waiting, runners starting, sessions that took one, sessions that found none. */
+    /**
+     * The warm pool now: runners kept waiting on each host (WARM_POOL_SIZE), runners waiting and
+     * starting (on every host), sessions that took one, sessions that found none.
+     */
     public record WarmPoolFigures(int size, int ready, int starting, long claims, long misses) {
     }
 

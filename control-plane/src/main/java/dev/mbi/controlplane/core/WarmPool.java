@@ -1,5 +1,7 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.controlplane.fleet.Placement;
+import dev.mbi.controlplane.fleet.RunnerHost;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.controlplane.launch.RunnerLauncher.RunnerHandle;
 import dev.mbi.proto.v1.Capability;
@@ -7,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -21,24 +26,39 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runners kept started for the next sessions (WARM_POOL_SIZE of them): each is launched with the
- * id and join token of a session that does not exist yet, opens Chromium on a blank page, registers
- * and waits on its stream. Creating a session claims one that is waiting: the session takes its id
- * and token, and its runner gets the welcome that names the page. The pool is refilled in the
- * background, more slowly after each runner in a row that failed to start.
+ * Runners kept started for the next sessions, WARM_POOL_SIZE of them on each runner host: each is
+ * launched with the id and join token of a session that does not exist yet, opens Chromium on a
+ * blank page, registers and waits on its stream. Creating a session claims one that is waiting on
+ * the first host in placement's order that has one: the session takes its id and token, and its
+ * runner gets the welcome that names the page. The pool is refilled in the background, on each host more
+ * slowly after each runner in a row that failed to start there.
+ *
+ * <p>With several hosts (Docker engines), only healthy, undrained hosts keep runners waiting.
+ * Those waiting on a host that is drained or fails its health check are no longer claimed, and
+ * are stopped at the next refill; the host gets new ones once it is usable again. A full host gets
+ * none until it has room (nothing is launched to fail meanwhile). A launcher with one host (local
+ * processes, Kubernetes) keeps its runners there as it always did: it judges each launch itself.
  *
  * <p>A pooled runner is never given to a second session: every session's browser has a profile
- * nobody used before. Pooled runners do not count against MAX_SESSIONS; the machine needs room
- * for MAX_SESSIONS + WARM_POOL_SIZE runners.
+ * nobody used before. Pooled runners do not count against MAX_SESSIONS; the fleet needs room for
+ * MAX_SESSIONS + hosts × WARM_POOL_SIZE runners.
  */
 final class WarmPool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WarmPool.class.getName());
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration MOST_RETRY = Duration.ofSeconds(30);
+    /**
+     * How often the pool looks at the hosts by itself: a host drained, undrained, back to health or
+     * with room again changes nothing else the pool hears of.
+     */
+    static final Duration HOST_CHECK_INTERVAL = Duration.ofSeconds(2);
 
-    /** Launches one runner for an id and token. */
+    /** The launcher as the pool sees it: the hosts runners go to, and starting one runner on one of them. */
     interface Launch {
-        RunnerHandle launch(String id, String joinToken) throws RunnerLauncher.LaunchException;
+        /** Every runner host, as the launcher reports them (one for a launcher that places runners itself). */
+        List<RunnerHost> hosts();
+
+        RunnerHandle launchOn(String host, String id, String joinToken) throws RunnerLauncher.LaunchException;
     }
 
     /** A pooled runner that registered and waits, handed to the session that claimed it. */
@@ -54,6 +74,8 @@ final class WarmPool implements AutoCloseable {
     static final class Entry {
         final String id;
         final String joinToken;
+        /** The runner host it was launched on. */
+        final String host;
         private RunnerHandle handle;
         private RunnerLink link;
         private Set<Capability> capabilities = Set.of();
@@ -63,9 +85,15 @@ final class WarmPool implements AutoCloseable {
         private IntConsumer sessionExit;
         private Integer exitCode;
 
-        Entry(String id, String joinToken) {
+        Entry(String id, String joinToken, String host) {
             this.id = id;
             this.joinToken = joinToken;
+            this.host = host;
+        }
+
+        /** Registered and launched: a session may take it. */
+        boolean ready() {
+            return link != null && handle != null;
         }
 
         void exitTo(IntConsumer listener) {
@@ -96,6 +124,12 @@ final class WarmPool implements AutoCloseable {
         }
     }
 
+    /** How one host's pool is refilled: its failed starts in a row (for the backoff), and whether a fill is on its way. */
+    private static final class HostRefill {
+        int failuresInARow;
+        boolean pending;
+    }
+
     private final int size;
     private final Launch launch;
     private final Supplier<String> newId;
@@ -103,9 +137,11 @@ final class WarmPool implements AutoCloseable {
     private final Supplier<RunnerWelcome> welcome;
     private final Executor work;
     private final ScheduledExecutorService timer;
+    /** The pooled runners not claimed (launching or waiting), on every host, by id. */
     private final Map<String, Entry> entries = new LinkedHashMap<>();
-    private int failuresInARow;
-    private boolean refillPending;
+    /** Per host, so that a host whose runners fail to start does not slow the others' refills. */
+    private final Map<String, HostRefill> refills = new HashMap<>();
+    private ScheduledFuture<?> hostChecks;
     private boolean closed;
     private long claims;
     private long misses;
@@ -121,15 +157,30 @@ final class WarmPool implements AutoCloseable {
         this.timer = timer;
     }
 
+    /** Runners kept waiting on each host. */
     int size() {
         return size;
     }
 
-    /** Starts filling the pool (in the background). */
+    /** Starts filling the pool (in the background), and looking at the hosts every HOST_CHECK_INTERVAL. */
     void start() {
         if (size > 0) {
-            LOG.info("warm pool: keeping " + size + " runner(s) started for the next sessions");
+            LOG.info("warm pool: keeping " + size + " runner(s) started on each runner host for the next sessions");
             refill();
+            long every = HOST_CHECK_INTERVAL.toMillis();
+            synchronized (this) {
+                if (!closed) {
+                    hostChecks = timer.scheduleWithFixedDelay(this::checkHosts, every, every, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    private void checkHosts() {
+        try {
+            refill();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "warm pool: refilling failed", e); // and the next check tries again
         }
     }
 
@@ -143,8 +194,10 @@ final class WarmPool implements AutoCloseable {
     RunnerWelcome park(String id, String joinToken, String hostname, String version, Set<Capability> capabilities,
                        RunnerLink link) throws SessionException {
         RunnerWelcome w = welcome.get();
+        Entry e;
+        int readyThere;
         synchronized (this) {
-            Entry e = entries.get(id);
+            e = entries.get(id);
             if (e == null || e.claimed) {
                 throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
             }
@@ -157,30 +210,43 @@ final class WarmPool implements AutoCloseable {
             e.capabilities = Set.copyOf(capabilities);
             e.hostname = Limits.truncate(hostname, Limits.MAX_REASON_BYTES);
             e.version = Limits.truncate(version, Limits.MAX_REASON_BYTES);
-            failuresInARow = 0;
+            hostRefill(e.host).failuresInARow = 0;
             link.welcome(w);
+            readyThere = (int) entries.values().stream().filter(o -> o.host.equals(e.host) && o.ready()).count();
         }
-        LOG.info("warm pool: runner " + id + " from " + Limits.truncate(hostname, 64) + " is waiting (" + ready() + "/" + size + " ready)");
+        LOG.info("warm pool: runner " + id + " from " + Limits.truncate(hostname, 64) + " is waiting on " + e.host + " ("
+                + readyThere + "/" + size + " ready there)");
         return w;
     }
 
     /**
-     * A waiting runner for a new session, or null when none is (the session launches its own).
-     * The pool refills once the session has it ({@link #taken}), or the runner waits again ({@link #giveBack}).
+     * A waiting runner for a new session, or null when none is (the session launches its own): one
+     * on the host placement prefers for a new runner, else on the next host in that order, never on
+     * a drained or unhealthy host. The pool refills once the session has it ({@link #taken}), or the
+     * runner waits again ({@link #giveBack}).
      */
     Parked claim() {
+        if (size == 0) {
+            return null;
+        }
+        List<RunnerHost> preferred = usable(hosts());
         Parked parked = null;
         synchronized (this) {
-            if (size == 0 || closed) {
+            if (closed) {
                 return null;
             }
-            for (Entry e : entries.values()) {
-                if (!e.claimed && e.link != null && e.handle != null) {
-                    e.claimed = true;
-                    entries.remove(e.id);
-                    parked = new Parked(e.id, e.joinToken, e.handle, e.link, e.capabilities, e.hostname, e.version, e);
+            Entry taken = null;
+            for (RunnerHost host : preferred) {
+                taken = entries.values().stream().filter(e -> e.host.equals(host.name()) && e.ready()).findFirst().orElse(null);
+                if (taken != null) {
                     break;
                 }
+            }
+            if (taken != null) {
+                taken.claimed = true;
+                entries.remove(taken.id);
+                parked = new Parked(taken.id, taken.joinToken, taken.handle, taken.link, taken.capabilities, taken.hostname,
+                        taken.version, taken);
             }
             if (parked == null) {
                 misses++;
@@ -221,7 +287,7 @@ final class WarmPool implements AutoCloseable {
                 return;
             }
             entries.remove(id);
-            failuresInARow++;
+            hostRefill(e.host).failuresInARow++;
             gone = e;
         }
         LOG.warning("warm pool: runner " + id + " lost its stream while waiting (" + reason + "); replacing it");
@@ -237,7 +303,7 @@ final class WarmPool implements AutoCloseable {
             if (entries.remove(e.id) == null) {
                 return;
             }
-            failuresInARow++;
+            hostRefill(e.host).failuresInARow++;
         }
         if (!isClosed()) {
             LOG.warning("warm pool: runner " + e.id + " exited while waiting (exit code " + code + "); replacing it");
@@ -249,34 +315,106 @@ final class WarmPool implements AutoCloseable {
         return closed;
     }
 
-    /** Launches what is missing, at once or (after failures in a row) a little later. */
-    private void refill() {
-        long delayMs;
-        synchronized (this) {
-            if (closed || refillPending || entries.size() >= size) {
-                return;
-            }
-            delayMs = failuresInARow == 0 ? 0 : Math.min(MOST_RETRY.toMillis(),
-                    FIRST_RETRY.toMillis() << Math.min(16, failuresInARow - 1));
-            refillPending = true;
-        }
+    /** This host's refill state, made when first needed. */
+    private HostRefill hostRefill(String host) {
+        return refills.computeIfAbsent(host, h -> new HostRefill());
+    }
+
+    /** The launcher's hosts; none when it cannot say now (then nothing is launched, stopped or claimed, and that is logged). */
+    private List<RunnerHost> hosts() {
         try {
-            if (delayMs == 0) {
-                work.execute(this::fill);
-            } else {
-                timer.schedule(() -> work.execute(this::fill), delayMs, TimeUnit.MILLISECONDS);
-            }
-        } catch (RejectedExecutionException shuttingDown) {
-            // the control plane is stopping
+            return launch.hosts();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "warm pool: reading the runner hosts failed", e);
+            return List.of();
         }
     }
 
-    private void fill() {
+    /**
+     * The hosts the pool keeps runners on and takes them from, in placement's order. With several,
+     * the healthy, undrained ones, full ones included (their waiting runners hold their places
+     * already). With one, that host whatever it reports: there is no other to prefer, its launcher
+     * judges each launch, and Kubernetes' health blinks while its watch reconnects.
+     */
+    private static List<RunnerHost> usable(List<RunnerHost> hosts) {
+        return hosts.size() == 1 ? hosts : Placement.usable(hosts);
+    }
+
+    /**
+     * How many more runners a usable host may take for the pool now: with several hosts its free
+     * places (a full host waits for room rather than failing launches); with one, as many as are
+     * missing (the launcher judges; Kubernetes counts no places).
+     */
+    private static int room(RunnerHost host, List<RunnerHost> hosts) {
+        return hosts.size() == 1 ? Integer.MAX_VALUE : host.free();
+    }
+
+    /** Unclaimed pooled runners on this host, launching or waiting. */
+    private int pooledOn(String host) {
+        return (int) entries.values().stream().filter(e -> e.host.equals(host)).count();
+    }
+
+    /**
+     * Stops the runners waiting on hosts that can no longer be used (drained, unhealthy, gone), and
+     * on every other host with room launches what is missing, at once or (after failures in a row
+     * there) a little later.
+     */
+    private void refill() {
+        List<RunnerHost> hosts = hosts();
+        if (hosts.isEmpty()) {
+            return; // nothing known now: what waits keeps waiting
+        }
+        List<Entry> unwanted = new ArrayList<>();
+        Map<String, Long> fillsInMs = new LinkedHashMap<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            List<RunnerHost> usable = usable(hosts);
+            Set<String> usableNames = Set.copyOf(usable.stream().map(RunnerHost::name).toList());
+            for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (!usableNames.contains(e.host)) {
+                    it.remove();
+                    unwanted.add(e);
+                }
+            }
+            for (RunnerHost host : usable) {
+                HostRefill r = hostRefill(host.name());
+                if (r.pending || room(host, hosts) == 0 || pooledOn(host.name()) >= size) {
+                    continue;
+                }
+                r.pending = true;
+                fillsInMs.put(host.name(), r.failuresInARow == 0 ? 0 : Math.min(MOST_RETRY.toMillis(),
+                        FIRST_RETRY.toMillis() << Math.min(16, r.failuresInARow - 1)));
+            }
+        }
+        for (Entry e : unwanted) {
+            LOG.info("warm pool: runner " + e.id + " on " + e.host + " stopped: that host is drained or unhealthy");
+            stop(e.link, e.handle);
+        }
+        fillsInMs.forEach((host, delayMs) -> {
+            try {
+                if (delayMs == 0) {
+                    work.execute(() -> fill(host));
+                } else {
+                    timer.schedule(() -> work.execute(() -> fill(host)), delayMs, TimeUnit.MILLISECONDS);
+                }
+            } catch (RejectedExecutionException shuttingDown) {
+                // the control plane is stopping
+            }
+        });
+    }
+
+    /** Launches the runners missing on one host, as many as it has room for now. */
+    private void fill(String host) {
+        List<RunnerHost> hosts = hosts();
+        int room = usable(hosts).stream().filter(h -> h.name().equals(host)).mapToInt(h -> room(h, hosts)).findFirst().orElse(0);
         List<Entry> missing = new ArrayList<>();
         synchronized (this) {
-            refillPending = false;
-            while (!closed && entries.size() < size) {
-                Entry e = new Entry(newId.get(), newToken.get());
+            hostRefill(host).pending = false;
+            while (!closed && missing.size() < room && pooledOn(host) < size) {
+                Entry e = new Entry(newId.get(), newToken.get(), host);
                 entries.put(e.id, e);
                 missing.add(e);
             }
@@ -289,12 +427,12 @@ final class WarmPool implements AutoCloseable {
     private void launch(Entry e) {
         RunnerHandle handle;
         try {
-            handle = launch.launch(e.id, e.joinToken);
+            handle = launch.launchOn(e.host, e.id, e.joinToken);
         } catch (RunnerLauncher.LaunchException | RuntimeException failure) {
-            LOG.log(Level.WARNING, "warm pool: launching a runner failed; trying again later", failure);
+            LOG.log(Level.WARNING, "warm pool: launching a runner on " + e.host + " failed; trying again later", failure);
             synchronized (this) {
                 entries.remove(e.id);
-                failuresInARow++;
+                hostRefill(e.host).failuresInARow++;
             }
             refill();
             return;
@@ -315,7 +453,7 @@ final class WarmPool implements AutoCloseable {
 
     /** Pooled runners waiting now (registered, claimable). */
     synchronized int ready() {
-        return (int) entries.values().stream().filter(e -> e.link != null && e.handle != null).count();
+        return (int) entries.values().stream().filter(Entry::ready).count();
     }
 
     /** Pooled runners launched or launching that have not registered yet. */
@@ -348,6 +486,9 @@ final class WarmPool implements AutoCloseable {
         List<Entry> waiting;
         synchronized (this) {
             closed = true;
+            if (hostChecks != null) {
+                hostChecks.cancel(false);
+            }
             waiting = List.copyOf(entries.values());
             entries.clear();
         }

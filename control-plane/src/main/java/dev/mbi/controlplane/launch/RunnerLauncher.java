@@ -16,6 +16,18 @@ public interface RunnerLauncher extends AutoCloseable {
     RunnerHandle launch(RunnerSpec spec) throws LaunchException;
 
     /**
+     * Starts a runner on one named host, one of those its fleet reports ({@code RunnerFleet.hosts()}),
+     * for a warm pool that keeps runners waiting on each host. A launcher that places runners itself
+     * (a local process, Kubernetes' scheduler) has one host and just launches.
+     *
+     * @throws LaunchException when that host cannot take a runner now (unknown, unhealthy, drained or
+     *         full) or the runner could not be started there; no other host is tried
+     */
+    default RunnerHandle launchOn(RunnerSpec spec, String host) throws LaunchException {
+        return launch(spec);
+    }
+
+    /**
      * A runner that an earlier control plane started dialed back for this session (this one
      * restarted): its handle, when this launcher can find it (a container of this control
      * plane's, say), so that ending the session stops it and its exit ends the session. Empty when

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mbi.controlplane.fleet.Placement;
+import dev.mbi.controlplane.fleet.RunnerFleet;
+import dev.mbi.controlplane.fleet.RunnerHost;
 import dev.mbi.controlplane.launch.RunnerLauncher;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.Frame;
@@ -33,16 +36,22 @@ class SessionRegistryTest {
 
     private final class RecordingHandle implements RunnerLauncher.RunnerHandle {
         final RunnerLauncher.RunnerSpec spec;
+        final String host;
         volatile boolean stopped;
         volatile IntConsumer exit;
 
         RecordingHandle(RunnerLauncher.RunnerSpec spec) {
+            this(spec, "test");
+        }
+
+        RecordingHandle(RunnerLauncher.RunnerSpec spec, String host) {
             this.spec = spec;
+            this.host = host;
         }
 
         @Override
         public String host() {
-            return "test";
+            return host;
         }
 
         @Override
@@ -73,6 +82,10 @@ class SessionRegistryTest {
             public void close() {
             }
         };
+        return registry(max, idle, warmPoolSize, launcher);
+    }
+
+    private SessionRegistry registry(int max, Duration idle, int warmPoolSize, RunnerLauncher launcher) {
         // Launches run on the calling thread, so a created session's runner is there at once.
         return new SessionRegistry(new SessionRegistry.Settings(max, idle, Duration.ofSeconds(60), Duration.ofHours(1),
                 Duration.ofSeconds(1), 5, 1280, 720, IceSettings.none(), Duration.ofSeconds(2),
@@ -673,5 +686,201 @@ class SessionRegistryTest {
         registry.close();
         assertTrue(pooled.stopped);
         assertTrue(link.said.get(link.said.size() - 1).startsWith("shutdown"));
+    }
+
+    // ---- the warm pool on a fleet of runner hosts
+
+    /**
+     * Runner hosts counted as a Docker fleet counts them: every runner launched there and not
+     * stopped holds a place. A launch on a host that cannot take it is refused (and recorded), as
+     * the Docker launcher refuses it.
+     */
+    private final class Fleet implements RunnerLauncher, RunnerFleet {
+        final Map<String, Integer> capacity = new java.util.LinkedHashMap<>();
+        final java.util.Set<String> drained = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.Set<String> unhealthy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> refused = new CopyOnWriteArrayList<>();
+        /** Takes every runner whatever its host reports, as Kubernetes' scheduler does. */
+        final boolean placesItself;
+
+        /** Hosts "a" and "b" with these capacities. */
+        Fleet(int capacityA, int capacityB) {
+            capacity.put("a", capacityA);
+            capacity.put("b", capacityB);
+            placesItself = false;
+        }
+
+        /** One host that places runners itself. */
+        Fleet(String name, int capacity) {
+            this.capacity.put(name, capacity);
+            placesItself = true;
+        }
+
+        @Override
+        public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
+            List<RunnerHost> ranked = Placement.rank(hosts());
+            if (ranked.isEmpty()) {
+                throw new LaunchException(Placement.whyNone(hosts()), null);
+            }
+            return launchOn(spec, ranked.getFirst().name());
+        }
+
+        @Override
+        public RunnerHandle launchOn(RunnerSpec spec, String host) throws LaunchException {
+            RunnerHost h = host(host);
+            if (!placesItself && (!h.healthy() || h.drained() || h.free() == 0)) {
+                refused.add(host);
+                throw new LaunchException("runner host " + host + " cannot take a runner now: " + Placement.whyNot(h), null);
+            }
+            RecordingHandle handle = new RecordingHandle(spec, host);
+            launched.add(handle);
+            return handle;
+        }
+
+        RunnerHost host(String name) {
+            return hosts().stream().filter(h -> h.name().equals(name)).findFirst().orElseThrow();
+        }
+
+        @Override
+        public List<RunnerHost> hosts() {
+            return capacity.keySet().stream().map(name -> new RunnerHost(name, "test://" + name, capacity.get(name),
+                    (int) launched.stream().filter(h -> h.host.equals(name) && !h.stopped).count(),
+                    !unhealthy.contains(name), drained.contains(name), unhealthy.contains(name) ? "not answering" : "")).toList();
+        }
+
+        @Override
+        public RunnerHost setDrained(String name, boolean drain) {
+            if (drain) {
+                drained.add(name);
+            } else {
+                drained.remove(name);
+            }
+            return host(name);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The runners launched on one host, in order. */
+    private List<RecordingHandle> launchedOn(String host) {
+        return launched.stream().filter(h -> h.host.equals(host)).toList();
+    }
+
+    @Test
+    void theWarmPoolKeepsItsSizeWaitingOnEachRunnerHost() throws Exception {
+        Fleet fleet = new Fleet(10, 10);
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30), 2, fleet);
+        registry.startWarmPool();
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 4);
+        assertEquals(2, launchedOn("a").size());
+        assertEquals(2, launchedOn("b").size());
+        for (RecordingHandle pooled : List.copyOf(launched)) {
+            park(registry, pooled);
+        }
+        assertEquals(4, registry.warmPool().ready());
+        assertEquals(2, registry.warmPool().size(), "the size is per host");
+
+        // The pool looks at the hosts by itself now and then: a full pool launches nothing more.
+        Thread.sleep(WarmPool.HOST_CHECK_INTERVAL.toMillis() + 500);
+        assertEquals(4, launched.size());
+        assertEquals(List.of(), fleet.refused);
+    }
+
+    @Test
+    void aSessionTakesARunnerFromTheHostPlacementPrefersAndThatHostIsRefilled() throws Exception {
+        Fleet fleet = new Fleet(10, 20); // b has more free places: placement prefers it
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30), 1, fleet);
+        registry.startWarmPool();
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        RecordingHandle onA = launchedOn("a").getFirst();
+        RecordingHandle onB = launchedOn("b").getFirst();
+        park(registry, onA);
+        park(registry, onB);
+
+        assertEquals(onB.spec.sessionId(), registry.create("https://example.com/").id(), "taken from b, the one with more room");
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 3);
+        RecordingHandle refill = launched.get(2);
+        assertEquals("b", refill.host, "the refill replaces it on the same host");
+        assertEquals(1, launchedOn("a").size(), "a keeps its waiting runner");
+
+        // b's new runner has not registered yet: the next session takes the one waiting on a, and a is refilled.
+        assertEquals(onA.spec.sessionId(), registry.create("https://example.com/").id());
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 4);
+        assertEquals("a", launched.get(3).host);
+        assertEquals(2, registry.warmPool().claims());
+        assertEquals(0, registry.warmPool().misses());
+        assertEquals(List.of(), fleet.refused);
+    }
+
+    @Test
+    void runnersWaitingOnADrainedHostAreNotTakenAreStoppedAndAreNotReplacedUntilItIsUndrained() throws Exception {
+        Fleet fleet = new Fleet(10, 20); // b would be preferred, but is drained
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30), 1, fleet);
+        registry.startWarmPool();
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        RecordingHandle onA = launchedOn("a").getFirst();
+        RecordingHandle onB = launchedOn("b").getFirst();
+        park(registry, onA);
+        RecordingLink linkB = park(registry, onB);
+        fleet.setDrained("b", true);
+
+        assertEquals(onA.spec.sessionId(), registry.create("https://example.com/").id(), "the drained host's runner is not taken");
+        // The refill that follows stops the runner waiting on b and replaces only a's.
+        assertTrue(onB.stopped);
+        assertTrue(linkB.said.getLast().startsWith("shutdown"), String.valueOf(linkB.said));
+        assertEquals(2, launchedOn("a").size());
+        assertEquals(1, launchedOn("b").size());
+
+        // A session now finds none waiting anywhere it may take one: it launches its own (on a).
+        SessionSnapshot own = registry.create("https://example.com/");
+        assertEquals(1, registry.warmPool().misses());
+        assertEquals(own.id(), launched.getLast().spec.sessionId());
+        assertEquals("a", launched.getLast().host);
+
+        Thread.sleep(WarmPool.HOST_CHECK_INTERVAL.toMillis() + 500);
+        assertEquals(1, launchedOn("b").size(), "a drained host gets no pooled runners");
+        fleet.setDrained("b", false);
+        await().atMost(WarmPool.HOST_CHECK_INTERVAL.multipliedBy(3)).until(() -> launchedOn("b").size() == 2);
+        assertEquals(List.of(), fleet.refused);
+    }
+
+    @Test
+    void aFullHostGetsNoPooledRunnerUntilItHasRoomAgain() throws Exception {
+        Fleet fleet = new Fleet(1, 10);
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30), 1, fleet);
+        registry.startWarmPool();
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        RecordingHandle onA = launchedOn("a").getFirst();
+        park(registry, onA); // b's runner has not registered yet: a's is the one waiting
+
+        SessionSnapshot s = registry.create("https://example.com/");
+        assertEquals(onA.spec.sessionId(), s.id(), "a is full with its waiting runner, which still serves");
+        Thread.sleep(WarmPool.HOST_CHECK_INTERVAL.toMillis() + 500);
+        assertEquals(1, launchedOn("a").size(), "a has no room: no runner is launched there");
+        assertEquals(List.of(), fleet.refused, "nor tried and refused");
+
+        registry.delete(s.id());
+        await().atMost(WarmPool.HOST_CHECK_INTERVAL.multipliedBy(3)).until(() -> launchedOn("a").size() == 2);
+        assertEquals(1, launchedOn("b").size());
+        assertEquals(List.of(), fleet.refused);
+    }
+
+    @Test
+    void withOneHostThePoolKeepsItsRunnersThereWhateverTheHostReports() throws Exception {
+        // As Kubernetes reports the cluster: no places counted, and not healthy while its watch reconnects.
+        Fleet fleet = new Fleet("cluster", 0);
+        fleet.unhealthy.add("cluster");
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30), 1, fleet);
+        registry.startWarmPool();
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 1);
+        RecordingHandle pooled = launched.getFirst();
+        park(registry, pooled);
+
+        assertEquals(pooled.spec.sessionId(), registry.create("https://example.com/").id());
+        assertTrue(!pooled.stopped);
+        await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);
+        assertEquals("cluster", launched.get(1).host);
     }
 }

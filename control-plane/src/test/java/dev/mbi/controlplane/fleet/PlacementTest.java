@@ -27,6 +27,14 @@ class PlacementTest {
     }
 
     @Test
+    void usableHostsAreTheHealthyUndrainedOnesInTheSameOrderFullOnesIncluded() {
+        List<RunnerHost> hosts = List.of(
+                host("dead", 10, 0, false, false), host("drained", 10, 0, true, true), host("full", 2, 2, true, false),
+                host("busy", 10, 9, true, false), host("idle", 10, 0, true, false));
+        assertEquals(List.of("idle", "busy", "full"), Placement.usable(hosts).stream().map(RunnerHost::name).toList());
+    }
+
+    @Test
     void whenNoHostCanTakeARunnerTheReasonNamesEachHost() {
         String why = Placement.whyNone(List.of(
                 host("dead", 10, 0, false, false), host("drained", 10, 0, true, true), host("full", 2, 2, true, false)));

@@ -201,24 +201,30 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             tried.add(engine.name());
             String containerId;
             try {
-                containerId = create(engine, spec);
+                containerId = start(engine, spec);
             } catch (RuntimeException e) {
-                engine.placed(spec.sessionId(), null);
-                String why = describe(e);
-                failures.add(engine.name() + ": " + why);
-                LOG.warning("session " + spec.sessionId() + ": cannot start a runner on " + engine.name() + ": " + why);
-                if (!(e instanceof NotFoundException)) {
-                    engine.check();
-                }
+                failures.add(engine.name() + ": " + describe(e));
                 continue;
             }
-            engine.placed(spec.sessionId(), containerId);
             return watch(engine, containerId, spec.sessionId());
         }
         if (failures.isEmpty()) {
             throw new LaunchException(Placement.whyNone(hosts()), null);
         }
         throw new LaunchException("no runner host could start the runner: " + String.join("; ", failures), null);
+    }
+
+    /** Starts the runner on that engine only (a warm pool keeps runners on each): no other engine is tried. */
+    @Override
+    public RunnerHandle launchOn(RunnerSpec spec, String host) throws LaunchException {
+        DockerEngine engine = reserveOn(host, spec.sessionId());
+        String containerId;
+        try {
+            containerId = start(engine, spec);
+        } catch (RuntimeException e) {
+            throw new LaunchException("runner host " + host + " could not start the runner: " + describe(e), e);
+        }
+        return watch(engine, containerId, spec.sessionId());
     }
 
     /** Holds a place on the best host not tried yet; one decision at a time, so concurrent launches spread. */
@@ -230,6 +236,38 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             }
         }
         return null;
+    }
+
+    /** Holds a place on exactly this host, or says why it cannot take a runner now. */
+    private synchronized DockerEngine reserveOn(String host, String sessionId) throws LaunchException {
+        DockerEngine e = engine(host);
+        if (e == null) {
+            throw new LaunchException("runner host " + host + " is not one of DOCKER_HOSTS", null);
+        }
+        if (!e.reserve(sessionId)) {
+            throw new LaunchException("runner host " + host + " cannot take a runner now: " + Placement.whyNot(e.status()), null);
+        }
+        return e;
+    }
+
+    /**
+     * Creates and starts the runner's container on an engine holding a place for it; its id. When
+     * that fails the place is given back and the engine checked (it may have gone away).
+     */
+    private String start(DockerEngine engine, RunnerSpec spec) {
+        String containerId;
+        try {
+            containerId = create(engine, spec);
+        } catch (RuntimeException e) {
+            engine.placed(spec.sessionId(), null);
+            LOG.warning("session " + spec.sessionId() + ": cannot start a runner on " + engine.name() + ": " + describe(e));
+            if (!(e instanceof NotFoundException)) {
+                engine.check();
+            }
+            throw e;
+        }
+        engine.placed(spec.sessionId(), containerId);
+        return containerId;
     }
 
     private String create(DockerEngine engine, RunnerSpec spec) {
