@@ -31,14 +31,14 @@ ENV HOME=/tmp RUNNER_WORK_DIR=/tmp CHROMIUM_PATH=/usr/bin/chromium \
     XDG_CONFIG_HOME=/tmp/.config XDG_CACHE_HOME=/tmp/.cache
 # The runner's AOT cache (docs/decisions/0012), made with this image's own runtime by a training
 # session on a blank page, with the entry point's JVM flags; without it the runner starts as before.
-RUN /opt/java/bin/java -XX:+UseSerialGC -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
+RUN /opt/java/bin/java -XX:+UseSerialGC -Xms16m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
         -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData --enable-native-access=ALL-UNNAMED \
         -XX:AOTCacheOutput=/opt/mbi/runner.aot -jar /opt/mbi/runner.jar aot-training >/tmp/aot-training.log 2>&1 \
     || { tail -20 /tmp/aot-training.log; rm -f /opt/mbi/runner.aot; } ; rm -rf /tmp/* /tmp/.[!.]*
 USER 10001:10001
 WORKDIR /tmp
 # The same JVM flags as the process launcher's (ProcessRunnerLauncher.JVM_FLAGS).
-ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
+ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xms16m", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
             "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=64m", \
             "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=/opt/mbi/runner.aot", \
             "-jar", "/opt/mbi/runner.jar"]

@@ -18,7 +18,7 @@ if [ "${version%%.*}" -lt 25 ]; then
 fi
 rm -f "$cache"
 # The runners' own JVM flags (ProcessRunnerLauncher.JVM_FLAGS): a cache is used only by a JVM started like the one that made it.
-flags=(-XX:+UseSerialGC -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m
+flags=(-XX:+UseSerialGC -Xms16m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m
        -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData --enable-native-access=ALL-UNNAMED)
 echo "making the runner's AOT cache (a training session in Chromium, ~15 s)..." >&2
 log="$PWD/runner/target/runner-aot.log"
