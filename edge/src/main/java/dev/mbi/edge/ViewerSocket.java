@@ -80,6 +80,8 @@ final class ViewerSocket implements WsListener {
             .build();
     /** Who may act on the page, as last told to the client (null: not yet). */
     private volatile dev.mbi.proto.v1.ControlHolder lastHolder;
+    /** Input larger than this (pasted text) is not queued while the control plane's stream is not ready. */
+    static final int BUSY_MAX_CHARS = 1024;
     /** This viewer's input messages a second (INPUT_MESSAGES_PER_SECOND): beyond it, input is dropped. */
     private final io.github.bucket4j.Bucket inputRate;
     private final int inputMessagesPerSecond;
@@ -303,10 +305,15 @@ final class ViewerSocket implements WsListener {
                 }
                 return;
             }
-            if (input.hasPointer() && input.getPointer().getAction() == dev.mbi.proto.v1.PointerAction.POINTER_ACTION_MOVE
-                    && !upstreamReady()) {
-                // The control plane is behind: a pointer move is stale by the time it would land; the next one says where.
+            boolean move = input.hasPointer() && input.getPointer().getAction() == dev.mbi.proto.v1.PointerAction.POINTER_ACTION_MOVE;
+            if ((move || text.length() > BUSY_MAX_CHARS) && !upstreamReady()) {
+                // The control plane is behind: what would wait here is dropped, so nothing piles up in this
+                // process. A pointer move is stale by the time it would land (the next one says where); a
+                // large message (pasted text) is refused, and the viewer told.
                 metrics.viewerInputDropped();
+                if (!move && rateNotices.tryConsume(1)) {
+                    control(new Text("{\"type\":\"error\",\"error\":\"input dropped: the session is busy; try again\"}"));
+                }
                 return;
             }
             sendUpstream(ViewerMessage.newBuilder().setInput(input).build());

@@ -98,7 +98,8 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         own.add("--window-size=" + viewportWidth + "," + viewportHeight);
         own.addAll(egressFlags);
         // The page's sound goes to the session's own sound server, or nowhere.
-        Optional<PageAudio> audio = PageAudio.start(contract.sessionId(), System.getenv(RunnerContract.SOUND_SERVER), setpriv());
+        Optional<PageAudio> audio = PageAudio.start(contract.sessionId(), contract.soundSocket(),
+                System.getenv(RunnerContract.SOUND_SERVER), setpriv());
         if (audio.isEmpty()) {
             own.add("--mute-audio");
         }

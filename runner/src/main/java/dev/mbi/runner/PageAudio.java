@@ -36,37 +36,43 @@ final class PageAudio implements AutoCloseable {
     }
 
     /**
-     * Starts the session's sound server on the socket {@code address} names ({@code unix:<path>}).
-     * Empty (and said in the log) where no address is given, PulseAudio is not installed, or it
-     * does not come up: the session then runs silent.
+     * Starts the session's sound server on its own socket, {@code socket} (the contract's), in a
+     * folder this creates. Empty (and said in the log) where the launcher's {@code address} does
+     * not name that socket (a runner started by hand inherits a desktop's server, which is never
+     * touched), PulseAudio is not installed, or it does not come up: the session then runs silent.
      *
+     * @param address the runner's own {@value RunnerContract#SOUND_SERVER}, as libwebrtc in this JVM will read it
      * @param setpriv when present, the server dies with the runner even if the runner is killed
      */
-    static Optional<PageAudio> start(String sessionId, String address, Optional<Path> setpriv) {
+    static Optional<PageAudio> start(String sessionId, Path socket, String address, Optional<Path> setpriv) {
         Optional<Path> pulseaudio = onPath("pulseaudio");
-        if (address == null || !address.startsWith("unix:/") || pulseaudio.isEmpty()) {
+        if (!("unix:" + socket).equals(address) || pulseaudio.isEmpty()) {
             if (!missingLogged) {
                 missingLogged = true;
                 LOG.info(pulseaudio.isEmpty()
                         ? "pages play no sound: PulseAudio is not installed (apt-get install pulseaudio)"
-                        : "pages play no sound: the launcher gave no " + RunnerContract.SOUND_SERVER + "=unix:<socket>");
+                        : "pages play no sound: the launcher did not set " + RunnerContract.SOUND_SERVER + "=unix:" + socket);
             }
             return Optional.empty();
         }
-        Path socket = Path.of(address.substring("unix:".length()));
         Path dir = socket.getParent();
+        try {
+            // A folder of its own, new: nothing that was there before is used or, later, deleted.
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            LOG.warning("session " + sessionId + ": no sound: its folder " + dir + " cannot be made (" + e + ")");
+            return Optional.empty();
+        }
         List<String> command = new ArrayList<>();
         setpriv.ifPresent(p -> command.addAll(List.of(p.toString(), "--pdeathsig", "KILL", "--")));
         command.addAll(List.of(pulseaudio.get().toString(), "--daemonize=no", "-n", "--use-pid-file=no",
                 "--system=false", "--exit-idle-time=-1", "--disable-shm=yes", "--realtime=no", "--high-priority=no",
                 "--log-target=stderr",
-                "--load=module-native-protocol-unix socket=" + socket + " auth-anonymous=1",
+                "--load=module-native-protocol-unix socket=\"" + socket + "\" auth-anonymous=1",
                 "--load=module-null-sink sink_name=" + SINK + " rate=48000 channels=2 format=s16le"));
         Path log = dir.resolve("pulseaudio.log");
         Process server;
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.deleteIfExists(socket);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> env = builder.environment();
             // Everything the server writes stays in the session's folder, never in a shared home.
@@ -79,6 +85,7 @@ final class PageAudio implements AutoCloseable {
             server = builder.start();
         } catch (IOException e) {
             LOG.warning("session " + sessionId + ": no sound: PulseAudio did not start: " + e.getMessage());
+            CdpBrowserSession.deleteTree(dir);
             return Optional.empty();
         }
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -87,6 +94,7 @@ final class PageAudio implements AutoCloseable {
                 server.destroyForcibly();
                 LOG.warning("session " + sessionId + ": no sound: PulseAudio did not come up; its output ends with: "
                         + tail(log));
+                CdpBrowserSession.deleteTree(dir);
                 return Optional.empty();
             }
         }
@@ -102,10 +110,14 @@ final class PageAudio implements AutoCloseable {
     public void close() {
         server.destroy();
         try {
-            server.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (!server.waitFor(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
         } catch (InterruptedException e) {
+            server.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        // The folder start() created for this session, and only that.
         CdpBrowserSession.deleteTree(socket.getParent());
     }
 

@@ -86,6 +86,8 @@ final class WebRtcPeers implements AutoCloseable {
     private final VideoTrack track;
     /** The page's sound, recorded from the session's sound server; null: none is sent. */
     private final AudioTrack audioTrack;
+    /** The factory records from the session's sound server (set while the factory is made). */
+    private boolean soundDevices;
     /** Every peer holding a slot: connected, or still within its connect deadline. Added to under its own lock. */
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -119,9 +121,7 @@ final class WebRtcPeers implements AutoCloseable {
         // With the session's sound server, libwebrtc records its default source: the monitor of the
         // sink the page plays into. Without one, no device is opened at all (libwebrtc's default
         // module aborts the JVM where it finds no audio device).
-        AudioDeviceModuleBase devices = audio.isPresent() ? new AudioDeviceModule(AudioLayer.kLinuxPulseAudio)
-                : new HeadlessAudioDeviceModule();
-        this.factory = new PeerConnectionFactory(devices);
+        this.factory = new PeerConnectionFactory(audioDevices(sessionId, audio));
         this.video = video.get();
         try {
             this.track = factory.createVideoTrack("viewport", this.video.source());
@@ -135,7 +135,34 @@ final class WebRtcPeers implements AutoCloseable {
         asIs.autoGainControl = false;
         asIs.noiseSuppression = false;
         asIs.highpassFilter = false;
-        this.audioTrack = audio.isEmpty() ? null : factory.createAudioTrack("page-audio", factory.createAudioSource(asIs));
+        this.audioTrack = pageSound(sessionId, asIs);
+    }
+
+    /** The session's sound server's devices, or none at all (where it has none, or they cannot be opened). */
+    private AudioDeviceModuleBase audioDevices(String sessionId, Optional<PageAudio> audio) {
+        if (audio.isPresent()) {
+            try {
+                soundDevices = true;
+                return new AudioDeviceModule(AudioLayer.kLinuxPulseAudio);
+            } catch (RuntimeException e) {
+                LOG.warning("session " + sessionId + ": no sound for WebRTC viewers: " + e.getMessage());
+            }
+        }
+        soundDevices = false;
+        return new HeadlessAudioDeviceModule();
+    }
+
+    /** The page's sound as a track; null without it (the video goes on regardless). */
+    private AudioTrack pageSound(String sessionId, AudioOptions options) {
+        if (!soundDevices) {
+            return null;
+        }
+        try {
+            return factory.createAudioTrack("page-audio", factory.createAudioSource(options));
+        } catch (RuntimeException e) {
+            LOG.warning("session " + sessionId + ": no sound for WebRTC viewers: " + e.getMessage());
+            return null;
+        }
     }
 
     private static List<RTCIceServer> toRtc(List<IceServer> servers) {

@@ -152,6 +152,12 @@ public final class SessionRegistry implements AutoCloseable {
                           dev.mbi.proto.v1.SessionPolicy policy) throws SessionException {
         String checkedUrl = StartUrl.checkStart(url);
         PageOptions checkedPage = page.checked();
+        if (checkedPage.viewportWidth() > settings.viewportMax().width() || checkedPage.viewportHeight() > settings.viewportMax().height()) {
+            // A page may start no larger than a viewer could make it (frames and encoding grow with it).
+            throw new SessionException(SessionException.Reason.INVALID, "viewport " + checkedPage.viewportWidth() + "x"
+                    + checkedPage.viewportHeight() + " is larger than this server allows (VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT = "
+                    + settings.viewportMax().width() + "x" + settings.viewportMax().height() + ")");
+        }
         DataPolicy checkedPolicy = settings.policy().narrowedBy(policy);
         List<String> denyHosts = EgressNarrowing.check(egressDenyHosts);
         String checkedOwner = owner == null ? "" : owner;

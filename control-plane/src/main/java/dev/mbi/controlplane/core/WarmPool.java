@@ -33,11 +33,12 @@ import java.util.logging.Logger;
  * runner gets the welcome that names the page. The pool is refilled in the background, on each host more
  * slowly after each runner in a row that failed to start there.
  *
- * <p>With several hosts (Docker engines), only healthy, undrained hosts keep runners waiting.
+ * <p>Docker engines (however many) keep runners waiting only while healthy and undrained.
  * Those waiting on a host that is drained or fails its health check are no longer claimed, and
  * are stopped at the next refill; the host gets new ones once it is usable again. A full host gets
- * none until it has room (nothing is launched to fail meanwhile). A launcher with one host (local
- * processes, Kubernetes) keeps its runners there as it always did: it judges each launch itself.
+ * none until it has room (nothing is launched to fail meanwhile). A launcher whose one host counts
+ * no places (local processes, Kubernetes) keeps its runners there as it always did: it judges each
+ * launch itself.
  *
  * <p>A pooled runner is never given to a second session: every session's browser has a profile
  * nobody used before. Pooled runners do not count against MAX_SESSIONS; the fleet needs room for
@@ -333,20 +334,27 @@ final class WarmPool implements AutoCloseable {
     /**
      * The hosts the pool keeps runners on and takes them from, in placement's order. With several,
      * the healthy, undrained ones, full ones included (their waiting runners hold their places
-     * already). With one, that host whatever it reports: there is no other to prefer, its launcher
-     * judges each launch, and Kubernetes' health blinks while its watch reconnects.
+     * already), even a single Docker engine (a drained one serves no new session, pooled or not).
+     * A host that counts no places (the local machine, a Kubernetes cluster) is used whatever it
+     * reports: its launcher judges each launch, and Kubernetes' health blinks while its watch
+     * reconnects.
      */
     private static List<RunnerHost> usable(List<RunnerHost> hosts) {
-        return hosts.size() == 1 ? hosts : Placement.usable(hosts);
+        return placesUncounted(hosts) ? hosts : Placement.usable(hosts);
+    }
+
+    /** One host that counts no places: the local machine or a Kubernetes cluster. */
+    private static boolean placesUncounted(List<RunnerHost> hosts) {
+        return hosts.size() == 1 && hosts.getFirst().capacity() == 0;
     }
 
     /**
-     * How many more runners a usable host may take for the pool now: with several hosts its free
-     * places (a full host waits for room rather than failing launches); with one, as many as are
-     * missing (the launcher judges; Kubernetes counts no places).
+     * How many more runners a usable host may take for the pool now: its free places (a full host
+     * waits for room rather than failing launches); on a host that counts no places, as many as
+     * are missing (the launcher judges).
      */
     private static int room(RunnerHost host, List<RunnerHost> hosts) {
-        return hosts.size() == 1 ? Integer.MAX_VALUE : host.free();
+        return placesUncounted(hosts) ? Integer.MAX_VALUE : host.free();
     }
 
     /** Unclaimed pooled runners on this host, launching or waiting. */

@@ -381,6 +381,17 @@ class SessionRegistryTest {
     }
 
     @Test
+    void aSessionStartsNoLargerThanViewersMayResizeIt() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        // This registry's VIEWPORT_MAX is 1920x1080.
+        registry.create("https://example.com/", "alice", List.of(), new PageOptions(1920, 1080, "", "", ""));
+        SessionException tooLarge = assertThrows(SessionException.class, () -> registry.create("https://example.com/", "alice",
+                List.of(), new PageOptions(3840, 2160, "", "", "")));
+        assertEquals(SessionException.Reason.INVALID, tooLarge.reason());
+        assertTrue(tooLarge.getMessage().contains("VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT = 1920x1080"), tooLarge.getMessage());
+    }
+
+    @Test
     void aSessionMayNarrowThePolicyButNeverWidenIt() throws Exception {
         SessionRegistry registry = registry(5, Duration.ofMinutes(30));
         dev.mbi.proto.v1.SessionPolicy narrower = dev.mbi.proto.v1.SessionPolicy.newBuilder()

@@ -50,6 +50,8 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
     private final java.time.Duration adoptionWindow;
     private ScheduledFuture<?> healthChecks;
     private volatile boolean closing;
+    /** Containers stopped on request: their exit is expected, and not logged as a runner's failure. */
+    private final Set<String> stopRequested = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private DockerLauncher(FleetConfig fleet, EgressSettings egress, String controlPlaneAddr, List<DockerEngine> engines,
                            java.time.Duration adoptionWindow, Executor work, ScheduledExecutorService timer) {
@@ -303,7 +305,9 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
         work.execute(() -> {
             int code = awaitExit(engine, containerId, sessionId);
             engine.gone(containerId);
-            String output = code != 0 && !closing ? lastOutput(engine, containerId) : null;
+            // A container stopped on request (SIGTERM: 143) has nothing unexpected to tell.
+            boolean requested = stopRequested.remove(containerId);
+            String output = code != 0 && !closing && !requested ? lastOutput(engine, containerId) : null;
             if (output != null) {
                 // Its output goes with the container: what it said last is the operator's clue.
                 LOG.warning("session " + sessionId + ": runner container " + shortId(containerId) + " on " + engine.name()
@@ -320,17 +324,21 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
      * container already being removed (stopped on request: nothing unexpected to tell).
      */
     private static String lastOutput(DockerEngine engine, String containerId) {
-        StringBuilder out = new StringBuilder();
-        try {
-            engine.calls.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(OUTPUT_LINES)
-                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
-                        @Override
-                        public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                        }
-                    }).awaitCompletion(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (ConflictException e) {
+        StringBuffer out = new StringBuffer(); // filled on docker-java's thread
+        try (var callback = engine.calls.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(OUTPUT_LINES)
+                .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                    @Override
+                    public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                        out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                })) {
+            if (!callback.awaitCompletion(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                out.append("\n(more output not read within 5 s)");
+            }
+        } catch (ConflictException | NotFoundException e) {
             return null;
+        } catch (java.io.IOException e) {
+            return out.toString().strip();
         } catch (RuntimeException e) {
             return "(its output cannot be read: " + describe(e) + ")";
         } catch (InterruptedException e) {
@@ -388,6 +396,7 @@ public final class DockerLauncher implements RunnerLauncher, RunnerFleet {
             if (exit.isDone()) {
                 return;
             }
+            launcher.stopRequested.add(containerId);
             launcher.work.execute(() -> {
                 try {
                     engine.calls.stopContainerCmd(containerId).withTimeout(STOP_GRACE_SECONDS).exec();
