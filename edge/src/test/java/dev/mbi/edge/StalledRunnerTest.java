@@ -46,8 +46,10 @@ class StalledRunnerTest {
         // The test's runner never dials again once cut off: its session ends when this short window passes.
         env.put("RUNNER_RECONNECT_WINDOW", "1s");
         controlPlane = ControlPlane.start(ControlPlaneConfig.from(new Env(env)), LAUNCHER);
+        // The edge's own per-viewer limit raised: what is proven here is the control plane's guard.
         edge = Edge.start(EdgeConfig.from(new Env(Map.of("PORT", "0", "CONTROL_PLANE_ADDR", "localhost:" + controlPlane.apiPort(),
-                "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "API_TOKENS", "tester:" + TestStack.USER_TOKEN))));
+                "CONTROL_PLANE_TOKEN", TestApi.TOKEN, "API_TOKENS", "tester:" + TestStack.USER_TOKEN,
+                "INPUT_MESSAGES_PER_SECOND", "1000000"))));
         // A small receive window: the runner's side fills after a few messages it does not read.
         runnerChannel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort()).usePlaintext()
                 .flowControlWindow(16 * 1024).build();
@@ -93,7 +95,8 @@ class StalledRunnerTest {
 
         // A viewer types into the session: each message is queued for the runner, which does not read,
         // until the control plane gives up on it and ends the session (which closes the viewer).
-        String text = "x".repeat(2_000);
+        // Under the size the edge still queues while the control plane is behind (ViewerSocket.BUSY_MAX_CHARS).
+        String text = "x".repeat(ViewerSocket.BUSY_MAX_CHARS - 100);
         long slowest = 0;
         int sent = 0;
         try (ViewerClient viewer = new ViewerClient("ws://localhost:" + edge.port() + "/ws/sessions/" + spec.sessionId() + "?token=" + TestStack.USER_TOKEN)) {
