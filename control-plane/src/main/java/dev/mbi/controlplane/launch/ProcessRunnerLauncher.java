@@ -116,14 +116,35 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
         }
         running.add(process);
         Display ownDisplay = display;
+        Path soundFolder = contract.soundSocket().getParent();
         process.onExit().thenRun(() -> {
             running.remove(process);
             if (ownDisplay != null) {
                 ownDisplay.process().destroy();
             }
+            // The runner removes its sound server's folder itself; one that was killed cannot.
+            deleteQuietly(soundFolder);
         });
         LOG.fine(() -> "session " + spec.sessionId() + ": runner process " + process.pid() + " started");
         return new ProcessHandleImpl(process, work);
+    }
+
+    /** Removes a folder and what is in it, as far as it can (what is left is in the host's temporary folder). */
+    static void deleteQuietly(Path folder) {
+        if (!java.nio.file.Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(folder)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    java.nio.file.Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.fine(() -> "cannot remove " + p + ": " + e);
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.fine(() -> "cannot remove " + folder + ": " + e);
+        }
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A runner process inherits the control plane's environment, but never its secrets. */
+/** A runner process inherits the control plane's environment, but never its secrets, and leaves no sound folder behind. */
 class ProcessRunnerLauncherTest {
     @Test
     void theControlPlanesSecretsStayWithIt() {
@@ -26,5 +26,26 @@ class ProcessRunnerLauncherTest {
         }
         assertEquals("/usr/bin", env.get("PATH"));
         assertEquals("join", env.get(RunnerContract.JOIN_TOKEN));
+    }
+
+    @Test
+    void aRunnerThatEndsWithoutCleaningUpHasItsSoundFolderRemoved(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work)
+            throws Exception {
+        RunnerContract contract = new RunnerContract("s2", "join", "localhost:50051", RunnerContract.Settings.defaults())
+                .inWritableDir(work);
+        java.nio.file.Path folder = contract.soundSocket().getParent();
+        java.nio.file.Files.createDirectories(folder.resolve("runtime"));
+        java.nio.file.Files.writeString(folder.resolve("pulseaudio.log"), "left by a runner that was killed");
+        // Not a jar: the "runner" fails at once, as a killed one would, without its own clean-up.
+        java.nio.file.Path notAJar = java.nio.file.Files.writeString(work.resolve("runner.jar"), "not a jar");
+        try (java.util.concurrent.ExecutorService work2 = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            ProcessRunnerLauncher launcher = new ProcessRunnerLauncher(notAJar, java.util.List.of(), work2);
+            java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
+            launcher.launch(new RunnerLauncher.RunnerSpec(contract)).onExit(exited::complete);
+            org.junit.jupiter.api.Assertions.assertNotEquals(0, exited.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> !java.nio.file.Files.exists(folder));
+            launcher.close();
+        }
     }
 }
