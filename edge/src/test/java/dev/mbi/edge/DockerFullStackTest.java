@@ -101,6 +101,9 @@ class DockerFullStackTest {
             } finally {
                 browser.disconnect();
             }
+            // Both clients' ends reach the control plane first: a third at once would be one over CDP_MAX_CLIENTS.
+            TestStack.await("the clients' disconnections counted", Duration.ofSeconds(10))
+                    .until(() -> stack.session(id).get("cdpClients").asInt() == 0);
             try (CdpTestClient agent = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
                 assertTrue(agent.call("Browser.close").path("error").path("message").asText().contains("refused"));
                 assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
