@@ -30,21 +30,13 @@ class DockerFleetTest {
     @BeforeAll
     static void start(Stacks stacks) throws Exception {
         engines = DockerTestEngines.up();
-        DockerTestEngines.Engine a = engines.get(0);
-        DockerTestEngines.Engine b = engines.get(1);
-        int grpcPort = DockerTestEngines.freePort();
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = DockerTestEngines.fleetEnv(engines, "gone=unix:///run/mbi-test-no-such-engine.sock");
         env.put("MAX_SESSIONS", "6");
-        env.put("GRPC_PORT", Integer.toString(grpcPort));
-        env.put("RUNNER_LAUNCHER", "docker");
-        env.put("DOCKER_HOSTS", a.hostEntry() + ", " + b.hostEntry() + ";controlPlaneAddr=" + b.gateway() + ":" + grpcPort
-                + ", gone=unix:///run/mbi-test-no-such-engine.sock");
-        env.put("RUNNER_CONTROL_PLANE_ADDR", a.gateway() + ":" + grpcPort);
         env.put("RUNNER_HOST_CAPACITY", "2");
         env.put("DOCKER_HEALTH_INTERVAL", "500ms");
         env.put("CONTROL_PLANE_ID", "test-" + UUID.randomUUID().toString().substring(0, 8));
         // Engine a's gateway is an address of this machine, so containers on b reach the test page too.
-        stack = stacks.get(StackConfig.of(env).siteOn(a.gateway()));
+        stack = stacks.get(StackConfig.of(env).siteOn(engines.get(0).gateway()));
         site = stack.site;
     }
 

@@ -46,6 +46,25 @@ final class DockerTestEngines {
     private DockerTestEngines() {
     }
 
+    /**
+     * A control plane's settings for a Docker fleet of both engines: engine a's runners dial its
+     * gateway, engine b's their own (`;controlPlaneAddr=`), on a fresh gRPC port.
+     *
+     * @param extraHosts more DOCKER_HOSTS entries after a and b (e.g. an engine that does not exist), or ""
+     */
+    static java.util.Map<String, String> fleetEnv(List<Engine> engines, String extraHosts) throws IOException {
+        Engine a = engines.get(0);
+        Engine b = engines.get(1);
+        int grpcPort = freePort();
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put("GRPC_PORT", Integer.toString(grpcPort));
+        env.put("RUNNER_LAUNCHER", "docker");
+        env.put("DOCKER_HOSTS", a.hostEntry() + ", " + b.hostEntry() + ";controlPlaneAddr=" + b.gateway() + ":" + grpcPort
+                + (extraHosts.isEmpty() ? "" : ", " + extraHosts));
+        env.put("RUNNER_CONTROL_PLANE_ADDR", a.gateway() + ":" + grpcPort);
+        return env;
+    }
+
     /** Both engines, running, with the current runner image. */
     static List<Engine> up() throws IOException, InterruptedException {
         List<Engine> engines = new ArrayList<>();

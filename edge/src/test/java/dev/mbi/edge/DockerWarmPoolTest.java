@@ -30,23 +30,16 @@ class DockerWarmPoolTest {
     @BeforeAll
     static void start(Stacks stacks) throws Exception {
         engines = DockerTestEngines.up();
-        DockerTestEngines.Engine a = engines.get(0);
-        DockerTestEngines.Engine b = engines.get(1);
-        int grpcPort = DockerTestEngines.freePort();
         controlPlaneId = "pool-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = DockerTestEngines.fleetEnv(engines, "");
         env.put("MAX_SESSIONS", "4");
-        env.put("GRPC_PORT", Integer.toString(grpcPort));
-        env.put("RUNNER_LAUNCHER", "docker");
-        env.put("DOCKER_HOSTS", a.hostEntry() + ", " + b.hostEntry() + ";controlPlaneAddr=" + b.gateway() + ":" + grpcPort);
-        env.put("RUNNER_CONTROL_PLANE_ADDR", a.gateway() + ":" + grpcPort);
         env.put("RUNNER_HOST_CAPACITY", "3");
         env.put("WARM_POOL_SIZE", "1");
         env.put("CONTROL_PLANE_ID", controlPlaneId);
         for (DockerTestEngines.Engine e : engines) {
             clients.put(e.name(), e.client());
         }
-        stack = stacks.get(StackConfig.of(env).siteOn(a.gateway()));
+        stack = stacks.get(StackConfig.of(env).siteOn(engines.get(0).gateway()));
     }
 
     @AfterAll
