@@ -6,7 +6,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
@@ -14,19 +14,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM, launchBrowser } from '../helpers';
 import { TestSite } from '../site';
 import { REPO, type RunningStack, startStack } from '../stack';
+import { type Summary, sleep, summarize } from './figures';
+import { childrenByParent, cpuTicks, pssKb, read, rssKb, TICKS_PER_SECOND } from './procfs';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 20);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8000);
 const RESULTS = join(REPO, 'bench/results');
-
-interface Summary {
-  n: number;
-  p50: number;
-  p95: number;
-  min: number;
-  max: number;
-}
 
 interface Row {
   measure: string;
@@ -43,15 +37,6 @@ const rows: Row[] = [];
 let site: TestSite;
 let viewerBrowser: Browser;
 let baselineBrowser: Browser;
-
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  const round = (v: number) => Math.round(v * 10) / 10;
-  return { n: sorted.length, p50: round(at(0.5)), p95: round(at(0.95)), min: round(sorted[0]), max: round(sorted.at(-1)!) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function viewerPage(stack: RunningStack): Promise<Page> {
   const page = await viewerBrowser.newPage({ viewport: { width: 800, height: 600 } });
@@ -119,25 +104,12 @@ async function poolWaiting(metricsPort: number): Promise<number> {
 
 // ---- per-process CPU, from /proc, over one window for every process at once
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return '';
-  }
-}
-
 /** The session's processes (its runner and everything it started: Chromium and its helpers, Xvfb), by role. */
 function processesOf(sessionId: string): Map<number, string> {
-  const children = new Map<number, number[]>();
+  const children = childrenByParent();
   const roots: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = read(`/proc/${entry}/stat`);
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     if (read(`/proc/${entry}/environ`).includes(`SESSION_ID=${sessionId}\0`) && read(`/proc/${entry}/cmdline`).includes('runner.jar')) {
       roots.push(Number(entry));
     }
@@ -194,12 +166,6 @@ function xvfbOf(runners: number[]): number[] {
     }
   }
   return found;
-}
-
-function cpuTicks(pid: number): number {
-  const stat = read(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime, stime
 }
 
 /** CPU per role over a window, in cores (1.0 = one core busy), measured for all processes over the same window. */
@@ -351,10 +317,7 @@ it('session start, warm: a runner waits in the pool (WARM_POOL_SIZE=1)', async (
 function memoryOf(sessionId: string): Record<string, number> {
   const byRole: Record<string, number> = {};
   for (const [pid, role] of processesOf(sessionId)) {
-    const key = role === 'runner JVM' ? 'VmRSS:' : null;
-    const kb = key
-      ? Number(/VmRSS:\s+(\d+)/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
-      : Number(/Pss:\s+(\d+)/.exec(read(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0);
+    const kb = role === 'runner JVM' ? rssKb(pid) : pssKb(pid);
     byRole[role] = (byRole[role] ?? 0) + kb / 1024;
   }
   return byRole;

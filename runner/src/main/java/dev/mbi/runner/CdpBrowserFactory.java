@@ -40,6 +40,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-pings",
             "--no-first-run",
             "--no-default-browser-check",
             "--test-type",
@@ -103,11 +104,16 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         if (audio.isEmpty()) {
             own.add("--mute-audio");
         }
-        List<String> command = ChromiumCommand.command(settings.chromiumPath(),
+        Path executable = ChromiumCommand.executable(Path.of(settings.chromiumPath()), ChromiumCommand.DEBIAN_WRAPPER,
+                ChromiumCommand.DEBIAN_BINARY);
+        List<String> command = ChromiumCommand.command(executable.toString(),
                 ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
         Path log = workDir.resolve(CHROMIUM_LOG);
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         settings.display().ifPresent(display -> builder.environment().put(RunnerContract.DISPLAY, display));
+        if (!executable.toString().equals(settings.chromiumPath())) {
+            builder.environment().putAll(ChromiumCommand.NO_GOOGLE_KEYS);
+        }
         audio.ifPresent(a -> builder.environment().putAll(a.clientEnvironment()));
         Process process;
         try {

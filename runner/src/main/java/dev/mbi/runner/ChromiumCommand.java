@@ -1,10 +1,14 @@
 package dev.mbi.runner;
 
 import com.ruiyun.jvppeteer.common.Constant;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,7 +30,34 @@ final class ChromiumCommand {
             "OptimizationHints", "ProcessPerSiteUpToMainFrameThreshold", "IsolateSandboxedIframes");
     private static final List<String> ENABLED_FEATURES = List.of("PdfOopif");
 
+    /** Debian's launcher: a shell script that reads /etc/chromium.d and runs findmnt, then starts {@link #DEBIAN_BINARY}. */
+    static final Path DEBIAN_WRAPPER = Path.of("/usr/bin/chromium");
+    static final Path DEBIAN_BINARY = Path.of("/usr/lib/chromium/chromium");
+    /**
+     * Set to "no" for a Chromium started without Debian's script, which would set them: without
+     * keys, Chromium would otherwise tell a windowed page's viewers that they are missing.
+     */
+    static final Map<String, String> NO_GOOGLE_KEYS = Map.of("GOOGLE_API_KEY", "no",
+            "GOOGLE_DEFAULT_CLIENT_ID", "no", "GOOGLE_DEFAULT_CLIENT_SECRET", "no");
+
     private ChromiumCommand() {
+    }
+
+    /**
+     * The program to start for the configured path: Debian's binary itself where the path is
+     * Debian's wrapper script. The script costs every start ~30–100 ms (bench/results/chromium-flags.md)
+     * and adds nothing a runner needs: its flags that matter are among the runner's own.
+     */
+    static Path executable(Path configured, Path wrapper, Path binary) {
+        if (!configured.equals(wrapper) || !Files.isExecutable(binary)) {
+            return configured;
+        }
+        try (InputStream in = Files.newInputStream(configured)) {
+            byte[] start = in.readNBytes(2);
+            return start.length == 2 && start[0] == '#' && start[1] == '!' ? binary : configured;
+        } catch (IOException e) {
+            return configured;
+        }
     }
 
     /**

@@ -59,6 +59,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
     private final EgressGuard egress;
     private final RunnerExecutors executors;
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    private final StartTimeline timeline = new StartTimeline();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** Input is injected on one thread, in arrival order (a serial lane); none once the session ends. */
     private final ExecutorService inputExecutor;
@@ -140,6 +141,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, executors.tasks());
+        early.thenRun(() -> timeline.chromiumUp = System.currentTimeMillis());
         try {
             return runSession(id, early);
         } finally {
@@ -178,7 +180,9 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             link.close();
             return o.exitCode();
         }
+        timeline.registered = System.currentTimeMillis();
         if (w.getPooled()) {
+            timeline.pooled = true;
             LOG.info("session " + id + ": waiting in the warm pool, Chromium started on a blank page");
             if (!(CompletableFuture.anyOf(claimed, outcome).join() instanceof Welcome claimedWelcome)) {
                 Outcome o = outcome.join();
@@ -224,7 +228,7 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                     .setViewportWidth(browser.viewportWidth())
                     .setViewportHeight(browser.viewportHeight())
                     .setStartupMs(startupMs)).build());
-            LOG.info("session " + id + ": ready after " + startupMs + " ms");
+            LOG.info("session " + id + ": ready after " + startupMs + " ms" + timeline.sinceProcessStart(System.currentTimeMillis()));
             ProcessStats stats = new ProcessStats(List.of(ProcessHandle.current().pid(), browser.browserPid()));
             metrics = executors.timer().scheduleAtFixedRate(() -> reportMetrics(stats), 0,
                     METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);

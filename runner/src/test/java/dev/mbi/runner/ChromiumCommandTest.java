@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ChromiumCommandTest {
     private static final Path PROFILE = Path.of("/tmp/w/profile");
@@ -52,5 +55,20 @@ class ChromiumCommandTest {
         assertEquals("exec \"$0\" \"$@\" 3<&0 4>&1 0</dev/null 1>&2", plain.get(2));
         assertEquals("/opt/it's/chrome", plain.get(3), "the path travels as an argument, never inside the script");
         assertFalse(plain.get(2).contains("chrome"));
+    }
+
+    @Test
+    void debiansWrapperScriptIsSkippedForItsBinaryAndAnyOtherPathIsKept(@TempDir Path dir) throws IOException {
+        Path wrapper = Files.writeString(dir.resolve("chromium"), "#!/bin/sh\nexec /usr/lib/chromium/chromium \"$@\"\n");
+        Path binary = Files.writeString(dir.resolve("chromium-binary"), "\u007fELF");
+        binary.toFile().setExecutable(true);
+        assertEquals(binary, ChromiumCommand.executable(wrapper, wrapper, binary));
+
+        Path other = dir.resolve("chrome");
+        assertEquals(other, ChromiumCommand.executable(other, wrapper, binary), "an operator's own Chromium is started as given");
+        Path elsewhere = dir.resolve("absent");
+        assertEquals(wrapper, ChromiumCommand.executable(wrapper, wrapper, elsewhere), "no binary beside it: the script itself");
+        Path notAScript = Files.writeString(dir.resolve("chromium-elf"), "\u007fELF");
+        assertEquals(notAScript, ChromiumCommand.executable(notAScript, notAScript, binary), "a wrapper that is no script is the binary already");
     }
 }
