@@ -33,13 +33,18 @@ interface Variant {
   executable?: string;
   /** What it changes about isolation between the page and the rest. */
   isolation: string;
+  /** Page.startScreencast's everyNthFrame, 1 unless given. */
+  everyNthFrame?: number;
 }
 
 const VARIANTS: Variant[] = [
   { name: "the runner's flags (baseline)", add: [], isolation: '' },
   { name: `started through Debian's wrapper script ${WRAPPER}`, add: [], executable: WRAPPER, isolation: 'none' },
   { name: '--in-process-gpu', add: ['--in-process-gpu'], isolation: "the compositor moves into the browser process; pages' renderers stay separate" },
-  { name: '--enable-features=NetworkServiceInProcess', add: ['--enable-features=NetworkServiceInProcess'], isolation: 'the network service runs in the browser process' },
+  { name: '--enable-features=NetworkServiceInProcess2', add: ['--enable-features=NetworkServiceInProcess2'], isolation: 'the network service runs in the browser process' },
+  { name: '--disable-features=AudioServiceOutOfProcess', add: ['--disable-features=AudioServiceOutOfProcess'], isolation: 'the audio service runs in the browser process' },
+  { name: '--disable-features=SpareRendererForSitePerProcess', add: ['--disable-features=SpareRendererForSitePerProcess'], isolation: 'none (no renderer started ahead for the next site: a new site starts its own)' },
+  { name: 'screencast everyNthFrame: 2 (not a flag: the runner asks for every other frame)', add: [], everyNthFrame: 2, isolation: 'none' },
   { name: '--no-zygote', add: ['--no-zygote'], isolation: 'none while the sandbox is off (the zygote is what the sandbox forks from)' },
   { name: '--enable-low-end-device-mode', add: ['--enable-low-end-device-mode'], isolation: 'none (smaller caches, 16-bit tiles)' },
   { name: '--js-flags=--lite-mode', add: ['--js-flags=--lite-mode'], isolation: "none (V8 without its optimising compilers: pages' scripts run slower)" },
@@ -50,6 +55,8 @@ const VARIANTS: Variant[] = [
 interface Start {
   startMs: number;
   pssMiB: number;
+  /** PSS by process type (browser, renderer, gpu-process, utility: its sub-type), MiB. */
+  pssByType: Record<string, number>;
   processes: number;
   cores: number;
   fps: number;
@@ -197,12 +204,20 @@ async function measure(variant: Variant): Promise<Start> {
     let loading = load();
     await cdp.send('Page.navigate', { url: site.url('/toggle') }, sessionId);
     await loading;
-    await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 70, maxWidth: 1280, maxHeight: 720, everyNthFrame: 1 }, sessionId);
+    await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 70, maxWidth: 1280, maxHeight: 720, everyNthFrame: variant.everyNthFrame ?? 1 }, sessionId);
     await first;
     const startMs = performance.now() - t0;
     await sleep(1500);
     const processes = treeOf(chromium.pid!);
-    const pssMiB = processes.reduce((sum, pid) => sum + pssKb(pid), 0) / 1024;
+    const pssByType: Record<string, number> = {};
+    for (const pid of processes) {
+      const args = commandLine(pid);
+      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
+      const sub = args.find((a) => a.startsWith('--utility-sub-type='))?.slice(19).replace(/^.*\.mojom\./, '');
+      const key = sub ? `${type} (${sub})` : type;
+      pssByType[key] = (pssByType[key] ?? 0) + pssKb(pid) / 1024;
+    }
+    const pssMiB = Object.values(pssByType).reduce((a, b) => a + b, 0);
 
     loading = load();
     await cdp.send('Page.navigate', { url: site.url('/animated') }, sessionId);
@@ -215,7 +230,7 @@ async function measure(variant: Variant): Promise<Start> {
     await sleep(WINDOW_MS);
     const seconds = (performance.now() - w0) / 1000;
     const ticks = busy.reduce((sum, pid) => sum + Math.max(0, cpuTicks(pid) - before.get(pid)!), 0);
-    return { startMs, pssMiB, processes: processes.length, cores: ticks / TICKS_PER_SECOND / seconds, fps: (frames - framesBefore) / seconds };
+    return { startMs, pssMiB, pssByType, processes: processes.length, cores: ticks / TICKS_PER_SECOND / seconds, fps: (frames - framesBefore) / seconds };
   } finally {
     try {
       process.kill(-chromium.pid!, 'SIGKILL');
@@ -245,8 +260,11 @@ function writeFlagResults(): void {
   const baseline = { start: median(base, (s) => s.startMs), pss: median(base, (s) => s.pssMiB), cores: median(base, (s) => s.cores) };
   const rows = VARIANTS.map((v) => {
     const starts = results.get(v.name)!;
+    const types = [...new Set(starts.flatMap((s) => Object.keys(s.pssByType)))].sort();
+    const pssByType = Object.fromEntries(types.map((t) => [t, Math.round(median(starts, (s) => s.pssByType[t] ?? 0).p50)]));
     return {
       variant: v.name,
+      pssByType,
       flags: v.add,
       isolation: v.isolation,
       start: median(starts, (s) => s.startMs),
@@ -270,6 +288,10 @@ function writeFlagResults(): void {
       (r) =>
         `| ${r.variant} | ${r.start.p50} (${r.start.min}–${r.start.max}) ${ratio(r.start, baseline.start)} | ${r.pss.p50.toFixed(0)} (${r.pss.min.toFixed(0)}–${r.pss.max.toFixed(0)}) ${ratio(r.pss, baseline.pss)} | ${r.processes.p50} | ${r.cores.p50.toFixed(2)} (${r.cores.min.toFixed(2)}–${r.cores.max.toFixed(2)}) ${ratio(r.cores, baseline.cores)} | ${r.fps.p50.toFixed(1)} | ${r.isolation} |`,
     ),
+    '',
+    'Memory by process (PSS MiB, medians):',
+    '',
+    ...rows.map((r) => `- ${r.variant}: ${Object.entries(r.pssByType).map(([t, m]) => `${t} ${m}`).join(', ')}`),
   ];
   writeFileSync(join(RESULTS, 'chromium-flags.json'), JSON.stringify({ when: new Date().toISOString(), cores: cpus().length, runnerArgs, rows }, null, 2) + '\n');
   writeFileSync(join(RESULTS, 'chromium-flags.md'), lines.join('\n') + '\n');
