@@ -72,7 +72,7 @@ final class ScreencastVideo implements ViewportVideo {
     private final Object pushLock = new Object();
     /** The newest picture as pushed (one reference held here), repeated by {@link #keepAlive} without decoding it again. */
     private NativeI420Buffer lastPicture;
-    /** When Chromium captured the newest picture (epoch µs). */
+    /** When Chromium captured the newest picture (epoch µs); its repeats keep it. */
     private long lastCapturedUs;
     private long lastPushNanos = System.nanoTime();
     private volatile boolean active;
@@ -89,7 +89,16 @@ final class ScreencastVideo implements ViewportVideo {
             lastPicture.retain();
             pushed = pushNow(lastPicture, lastCapturedUs);
         }
-        pushes.accept(pushed);
+        tell(pushed);
+    }
+
+    /** Tells the listener of a push; a failure there must not stop the pushes (nor the keepalive's schedule). */
+    private void tell(VideoTimings.Frame pushed) {
+        try {
+            pushes.accept(pushed);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "telling of a pushed frame failed", e);
+        }
     }
 
     private synchronized boolean closed() {
@@ -175,7 +184,7 @@ final class ScreencastVideo implements ViewportVideo {
                 pushed = pushNow(i420, lastCapturedUs);
             }
             // Outside the lock: telling viewers must not hold up the next push.
-            pushes.accept(pushed);
+            tell(pushed);
         } catch (IOException e) {
             LOG.log(Level.FINE, "undecodable frame", e);
         } catch (Exception e) {
