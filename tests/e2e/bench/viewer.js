@@ -1,6 +1,8 @@
 // A viewer as a user's browser runs one, injected into a page of the edge's origin by the bench:
 // the WebSocket JPEG path (createImageBitmap) and the WebRTC path (requestVideoFrameCallback),
 // each timing the click that toggles the remote page against the first picture that shows it.
+// The WebRTC viewer asks the runner for each pushed frame's timing and finds the shown frame's
+// by its RTP timestamp (rtp = 90 × ntpMs + a constant per stream, mod 2^32).
 (() => {
   const probe = document.createElement('canvas');
   probe.width = 8;
@@ -91,15 +93,37 @@
     }
   }
 
+  const RTP_MODULO = 2 ** 32;
+  /** (rtp − 90 × ntpMs) mod 2^32: the same for every frame of a stream (exact in doubles: both stay below 2^53). */
+  const rtpOffset = (rtp, ntpMs) => (((rtp - 90 * ntpMs) % RTP_MODULO) + RTP_MODULO) % RTP_MODULO;
+  /** Runner timings and shown frames kept for the alignment: a few seconds' worth at 30 fps. */
+  const KEEP_TIMINGS = 600;
+  const ALIGN_OVER_SHOWN = 60;
+
   class RtcViewer {
     async connect(id, token) {
       this.pictures = new Pictures();
+      /** The runner's timing of each frame it pushed to the encoder: {ntpMs, capturedAt, pushedAt} (epoch ms). */
+      this.timings = [];
+      /** RTP timestamps of the frames shown lately, newest last. */
+      this.shownRtp = [];
       const ice = await api('GET', `/api/sessions/${encodeURIComponent(id)}/ice`, token);
       const pc = new RTCPeerConnection({ iceServers: ice.iceServers || [] });
       this.pc = pc;
       pc.addTransceiver('video', { direction: 'recvonly' });
       this.input = pc.createDataChannel('input', { ordered: true });
       const channelOpen = new Promise((resolve) => (this.input.onopen = resolve));
+      this.input.onmessage = (m) => {
+        let msg;
+        try {
+          msg = JSON.parse(m.data);
+        } catch {
+          return;
+        }
+        if (msg.type !== 'videoTiming') return;
+        this.timings.push({ ntpMs: msg.ntpMs, capturedAt: msg.capturedAt, pushedAt: msg.pushedAt });
+        if (this.timings.length > KEEP_TIMINGS) this.timings.splice(0, this.timings.length - KEEP_TIMINGS);
+      };
       const track = new Promise((resolve) => (pc.ontrack = (e) => resolve(e.track)));
       await pc.setLocalDescription(await pc.createOffer());
       if (pc.iceGatheringState !== 'complete') {
@@ -134,16 +158,58 @@
       this.video = video;
       const onFrame = (now, meta) => {
         const b = brightness(video, video.videoWidth, video.videoHeight);
+        if (typeof meta.rtpTimestamp === 'number') {
+          this.shownRtp.push(meta.rtpTimestamp);
+          if (this.shownRtp.length > ALIGN_OVER_SHOWN) this.shownRtp.shift();
+        }
         this.pictures.shown({ b, shown: now, expectedDisplayTime: meta.expectedDisplayTime, receiveTime: meta.receiveTime,
-          captureTime: meta.captureTime, width: meta.width, height: meta.height });
+          captureTime: meta.captureTime, rtpTimestamp: meta.rtpTimestamp, width: meta.width, height: meta.height });
         video.requestVideoFrameCallback(onFrame);
       };
       video.requestVideoFrameCallback(onFrame);
       await channelOpen;
+      this.input.send(JSON.stringify({ type: 'videoTimings', enabled: true }));
       await this.pictures.waitFor(() => true, 15000);
     }
     send(message) {
       this.input.send(JSON.stringify(message));
+    }
+    /**
+     * The runner's timing of a shown frame. The stream's constant is the most frequent
+     * (rtp − 90 × ntpMs) over all pairs of a recently shown frame and a runner timing: the right
+     * pairs agree, the others scatter. Then the frame's timing is the one with that constant.
+     */
+    runnerTiming(rtpTimestamp) {
+      if (typeof rtpTimestamp !== 'number') return { reason: 'the browser gave no rtpTimestamp' };
+      if (!this.timings.length) return { reason: 'no frame timings from the runner' };
+      const votes = new Map();
+      for (const rtp of this.shownRtp) {
+        for (const t of this.timings) {
+          const k = rtpOffset(rtp, t.ntpMs);
+          votes.set(k, (votes.get(k) ?? 0) + 1);
+        }
+      }
+      let k = null;
+      let agree = 0;
+      let runnerUp = 0;
+      for (const [candidate, n] of votes) {
+        if (n > agree) {
+          runnerUp = agree;
+          k = candidate;
+          agree = n;
+        } else if (n > runnerUp) {
+          runnerUp = n;
+        }
+      }
+      // A few pairs agree by chance among thousands; the real constant is shared by most shown frames.
+      if (agree < Math.max(3, this.shownRtp.length / 2)) {
+        return { reason: `no constant shared by most shown frames (best: ${agree} of ${this.shownRtp.length})` };
+      }
+      // Frames pushed at even intervals also agree on the constant shifted by one interval: a tie is no answer.
+      if (runnerUp === agree) return { reason: `two constants share ${agree} of ${this.shownRtp.length} shown frames` };
+      const timing = this.timings.find((t) => rtpOffset(rtpTimestamp, t.ntpMs) === k);
+      if (!timing) return { reason: 'no runner timing for the frame' };
+      return { timing, agree, runnerUp, of: this.shownRtp.length };
     }
     async inboundVideo() {
       for (const r of (await this.pc.getStats()).values()) {
@@ -194,7 +260,23 @@
       v.send(press('mousedown', 1280, 720));
       v.send(press('mouseup', 1280, 720));
       const p = await shown;
-      return { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: p };
+      const result = { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: p };
+      if (v instanceof RtcViewer) {
+        // The timing goes out on the DataChannel right after the push, so it is normally here
+        // before the frame; if not, once more a little later.
+        let runner = v.runnerTiming(p.rtpTimestamp);
+        if (!runner.timing) {
+          await new Promise((r) => setTimeout(r, 200));
+          runner = v.runnerTiming(p.rtpTimestamp);
+        }
+        result.runner = runner;
+        result.epochMs = {
+          sent: performance.timeOrigin + sent,
+          arrived: typeof p.receiveTime === 'number' ? performance.timeOrigin + p.receiveTime : undefined,
+          shown: performance.timeOrigin + p.shown,
+        };
+      }
+      return result;
     },
     /** Frames shown and bytes received so far. */
     async counts(key) {

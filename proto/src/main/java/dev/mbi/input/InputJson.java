@@ -36,12 +36,25 @@ public final class InputJson {
     }
 
     public static InputEvent parse(String text) throws InputException {
+        return parse(readObject(text));
+    }
+
+    /** A message as a JSON object, for a caller that looks at its type before taking it as input. */
+    public static JsonNode readObject(String text) throws InputException {
         JsonNode n;
         try {
             n = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new InputException("input must be a JSON object");
         }
+        if (n == null || !n.isObject()) {
+            throw new InputException("input must be a JSON object");
+        }
+        return n;
+    }
+
+    /** @param n a JSON object, as {@link #readObject} gives */
+    public static InputEvent parse(JsonNode n) throws InputException {
         if (n == null || !n.isObject()) {
             throw new InputException("input must be a JSON object");
         }

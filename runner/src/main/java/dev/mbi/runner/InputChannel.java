@@ -1,5 +1,6 @@
 package dev.mbi.runner;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mbi.input.InputJson;
 import dev.mbi.proto.v1.InputEvent;
 import dev.onvoid.webrtc.RTCDataChannel;
@@ -8,23 +9,39 @@ import dev.onvoid.webrtc.RTCDataChannelObserver;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A viewer's "input" data channel: each message is the same JSON input as on the WebSocket; a
- * message that is not valid input gets an error reply on the channel.
+ * A viewer's "input" data channel: each message is the same JSON input as on the WebSocket, or a
+ * request for the video's frame timings ({@link VideoTimings}); a message that is neither gets an
+ * error reply on the channel.
  */
 final class InputChannel implements RTCDataChannelObserver {
     private static final Logger LOG = Logger.getLogger(InputChannel.class.getName());
     /** The label viewers give the channel. */
     static final String LABEL = "input";
+    /**
+     * Frame timings are skipped while this much is still unsent on the channel: they are a
+     * measurement, and must never fill the channel that carries the viewer's own messages.
+     */
+    static final long MAX_BUFFERED_FOR_TIMINGS = 64 * 1024;
 
-    private final RTCDataChannel channel;
+    private final Consumer<String> out;
+    private final LongSupplier buffered;
     private final Consumer<InputEvent> input;
+    /** The viewer asked for the video's frame timings. */
+    private volatile boolean videoTimings;
 
-    private InputChannel(RTCDataChannel channel, Consumer<InputEvent> input) {
-        this.channel = channel;
+    /**
+     * @param out      sends one JSON message to the viewer
+     * @param buffered bytes queued on the channel and not yet sent
+     * @param input    where the viewer's input goes
+     */
+    InputChannel(Consumer<String> out, LongSupplier buffered, Consumer<InputEvent> input) {
+        this.out = out;
+        this.buffered = buffered;
         this.input = input;
     }
 
@@ -33,7 +50,7 @@ final class InputChannel implements RTCDataChannelObserver {
         if (!LABEL.equals(channel.getLabel())) {
             return null;
         }
-        InputChannel inputChannel = new InputChannel(channel, input);
+        InputChannel inputChannel = new InputChannel(json -> send(channel, json), channel::getBufferedAmount, input);
         channel.registerObserver(inputChannel);
         return inputChannel;
     }
@@ -45,7 +62,19 @@ final class InputChannel implements RTCDataChannelObserver {
 
     /** Sends one JSON message to the viewer. */
     void send(String json) {
-        reply(json);
+        out.accept(json);
+    }
+
+    /** Whether the viewer asked for the video's frame timings. */
+    boolean wantsVideoTimings() {
+        return videoTimings;
+    }
+
+    /** Sends a pushed frame's timing, if the viewer asked for them and the channel is not backed up. */
+    void sendTiming(VideoTimings.Frame frame) {
+        if (videoTimings && buffered.getAsLong() <= MAX_BUFFERED_FOR_TIMINGS) {
+            out.accept(frame.message());
+        }
     }
 
     @Override
@@ -61,18 +90,28 @@ final class InputChannel implements RTCDataChannelObserver {
         ByteBuffer data = buffer.data;
         byte[] bytes = new byte[data.remaining()];
         data.get(bytes);
+        receive(bytes);
+    }
+
+    /** One message from the viewer. */
+    void receive(byte[] bytes) {
         try {
-            input.accept(InputJson.parse(new String(bytes, StandardCharsets.UTF_8)));
+            JsonNode message = InputJson.readObject(new String(bytes, StandardCharsets.UTF_8));
+            if (VideoTimings.REQUEST_TYPE.equals(message.path("type").asText())) {
+                videoTimings = VideoTimings.enabled(message, bytes.length);
+            } else {
+                input.accept(InputJson.parse(message));
+            }
         } catch (InputJson.InputException e) {
-            reply("{\"type\":\"error\",\"error\":" + quote(e.getMessage()) + "}");
+            out.accept("{\"type\":\"error\",\"error\":" + quote(e.getMessage()) + "}");
         }
     }
 
-    private void reply(String json) {
+    private static void send(RTCDataChannel channel, String json) {
         try {
             channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), false));
         } catch (Exception e) {
-            LOG.log(Level.FINE, "data channel reply failed", e);
+            LOG.log(Level.FINE, "data channel send failed", e);
         }
     }
 

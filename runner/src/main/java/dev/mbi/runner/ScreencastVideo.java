@@ -1,6 +1,7 @@
 package dev.mbi.runner;
 
 import dev.onvoid.webrtc.media.FourCC;
+import dev.onvoid.webrtc.media.SyncClock;
 import dev.onvoid.webrtc.media.video.CustomVideoSource;
 import dev.onvoid.webrtc.media.video.NativeI420Buffer;
 import dev.onvoid.webrtc.media.video.VideoBufferConverter;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.imageio.ImageIO;
@@ -29,6 +31,13 @@ final class ScreencastVideo implements ViewportVideo {
     static final int MAX_FPS = 30;
 
     private final CustomVideoSource source;
+    /**
+     * Reads libwebrtc's real-time clock, which the source stamps each pushed frame with (in NTP
+     * milliseconds, the base of the frame's RTP timestamp): read just before a push, it tells a
+     * viewer which RTP timestamp the frame gets.
+     */
+    private final SyncClock rtpClock;
+    private volatile Consumer<VideoTimings.Frame> pushes = frame -> { };
     private final FrameThrottle<BrowserSession.CapturedFrame> throttle;
 
     /**
@@ -53,6 +62,7 @@ final class ScreencastVideo implements ViewportVideo {
 
     ScreencastVideo(RunnerExecutors executors) {
         this.source = new CustomVideoSource();
+        this.rtpClock = new SyncClock();
         this.timer = executors.timer();
         this.throttle = new FrameThrottle<>(MAX_FPS, this::push, executors.tasks());
         this.keepalive = timer.scheduleAtFixedRate(this::keepAlive, KEEPALIVE_MS, KEEPALIVE_MS, TimeUnit.MILLISECONDS);
@@ -62,6 +72,8 @@ final class ScreencastVideo implements ViewportVideo {
     private final Object pushLock = new Object();
     /** The newest picture as pushed (one reference held here), repeated by {@link #keepAlive} without decoding it again. */
     private NativeI420Buffer lastPicture;
+    /** When Chromium captured the newest picture (epoch µs); its repeats keep it. */
+    private long lastCapturedUs;
     private long lastPushNanos = System.nanoTime();
     private volatile boolean active;
 
@@ -69,12 +81,23 @@ final class ScreencastVideo implements ViewportVideo {
         if (!active) {
             return;
         }
+        VideoTimings.Frame pushed;
         synchronized (pushLock) {
             if (lastPicture == null || closed() || System.nanoTime() - lastPushNanos < TimeUnit.MILLISECONDS.toNanos(KEEPALIVE_MS)) {
                 return;
             }
             lastPicture.retain();
-            pushNow(lastPicture);
+            pushed = pushNow(lastPicture, lastCapturedUs);
+        }
+        tell(pushed);
+    }
+
+    /** Tells the listener of a push; a failure there must not stop the pushes (nor the keepalive's schedule). */
+    private void tell(VideoTimings.Frame pushed) {
+        try {
+            pushes.accept(pushed);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "telling of a pushed frame failed", e);
         }
     }
 
@@ -82,12 +105,21 @@ final class ScreencastVideo implements ViewportVideo {
         return closed;
     }
 
-    /** Pushes a picture (taking over one reference to it). Under pushLock. */
-    private void pushNow(NativeI420Buffer picture) {
+    /** Pushes a picture (taking over one reference to it) and says when. Under pushLock. */
+    private VideoTimings.Frame pushNow(NativeI420Buffer picture, long capturedUs) {
         lastPushNanos = System.nanoTime();
+        long pushedAtMs = System.currentTimeMillis();
+        long ntpMs = rtpClock.getNtpTime();
+        // The source replaces this timestamp with its own clock's, and stamps the NTP time read above.
         VideoFrame videoFrame = new VideoFrame(picture, lastPushNanos);
         source.pushFrame(videoFrame);
         videoFrame.release();
+        return new VideoTimings.Frame(ntpMs, capturedUs / 1000, pushedAtMs);
+    }
+
+    @Override
+    public void reportPushes(Consumer<VideoTimings.Frame> listener) {
+        this.pushes = listener;
     }
 
     @Override
@@ -137,6 +169,7 @@ final class ScreencastVideo implements ViewportVideo {
             NativeI420Buffer i420 = NativeI420Buffer.allocate(bgr.getWidth(), bgr.getHeight());
             // A 3-byte-BGR raster is libyuv's "RGB24" (B, G, R in memory), FourCC 24BG.
             VideoBufferConverter.convertToI420(pixels, i420, FourCC.BG24);
+            VideoTimings.Frame pushed;
             synchronized (pushLock) {
                 if (closed()) {
                     i420.release();
@@ -147,8 +180,11 @@ final class ScreencastVideo implements ViewportVideo {
                 }
                 i420.retain();
                 lastPicture = i420;
-                pushNow(i420);
+                lastCapturedUs = frame.captureTimeUs();
+                pushed = pushNow(i420, lastCapturedUs);
             }
+            // Outside the lock: telling viewers must not hold up the next push.
+            tell(pushed);
         } catch (IOException e) {
             LOG.log(Level.FINE, "undecodable frame", e);
         } catch (Exception e) {
@@ -159,6 +195,9 @@ final class ScreencastVideo implements ViewportVideo {
     @Override
     public void close() {
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             keepalive.cancel(false);
             repeats.forEach(r -> r.cancel(false));
@@ -170,6 +209,7 @@ final class ScreencastVideo implements ViewportVideo {
                 lastPicture.release();
                 lastPicture = null;
             }
+            rtpClock.dispose();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.mbi.runner;
 
 import dev.onvoid.webrtc.media.video.VideoTrackSource;
+import java.util.function.Consumer;
 
 /**
  * Where the WebRTC video of the viewport comes from. Two paths: the CDP screencast's JPEG
@@ -19,6 +20,13 @@ interface ViewportVideo extends AutoCloseable {
 
     /** A viewer just joined: make sure it gets a picture even if the page does not change. */
     void viewerJoined();
+
+    /**
+     * Tells {@code listener} of each frame pushed to the encoder, right after the push. Only a
+     * source the runner pushes frames into has them; the display capture pushes none.
+     */
+    default void reportPushes(Consumer<VideoTimings.Frame> listener) {
+    }
 
     /** Frames skipped before encoding (rate cap). */
     long framesSkipped();

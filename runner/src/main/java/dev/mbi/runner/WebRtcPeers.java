@@ -55,7 +55,8 @@ import java.util.logging.Logger;
 /**
  * The runner's WebRTC side: one PeerConnection per viewer, all sending the same VP8 video track
  * (and the page's sound as one Opus track, to viewers whose offer asks for audio, where the session
- * may send it), each with an "input" data channel that carries the same JSON input as the WebSocket.
+ * may send it), each with an "input" data channel that carries the same JSON input as the WebSocket
+ * (and, to a viewer that asks, each pushed video frame's timing: {@link VideoTimings}).
  * Signalling is non-trickle: the answer carries every candidate gathered within a bounded time.
  * <p>
  * Each peer holds native resources (an ICE agent, sockets, an encoder once connected), so a session
@@ -129,6 +130,7 @@ final class WebRtcPeers implements AutoCloseable {
             this.video.close();
             throw e;
         }
+        this.video.reportPushes(this::framePushed);
         // The page's sound as it is: no echo cancelling, gain control or noise suppression (all for voices).
         AudioOptions asIs = new AudioOptions();
         asIs.echoCancellation = false;
@@ -180,6 +182,20 @@ final class WebRtcPeers implements AutoCloseable {
     /** Every captured frame; encoded only while a viewer is connected. */
     void onFrame(BrowserSession.CapturedFrame frame) {
         video.onFrame(frame);
+    }
+
+    /** A frame went to the encoder: its timing goes to the viewers that asked for timings. */
+    private void framePushed(VideoTimings.Frame frame) {
+        for (Peer p : peers.values()) {
+            InputChannel channel = p.channel;
+            if (channel != null && p.connected && channel.wantsVideoTimings()) {
+                try {
+                    channel.sendTiming(frame);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "frame timing for viewer " + p.viewerId + " not sent", e);
+                }
+            }
+        }
     }
 
     /** Sends one JSON message on every viewer's input channel (e.g. what the page copied). */
