@@ -5,7 +5,7 @@ ARG BASE_IMAGE=mbi/debian-base:bookworm
 FROM ${BASE_IMAGE}
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates pulseaudio \
+ && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates pulseaudio libturbojpeg0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 # iptables is not for the runner (it has no capabilities): the Docker launcher runs it from this image,
 # as root with NET_ADMIN in a short-lived container, to install the runner network's firewall

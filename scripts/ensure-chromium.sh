@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure Chromium is installed (runners drive it), and PulseAudio (each session's own sound
-# server, optional: without it pages are silent); installs Debian's packages when it can.
+# server, optional: without it pages are silent) and libturbojpeg (optional: WebRTC frames decode
+# faster with it); installs Debian's packages when it can.
 set -euo pipefail
 if ! command -v pulseaudio >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -9,6 +10,15 @@ if ! command -v pulseaudio >/dev/null; then
       || echo "PulseAudio could not be installed: pages will play no sound" >&2
   else
     echo "PulseAudio not found: pages will play no sound (sudo apt-get install pulseaudio)" >&2
+  fi
+fi
+if ! ls /usr/lib/*/libturbojpeg.so.0 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "libturbojpeg not found: installing Debian's libturbojpeg0 package (WebRTC frames decode faster)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libturbojpeg0 >/dev/null \
+      || echo "libturbojpeg0 could not be installed: WebRTC frames are decoded by ImageIO, slower" >&2
+  else
+    echo "libturbojpeg not found: WebRTC frames are decoded by ImageIO, slower (sudo apt-get install libturbojpeg0)" >&2
   fi
 fi
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"

@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ final class ScreencastVideo implements ViewportVideo {
      * viewer which RTP timestamp the frame gets.
      */
     private final SyncClock rtpClock;
+    private final Optional<JpegPlanes> jpegPlanes = JpegPlanes.open();
     private volatile Consumer<VideoTimings.Frame> pushes = frame -> { };
     private final FrameThrottle<BrowserSession.CapturedFrame> throttle;
 
@@ -154,21 +156,33 @@ final class ScreencastVideo implements ViewportVideo {
         return throttle.dropped();
     }
 
+    /** The picture of a screencast JPEG as I420: libjpeg-turbo's planes, or ImageIO's RGB converted by libyuv. */
+    static NativeI420Buffer decode(byte[] jpeg, Optional<JpegPlanes> decoder) throws Exception {
+        if (decoder.isPresent()) {
+            Optional<NativeI420Buffer> planes = decoder.get().decode(jpeg);
+            if (planes.isPresent()) {
+                return planes.get();
+            }
+        }
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(jpeg));
+        if (image == null) {
+            throw new IOException("no picture ImageIO can read");
+        }
+        BufferedImage bgr = image;
+        if (image.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+            bgr = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+            bgr.getGraphics().drawImage(image, 0, 0, null);
+        }
+        byte[] pixels = ((DataBufferByte) bgr.getRaster().getDataBuffer()).getData();
+        NativeI420Buffer i420 = NativeI420Buffer.allocate(bgr.getWidth(), bgr.getHeight());
+        // A 3-byte-BGR raster is libyuv's "RGB24" (B, G, R in memory), FourCC 24BG.
+        VideoBufferConverter.convertToI420(pixels, i420, FourCC.BG24);
+        return i420;
+    }
+
     private void push(BrowserSession.CapturedFrame frame) {
         try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(frame.jpeg()));
-            if (image == null) {
-                return;
-            }
-            BufferedImage bgr = image;
-            if (image.getType() != BufferedImage.TYPE_3BYTE_BGR) {
-                bgr = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-                bgr.getGraphics().drawImage(image, 0, 0, null);
-            }
-            byte[] pixels = ((DataBufferByte) bgr.getRaster().getDataBuffer()).getData();
-            NativeI420Buffer i420 = NativeI420Buffer.allocate(bgr.getWidth(), bgr.getHeight());
-            // A 3-byte-BGR raster is libyuv's "RGB24" (B, G, R in memory), FourCC 24BG.
-            VideoBufferConverter.convertToI420(pixels, i420, FourCC.BG24);
+            NativeI420Buffer i420 = decode(frame.jpeg(), jpegPlanes);
             VideoTimings.Frame pushed;
             synchronized (pushLock) {
                 if (closed()) {
@@ -205,6 +219,7 @@ final class ScreencastVideo implements ViewportVideo {
         }
         throttle.close();
         synchronized (pushLock) {
+            jpegPlanes.ifPresent(JpegPlanes::close);
             if (lastPicture != null) {
                 lastPicture.release();
                 lastPicture = null;
