@@ -110,7 +110,7 @@ bench: check-java test-deps $(JARS) ui tests/e2e/node_modules/.installed
 	@scripts/runner-aot.sh
 	cd tests/e2e && $(NPM) exec -- vitest run --config vitest.bench.config.ts
 	$(MVN) $(MVN_ARGS) verify -pl edge -am -Dbench.groups=bench -Dbench.excluded=none
-	@cat bench/results/latest.md bench/results/chromium-flags.md bench/results/control-plane-scale.md bench/results/relay-throughput.md edge/target/bench-results.md
+	@cat bench/results/latest.md bench/results/chromium-flags.md bench/results/runner-memory.md bench/results/control-plane-scale.md bench/results/relay-throughput.md edge/target/bench-results.md
 
 clean:
 	$(MVN) $(MVN_ARGS) -q clean

@@ -208,11 +208,19 @@ async function animatedRow(page: Page, key: string, sessionId: string, label: st
 
 // ---- the baseline: a raw CDP client on its own Chromium, no relay
 
+interface BaselineFrame {
+  /** Arrival, performance.now() of this process. */
+  at: number;
+  data: string;
+  /** When Chromium captured it (its screencast metadata), epoch ms. */
+  capturedMs?: number;
+}
+
 interface Baseline {
   page: Page;
   cdp: CDPSession;
-  frames: { at: number; data: string }[];
-  waiters: ((f: { at: number; data: string }) => void)[];
+  frames: BaselineFrame[];
+  waiters: ((f: BaselineFrame) => void)[];
 }
 
 async function openBaseline(url: string): Promise<Baseline> {
@@ -221,7 +229,7 @@ async function openBaseline(url: string): Promise<Baseline> {
   const cdp = await page.context().newCDPSession(page);
   const b: Baseline = { page, cdp, frames: [], waiters: [] };
   cdp.on('Page.screencastFrame', (f) => {
-    const frame = { at: performance.now(), data: f.data };
+    const frame: BaselineFrame = { at: performance.now(), data: f.data, capturedMs: typeof f.metadata?.timestamp === 'number' ? f.metadata.timestamp * 1000 : undefined };
     void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined);
     b.frames.push(frame);
     b.waiters.splice(0).forEach((w) => w(frame));
@@ -230,9 +238,12 @@ async function openBaseline(url: string): Promise<Baseline> {
   return b;
 }
 
-/** A click through CDP → the first screencast frame after it, plus that frame's decode in the viewer page. */
-async function baselineClick(b: Baseline, decoder: Page): Promise<number> {
-  const next = new Promise<{ at: number; data: string }>((resolve, reject) => {
+/**
+ * A click through CDP → the first screencast frame after it, plus that frame's decode in the viewer
+ * page. With {@code hops}: click → Chromium captured it, captured → arrived, arrived → decoded are added to it.
+ */
+async function baselineClick(b: Baseline, decoder: Page, hops?: number[][]): Promise<number> {
+  const next = new Promise<BaselineFrame>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the baseline sent no frame within 5 s')), 5000);
     b.waiters.push((f) => {
       clearTimeout(timer);
@@ -244,6 +255,10 @@ async function baselineClick(b: Baseline, decoder: Page): Promise<number> {
   void b.cdp.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x: 640, y: 360, button: 'left', clickCount: 1 });
   const frame = await next;
   const decode = await decoder.evaluate((data) => (window as any).benchViewer.decodeMs(data), frame.data);
+  if (hops && frame.capturedMs !== undefined) {
+    const epoch = (t: number) => performance.timeOrigin + t;
+    [frame.capturedMs - epoch(t0), epoch(frame.at) - frame.capturedMs, decode.ms].forEach((ms, h) => hops[h].push(ms));
+  }
   return frame.at - t0 + decode.ms;
 }
 
@@ -365,6 +380,68 @@ it('memory of one session on a simple page, and with a viewer of each kind', asy
   }
 });
 
+/** Resident memory of a process by what its mappings hold (file name, or "anonymous"), in KiB, largest first. */
+function residentByMapping(pid: number): [string, number][] {
+  const by = new Map<string, number>();
+  let name = '';
+  for (const line of read(`/proc/${pid}/smaps`).split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      name = header[1] ? header[1].split('/').pop()! : 'anonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]));
+  }
+  return [...by].sort((a, b) => b[1] - a[1]);
+}
+
+it("the runner JVM's memory, by what holds it (Native Memory Tracking and its mappings)", async () => {
+  const stack = await startStack({
+    maxSessions: 1,
+    controlPlaneEnv: { ...BENCH_ENV, RUNNER_JAVA_OPTIONS: '-XX:NativeMemoryTracking=summary' },
+    logName: 'bench-memory-nmt.log',
+  });
+  try {
+    const page = await viewerPage(stack);
+    const id = await createSession(stack, site.url('/toggle'));
+    await awaitReady(stack, id);
+    const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id, token: stack.apiToken });
+    for (let c = 0; c < 3; c++) {
+      await page.evaluate((k) => (window as any).benchViewer.click(k), ws);
+      await sleep(200);
+    }
+    await sleep(2000);
+    const [pid] = [...processesOf(id)].find(([, role]) => role === 'runner JVM') ?? [];
+    expect(pid, 'the runner of the session').toBeDefined();
+    const jcmd = join(execFileSync(join(REPO, 'scripts/java-home.sh'), { encoding: 'utf8' }).trim(), 'bin/jcmd');
+    const nmt = execFileSync(jcmd, [String(pid), 'VM.native_memory', 'summary'], { encoding: 'utf8' });
+    const mappings = residentByMapping(pid!);
+    const total = mappings.reduce((a, [, kb]) => a + kb, 0);
+    expect(total).toBeGreaterThan(0);
+    writeFileSync(
+      join(RESULTS, 'runner-memory.md'),
+      [
+        `The runner JVM of one session on a simple page with a WebSocket viewer (Native Memory Tracking on, which adds a little): ${Math.round(total / 1024)} MiB resident.`,
+        '',
+        'Resident memory by mapping (MiB; "anonymous" is the heap, thread stacks, the code cache and native allocations):',
+        '',
+        ...mappings.filter(([, kb]) => kb >= 512).map(([what, kb]) => `- ${what}: ${(kb / 1024).toFixed(1)}`),
+        '',
+        '```',
+        nmt.trim(),
+        '```',
+        '',
+      ].join('\n'),
+    );
+    await page.evaluate((k) => (window as any).benchViewer.close(k), ws);
+    await deleteSession(stack, id);
+    await page.close();
+  } finally {
+    await stack.stop();
+  }
+});
+
 it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; then an animated page', async () => {
   // The runners record a JFR profile (written when they exit), summarized below as their hot methods.
   mkdirSync(RESULTS, { recursive: true });
@@ -411,6 +488,13 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
       ['received → decoded (createImageBitmap)', 'receivedUs', 'shownUs'],
     ] as const;
     const perHop: number[][] = HOPS.map(() => []);
+    // The baseline's own: its frames carry Chromium's capture time too.
+    const BASELINE_HOPS = [
+      'click → Chromium captured the changed page (Input.dispatchMouseEvent; the page renders)',
+      'captured → the raw CDP client received it (JPEG encoding, DevTools message)',
+      'received → decoded (createImageBitmap in the viewer page)',
+    ];
+    const perBaselineHop: number[][] = BASELINE_HOPS.map(() => []);
     const failures: string[] = [];
     const order: ('ws' | 'rtc' | 'cdp')[] = ['ws', 'rtc', 'cdp'];
     for (let i = 0; i < CLICKS; i++) {
@@ -418,7 +502,7 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
       for (const path of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
         try {
           if (path === 'cdp') {
-            times.cdp.push(await baselineClick(baseline, page));
+            times.cdp.push(await baselineClick(baseline, page, perBaselineHop));
           } else {
             const key = path === 'ws' ? ws : rtc;
             const r = await page.evaluate((k) => (window as any).benchViewer.click(k), key);
@@ -460,6 +544,9 @@ it('input-to-photon in a browser, WebSocket JPEG and WebRTC, against raw CDP; th
     rows.push({ measure: 'baseline: ' + base.measure, unit: 'ms', summary: cdp });
     HOPS.forEach(([label], h) => {
       if (perHop[h].length) rows.push({ measure: `WebSocket path hop by hop: ${label}`, unit: 'ms', summary: summarize(perHop[h]) });
+    });
+    BASELINE_HOPS.forEach((label, h) => {
+      if (perBaselineHop[h].length) rows.push({ measure: `baseline hop by hop: ${label}`, unit: 'ms', summary: summarize(perBaselineHop[h]) });
     });
     if (rtcArrived.length) {
       rows.push({ measure: "WebRTC: click → the video frame's last packet arrives (rVFC receiveTime)", unit: 'ms', summary: summarize(rtcArrived) });
