@@ -29,6 +29,8 @@ interface Variant {
   name: string;
   /** Flags added to the runner's. */
   add: string[];
+  /** A feature the runner enables, taken out of its --enable-features list. */
+  withoutFeature?: string;
   /** Starts this file instead of Chromium's binary, which the runner starts. */
   executable?: string;
   /** What it changes about isolation between the page and the rest. */
@@ -41,7 +43,12 @@ const VARIANTS: Variant[] = [
   { name: "the runner's flags (baseline)", add: [], isolation: '' },
   { name: `started through Debian's wrapper script ${WRAPPER}`, add: [], executable: WRAPPER, isolation: 'none' },
   { name: '--in-process-gpu', add: ['--in-process-gpu'], isolation: "the compositor moves into the browser process; pages' renderers stay separate" },
-  { name: '--enable-features=NetworkServiceInProcess2', add: ['--enable-features=NetworkServiceInProcess2'], isolation: 'the network service runs in the browser process' },
+  {
+    name: 'without NetworkServiceInProcess2 (the runner enables it)',
+    add: [],
+    withoutFeature: 'NetworkServiceInProcess2',
+    isolation: "with it, the network service runs in the browser process: no change while the sandbox is off (the runner's container is the boundary)",
+  },
   { name: '--disable-features=AudioServiceOutOfProcess', add: ['--disable-features=AudioServiceOutOfProcess'], isolation: 'the audio service runs in the browser process' },
   { name: '--disable-features=SpareRendererForSitePerProcess', add: ['--disable-features=SpareRendererForSitePerProcess'], isolation: 'none (no renderer started ahead for the next site: a new site starts its own)' },
   {
@@ -122,7 +129,11 @@ function runnerPids(sessionId: string): number[] {
 
 /** The runner's flags plus the variant's; a feature list is merged into the one already given, as Chromium honours only the last. */
 function argumentsOf(variant: Variant, profile: string): string[] {
-  const args = [...runnerArgs];
+  const args = runnerArgs.map((a) =>
+    variant.withoutFeature && a.startsWith('--enable-features=')
+      ? '--enable-features=' + a.slice(18).split(',').filter((f) => f !== variant.withoutFeature).join(',')
+      : a,
+  );
   for (const flag of variant.add) {
     const list = /^(--(?:enable|disable)-features=)(.*)$/.exec(flag);
     const at = list ? args.findIndex((a) => a.startsWith(list[1])) : -1;
@@ -224,9 +235,10 @@ async function measure(variant: Variant): Promise<Start> {
     const processes = treeOf(chromium.pid!);
     const pssByType: Record<string, number> = {};
     for (const pid of processes) {
-      const args = commandLine(pid);
-      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
-      const sub = args.find((a) => a.startsWith('--utility-sub-type='))?.slice(19).replace(/^.*\.mojom\./, '');
+      // Chromium rewrites its helpers' arguments into one string: read them as one.
+      const line = commandLine(pid).join(' ');
+      const type = /--type=(\S+)/.exec(line)?.[1] ?? (/crashpad/.test(line) ? 'crashpad' : 'browser');
+      const sub = /--utility-sub-type=(\S+)/.exec(line)?.[1].replace(/^.*\.mojom\./, '');
       const key = sub ? `${type} (${sub})` : type;
       pssByType[key] = (pssByType[key] ?? 0) + pssKb(pid) / 1024;
     }
@@ -274,7 +286,7 @@ it("Chromium's flags one by one: start, memory, CPU", async () => {
 function writeFlagResults(): void {
   const base = results.get(VARIANTS[0].name)!;
   const median = (starts: Start[], pick: (s: Start) => number) => summarize(starts.map(pick));
-  const baseline = { start: median(base, (s) => s.startMs), pss: median(base, (s) => s.pssMiB), cores: median(base, (s) => s.cores) };
+  const baseline = { start: median(base, (s) => s.startMs), pss: median(base, (s) => s.pssMiB), cores: median(base, (s) => s.cores * 1000) };
   const rows = VARIANTS.map((v) => {
     const starts = results.get(v.name)!;
     const types = [...new Set(starts.flatMap((s) => Object.keys(s.pssByType)))].sort();
@@ -287,7 +299,8 @@ function writeFlagResults(): void {
       start: median(starts, (s) => s.startMs),
       pss: median(starts, (s) => s.pssMiB),
       processes: median(starts, (s) => s.processes),
-      cores: median(starts, (s) => s.cores),
+      // In thousandths: summaries round to a tenth.
+      cores: median(starts, (s) => s.cores * 1000),
       fps: median(starts, (s) => s.fps),
     };
   });
@@ -303,7 +316,7 @@ function writeFlagResults(): void {
     '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.variant} | ${r.start.p50} (${r.start.min}–${r.start.max}) ${ratio(r.start, baseline.start)} | ${r.pss.p50.toFixed(0)} (${r.pss.min.toFixed(0)}–${r.pss.max.toFixed(0)}) ${ratio(r.pss, baseline.pss)} | ${r.processes.p50} | ${r.cores.p50.toFixed(2)} (${r.cores.min.toFixed(2)}–${r.cores.max.toFixed(2)}) ${ratio(r.cores, baseline.cores)} | ${r.fps.p50.toFixed(1)} | ${r.isolation} |`,
+        `| ${r.variant} | ${r.start.p50} (${r.start.min}–${r.start.max}) ${ratio(r.start, baseline.start)} | ${r.pss.p50.toFixed(0)} (${r.pss.min.toFixed(0)}–${r.pss.max.toFixed(0)}) ${ratio(r.pss, baseline.pss)} | ${r.processes.p50} | ${(r.cores.p50 / 1000).toFixed(2)} (${(r.cores.min / 1000).toFixed(2)}–${(r.cores.max / 1000).toFixed(2)}) ${ratio(r.cores, baseline.cores)} | ${r.fps.p50.toFixed(1)} | ${r.isolation} |`,
     ),
     '',
     'Memory by process (PSS MiB, medians):',

@@ -28,7 +28,12 @@ final class ChromiumCommand {
     /** Features jvppeteer turns off for automation; kept when launching without it. */
     private static final List<String> DISABLED_FEATURES = List.of("Translate", "AcceptCHFrame", "MediaRouter",
             "OptimizationHints", "ProcessPerSiteUpToMainFrameThreshold", "IsolateSandboxedIframes");
-    private static final List<String> ENABLED_FEATURES = List.of("PdfOopif");
+    /**
+     * PDFs in their own frame process; the network service inside the browser process: one process
+     * and ~16 MiB fewer, starts ~10% faster (bench/results/chromium-flags.md), and no isolation lost
+     * while Chromium's sandbox is off (the runner's container is the boundary).
+     */
+    private static final List<String> ENABLED_FEATURES = List.of("PdfOopif", "NetworkServiceInProcess2");
 
     /** Debian's launcher: a shell script that reads /etc/chromium.d and runs findmnt, then starts {@link #DEBIAN_BINARY}. */
     static final Path DEBIAN_WRAPPER = Path.of("/usr/bin/chromium");

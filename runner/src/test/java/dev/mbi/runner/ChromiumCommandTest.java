@@ -42,7 +42,7 @@ class ChromiumCommandTest {
         List<String> disabled = args.stream().filter(a -> a.startsWith("--disable-features=")).toList();
         assertEquals(1, disabled.size(), args.toString());
         assertTrue(disabled.get(0).contains("Translate,") && disabled.get(0).endsWith(",WebGL,Bar"), disabled.get(0));
-        assertEquals(List.of("--enable-features=PdfOopif,Foo"), args.stream().filter(a -> a.startsWith("--enable-features=")).toList());
+        assertEquals(List.of("--enable-features=PdfOopif,NetworkServiceInProcess2,Foo"), args.stream().filter(a -> a.startsWith("--enable-features=")).toList());
     }
 
     @Test
