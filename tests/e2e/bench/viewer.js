@@ -58,6 +58,8 @@
   class WsViewer {
     constructor(id, token) {
       this.pictures = new Pictures();
+      this.canvas = document.body.appendChild(document.createElement('canvas'));
+      this.canvas.style.width = '320px';
       // Binary frames, as the UI takes them: a 4-byte length, the JSON header, then the JPEG.
       this.ws = new WebSocket(`ws://${location.host}/ws/sessions/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}&frames=binary`);
       this.ws.binaryType = 'arraybuffer';
@@ -79,9 +81,15 @@
           const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
           const shown = performance.now();
           const b = brightness(bitmap, bitmap.width, bitmap.height);
+          // Drawn as the UI draws it; painted in the next rendering step, whose time is what
+          // requestVideoFrameCallback reports for a video frame (the same step's rAF time).
+          this.canvas.width = bitmap.width;
+          this.canvas.height = bitmap.height;
+          this.canvas.getContext('2d').drawImage(bitmap, 0, 0);
           bitmap.close();
+          const painted = new Promise((resolve) => requestAnimationFrame(resolve));
           const epochUs = (t) => (performance.timeOrigin + t) * 1000;
-          this.pictures.shown({ b, received, shown, seq: msg.seq, timing: msg.timing, receivedUs: epochUs(received), shownUs: epochUs(shown) });
+          this.pictures.shown({ b, received, shown, painted, seq: msg.seq, timing: msg.timing, receivedUs: epochUs(received), shownUs: epochUs(shown) });
         });
       };
     }
@@ -90,6 +98,7 @@
     }
     close() {
       this.ws.close();
+      this.canvas.remove();
     }
   }
 
@@ -260,7 +269,8 @@
       v.send(press('mousedown', 1280, 720));
       v.send(press('mouseup', 1280, 720));
       const p = await shown;
-      const result = { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: p };
+      const result = { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: { ...p, painted: undefined } };
+      if (p.painted) result.paintedMs = (await p.painted) - sent;
       if (v instanceof RtcViewer) {
         // The timing goes out on the DataChannel right after the push, so it is normally here
         // before the frame; if not, once more a little later.
