@@ -81,13 +81,13 @@
           const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
           const shown = performance.now();
           const b = brightness(bitmap, bitmap.width, bitmap.height);
-          // Drawn as the UI draws it; painted in the next rendering step, whose time is what
-          // requestVideoFrameCallback reports for a video frame (the same step's rAF time).
+          // Drawn as the UI draws it, then painted by the next rendering step: the time that step runs
+          // its callbacks is comparable to when requestVideoFrameCallback's callback runs for video.
           this.canvas.width = bitmap.width;
           this.canvas.height = bitmap.height;
           this.canvas.getContext('2d').drawImage(bitmap, 0, 0);
           bitmap.close();
-          const painted = new Promise((resolve) => requestAnimationFrame(resolve));
+          const painted = new Promise((resolve) => requestAnimationFrame(() => resolve(performance.now())));
           const epochUs = (t) => (performance.timeOrigin + t) * 1000;
           this.pictures.shown({ b, received, shown, painted, seq: msg.seq, timing: msg.timing, receivedUs: epochUs(received), shownUs: epochUs(shown) });
         });
@@ -166,12 +166,14 @@
       video.srcObject = new MediaStream([await track]);
       this.video = video;
       const onFrame = (now, meta) => {
+        // When the rendering step runs this callback: `now` is that step's frame time, which can come before the frame arrived.
+        const calledAt = performance.now();
         const b = brightness(video, video.videoWidth, video.videoHeight);
         if (typeof meta.rtpTimestamp === 'number') {
           this.shownRtp.push(meta.rtpTimestamp);
           if (this.shownRtp.length > ALIGN_OVER_SHOWN) this.shownRtp.shift();
         }
-        this.pictures.shown({ b, shown: now, expectedDisplayTime: meta.expectedDisplayTime, receiveTime: meta.receiveTime,
+        this.pictures.shown({ b, shown: now, calledAt, expectedDisplayTime: meta.expectedDisplayTime, receiveTime: meta.receiveTime,
           captureTime: meta.captureTime, rtpTimestamp: meta.rtpTimestamp, width: meta.width, height: meta.height });
         video.requestVideoFrameCallback(onFrame);
       };
@@ -271,6 +273,7 @@
       const p = await shown;
       const result = { ms: p.shown - sent, sentAt: sent, sentUs: (performance.timeOrigin + sent) * 1000, picture: { ...p, painted: undefined } };
       if (p.painted) result.paintedMs = (await p.painted) - sent;
+      if (typeof p.calledAt === 'number') result.paintedMs = p.calledAt - sent;
       if (v instanceof RtcViewer) {
         // The timing goes out on the DataChannel right after the push, so it is normally here
         // before the frame; if not, once more a little later.
