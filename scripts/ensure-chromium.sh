@@ -3,24 +3,19 @@
 # server, optional: without it pages are silent) and libturbojpeg (optional: WebRTC frames decode
 # faster with it); installs Debian's packages when it can.
 set -euo pipefail
-if ! command -v pulseaudio >/dev/null; then
+# An optional package: installed as root with apt-get, else what to install is said; never fatal.
+# $1 the package, $2 what is missing without it.
+optional() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "PulseAudio not found: installing Debian's pulseaudio package (the pages' sound)..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pulseaudio >/dev/null \
-      || echo "PulseAudio could not be installed: pages will play no sound" >&2
+    echo "$1 not found: installing Debian's package..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null \
+      || echo "$1 could not be installed: $2" >&2
   else
-    echo "PulseAudio not found: pages will play no sound (sudo apt-get install pulseaudio)" >&2
+    echo "$1 not found: $2 (sudo apt-get install $1)" >&2
   fi
-fi
-if ! ls /usr/lib/*/libturbojpeg.so.0 >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "libturbojpeg not found: installing Debian's libturbojpeg0 package (WebRTC frames decode faster)..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libturbojpeg0 >/dev/null \
-      || echo "libturbojpeg0 could not be installed: WebRTC frames are decoded by ImageIO, slower" >&2
-  else
-    echo "libturbojpeg not found: WebRTC frames are decoded by ImageIO, slower (sudo apt-get install libturbojpeg0)" >&2
-  fi
-fi
+}
+command -v pulseaudio >/dev/null || optional pulseaudio "pages will play no sound"
+ls /usr/lib/*/libturbojpeg.so.0 >/dev/null 2>&1 || optional libturbojpeg0 "WebRTC frames are decoded by ImageIO, slower"
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
