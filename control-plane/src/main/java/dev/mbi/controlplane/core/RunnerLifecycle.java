@@ -199,10 +199,7 @@ final class RunnerLifecycle {
     /** Accepts a runner that dialed again with a valid resume token; a stream it replaces is told to stop. */
     RunnerWelcome resume(Session s, String hostname, Set<Capability> capabilities, RunnerLink link) throws SessionException {
         RunnerWelcome welcome = welcome(s, true);
-        RunnerLink replaced = s.resume(link, capabilities, welcome);
-        if (replaced != null) {
-            replaced.shutdown("another runner took this session over");
-        }
+        s.resume(link, capabilities, welcome);
         s.cdpDropAll().forEach(c -> c.closed("the session's runner reconnected; connect again"));
         LOG.info("session " + s.id + ": runner dialed again from " + hostname);
         return welcome;

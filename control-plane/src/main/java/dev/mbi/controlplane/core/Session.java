@@ -164,17 +164,23 @@ final class Session {
      * link, is welcomed and told whether anyone watches. Returns the stream it replaced when that
      * was another one (the caller tells it to stop), else null.
      */
-    synchronized RunnerLink resume(RunnerLink link, Set<Capability> offered, RunnerWelcome welcome) throws SessionException {
+    /**
+     * Takes a runner back on a new stream. A stream it replaces is told to stop first, under this
+     * lock: by the time the new stream is welcomed (and its runner may speak), nothing the old one
+     * says counts any more.
+     */
+    synchronized void resume(RunnerLink link, Set<Capability> offered, RunnerWelcome welcome) throws SessionException {
         if (status.ended()) {
             throw new SessionException(SessionException.Reason.NOT_READY, "session " + id + " has ended");
         }
-        RunnerLink previous = runner;
+        if (runner != null && runner != link) {
+            runner.shutdown("another runner took this session over");
+        }
         tokenUsed = true;
         runner = link;
         capabilities = Set.copyOf(offered);
         link.welcome(welcome);
         link.framesEnabled(!viewers.isEmpty());
-        return previous == link ? null : previous;
     }
 
     synchronized boolean registered() {

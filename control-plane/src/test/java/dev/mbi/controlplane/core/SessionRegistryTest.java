@@ -101,7 +101,16 @@ class SessionRegistryTest {
 
     /** What the rules said to one runner, in order. */
     private static final class RecordingLink implements RunnerLink {
-        final List<String> said = new CopyOnWriteArrayList<>();
+        final List<String> said;
+
+        RecordingLink() {
+            this(new CopyOnWriteArrayList<>());
+        }
+
+        /** Records into a list shared with other links: what was said to which, in one order. */
+        RecordingLink(List<String> said) {
+            this.said = said;
+        }
 
         @Override
         public void welcome(RunnerWelcome welcome) {
@@ -217,6 +226,20 @@ class SessionRegistryTest {
                 () -> registry.runnerRegistered(s.id(), h.spec.joinToken(), "host", java.util.Set.of(), new RecordingLink())).reason());
         assertEquals(SessionException.Reason.NOT_FOUND, assertThrows(SessionException.class,
                 () -> registry.runnerRegistered("nope", "x", "host", java.util.Set.of(), new RecordingLink())).reason());
+    }
+
+    @Test
+    void aStreamTakenOverIsToldToStopBeforeTheNewOneIsWelcomed() throws Exception {
+        SessionRegistry registry = registry(5, Duration.ofMinutes(30));
+        SessionSnapshot s = registry.create("https://example.com/");
+        List<String> said = new CopyOnWriteArrayList<>();
+        String token = registry.runnerRegistered(s.id(), handleFor(s.id()).spec.joinToken(), "host", java.util.Set.of(),
+                new RecordingLink(said)).resumeToken();
+        said.clear();
+        registry.runnerResumed(s.id(), token, "host", "", java.util.Set.of(), dev.mbi.proto.v1.RunnerState.getDefaultInstance(),
+                new RecordingLink(said));
+        // Once the new runner is welcomed it may speak at once: the old stream's word must no longer count by then.
+        assertEquals(List.of("shutdown another runner took this session over", "welcome https://example.com/", "frames false"), said);
     }
 
     @Test
