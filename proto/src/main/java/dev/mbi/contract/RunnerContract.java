@@ -40,6 +40,11 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
     public static final String HOME = "HOME";
     public static final String DISPLAY = "DISPLAY";
     /**
+     * The process id of the X server the launcher started for this runner alone (the display
+     * capture): the runner ends it as it exits, also when the control plane that started it is gone.
+     */
+    public static final String DISPLAY_SERVER_PID = "RUNNER_DISPLAY_SERVER_PID";
+    /**
      * Where the session's own sound server listens ({@code unix:<socket>}): the runner starts it
      * there, and the libwebrtc in the runner's JVM and Chromium both find it through this variable,
      * which a process cannot set for itself once started.

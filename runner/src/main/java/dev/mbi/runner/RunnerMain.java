@@ -31,6 +31,7 @@ public final class RunnerMain {
         LogLevel.Format format = "json".equalsIgnoreCase(System.getenv(LogLevel.FORMAT)) ? LogLevel.Format.JSON : LogLevel.Format.TEXT;
         LogLevel.configure(format == LogLevel.Format.JSON ? "runner" : "runner[" + contract.sessionId() + "]",
                 contract.settings().logLevel(), format);
+        OwnDisplay.endAtExit(System.getenv(RunnerContract.DISPLAY_SERVER_PID));
         int code = runSession(contract);
         // Non-daemon threads of the libraries must not keep a finished runner alive.
         System.exit(code);

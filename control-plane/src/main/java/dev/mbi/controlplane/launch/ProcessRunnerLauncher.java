@@ -104,6 +104,10 @@ public final class ProcessRunnerLauncher implements RunnerLauncher {
             contract = contract.onDisplay(":" + display.displayNumber());
         }
         runnerEnvironment(builder.environment(), contract);
+        if (display != null) {
+            // The runner may outlive this control plane (it dials the next one): it ends its display itself.
+            builder.environment().put(RunnerContract.DISPLAY_SERVER_PID, String.valueOf(display.process().pid()));
+        }
         Process process;
         try {
             process = builder.start();
