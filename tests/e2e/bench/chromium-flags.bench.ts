@@ -9,7 +9,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestSite } from '../site';
 import { REPO, startStack } from '../stack';
 import { type Summary, sleep, summarize } from './figures';
-import { commandLine, cpuTicks, pssKb, read, TICKS_PER_SECOND, treeOf } from './procfs';
+import { commandLine, cpuTicks, pssKb, runnerPidsOf, TICKS_PER_SECOND, treeOf } from './procfs';
 
 const ROUNDS = Number(process.env.BENCH_FLAG_ROUNDS ?? 3);
 const WINDOW_MS = Number(process.env.BENCH_FLAG_WINDOW_MS ?? 4000);
@@ -111,20 +111,13 @@ async function runnersChromiumArguments(): Promise<string[]> {
 
 /** The browser process (no --type) under the runner of the session, by its command line. */
 function runnerChromiumOf(sessionId: string): string[] | undefined {
-  for (const pid of runnerPids(sessionId)) {
+  for (const pid of runnerPidsOf(sessionId)) {
     for (const child of treeOf(pid)) {
       const args = commandLine(child);
       if (args[0]?.endsWith('/chromium') && !args.some((a) => a.startsWith('--type='))) return args;
     }
   }
   return undefined;
-}
-
-function runnerPids(sessionId: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/environ`).includes(`SESSION_ID=${sessionId}\0`))
-    .map(Number)
-    .filter((pid) => commandLine(pid).some((a) => a.endsWith('runner.jar')));
 }
 
 /** The runner's flags plus the variant's; a feature list is merged into the one already given, as Chromium honours only the last. */

@@ -15,7 +15,7 @@ export function read(path: string): string {
 }
 
 /** Every process's children, from one pass over /proc. */
-export function childrenByParent(): Map<number, number[]> {
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -58,4 +58,12 @@ export function rssKb(pid: number): number {
 /** A process's command line, one argument per element. */
 export function commandLine(pid: number): string[] {
   return read(`/proc/${pid}/cmdline`).split('\0').filter((a) => a.length > 0);
+}
+
+/** The runner processes of a session: a runner.jar JVM whose environment names the session. */
+export function runnerPidsOf(sessionId: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/environ`).includes(`SESSION_ID=${sessionId}\0`))
+    .map(Number)
+    .filter((pid) => commandLine(pid).some((a) => a.endsWith('runner.jar')));
 }

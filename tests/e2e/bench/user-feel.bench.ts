@@ -15,7 +15,7 @@ import { CHROMIUM, launchBrowser } from '../helpers';
 import { TestSite } from '../site';
 import { REPO, type RunningStack, startStack } from '../stack';
 import { type Summary, sleep, summarize } from './figures';
-import { childrenByParent, cpuTicks, pssKb, read, rssKb, TICKS_PER_SECOND } from './procfs';
+import { cpuTicks, pssKb, read, rssKb, runnerPidsOf, TICKS_PER_SECOND, treeOf } from './procfs';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 20);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -106,20 +106,8 @@ async function poolWaiting(metricsPort: number): Promise<number> {
 
 /** The session's processes (its runner and everything it started: Chromium and its helpers, Xvfb), by role. */
 function processesOf(sessionId: string): Map<number, string> {
-  const children = childrenByParent();
-  const roots: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    if (read(`/proc/${entry}/environ`).includes(`SESSION_ID=${sessionId}\0`) && read(`/proc/${entry}/cmdline`).includes('runner.jar')) {
-      roots.push(Number(entry));
-    }
-  }
-  const tree: number[] = [...xvfbOf(roots)];
-  for (const queue = [...roots]; queue.length; ) {
-    const pid = queue.shift()!;
-    tree.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
+  const roots = runnerPidsOf(sessionId);
+  const tree: number[] = [...xvfbOf(roots), ...roots.flatMap(treeOf)];
   const found = new Map<number, string>();
   for (const pid of tree) {
     const entry = String(pid);
