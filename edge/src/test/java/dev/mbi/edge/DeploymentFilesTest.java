@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -105,7 +107,11 @@ class DeploymentFilesTest {
         List<String> namespaces = all(Namespace.class).stream().map(n -> n.getMetadata().getName()).toList();
         assertEquals(List.of("mbi", "mbi-runners"), namespaces);
         for (HasMetadata r : resources) {
-            if (!(r instanceof Namespace)) {
+            if (r instanceof ClusterRole || r instanceof ClusterRoleBinding) {
+                // Cluster-wide: no namespace, and a name that says whose it is.
+                assertEquals(null, r.getMetadata().getNamespace(), r.getKind() + " " + r.getMetadata().getName());
+                assertTrue(r.getMetadata().getName().startsWith("mbi-"), r.getKind() + " " + r.getMetadata().getName());
+            } else if (!(r instanceof Namespace)) {
                 assertTrue(namespaces.contains(r.getMetadata().getNamespace()), r.getKind() + " " + r.getMetadata().getName());
             }
         }
@@ -181,7 +187,7 @@ class DeploymentFilesTest {
         assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == config.apiGrpcPort()));
         assertEquals("secret:control-plane-token/token", env.get("CONTROL_PLANE_TOKEN"));
 
-        // RBAC: pods in the runner namespace, for the control plane's service account, and nothing else.
+        // RBAC: pods in the runner namespace, for the control plane's service account, and reading nodes; nothing else.
         String runnerNamespace = config.fleet().namespace();
         Role role = one(Role.class, runnerNamespace, "runner-pods");
         assertEquals(1, role.getRules().size());
@@ -192,6 +198,14 @@ class DeploymentFilesTest {
         String account = cp.getSpec().getTemplate().getSpec().getServiceAccountName();
         one(ServiceAccount.class, "mbi", account);
         assertTrue(binding.getSubjects().stream().anyMatch(s -> s.getName().equals(account) && s.getNamespace().equals("mbi")));
+        // Nodes: read only, so that each node is a runner host for the warm pool.
+        ClusterRole nodes = one(ClusterRole.class, null, "mbi-runner-nodes");
+        assertEquals(1, nodes.getRules().size());
+        assertEquals(List.of("nodes"), nodes.getRules().getFirst().getResources());
+        assertEquals(List.of("get", "list", "watch"), nodes.getRules().getFirst().getVerbs());
+        ClusterRoleBinding nodesBinding = one(ClusterRoleBinding.class, null, "mbi-control-plane-runner-nodes");
+        assertEquals("mbi-runner-nodes", nodesBinding.getRoleRef().getName());
+        assertTrue(nodesBinding.getSubjects().stream().anyMatch(s -> s.getName().equals(account) && s.getNamespace().equals("mbi")));
     }
 
     @Test

@@ -33,12 +33,12 @@ import java.util.logging.Logger;
  * runner gets the welcome that names the page. The pool is refilled in the background, on each host more
  * slowly after each runner in a row that failed to start there.
  *
- * <p>Docker engines (however many) keep runners waiting only while healthy and undrained.
+ * <p>Docker engines (however many) and Kubernetes nodes keep runners waiting only while healthy and undrained.
  * Those waiting on a host that is drained or fails its health check are no longer claimed, and
  * are stopped at the next refill; the host gets new ones once it is usable again. A full host gets
  * none until it has room (nothing is launched to fail meanwhile). A launcher whose one host counts
- * no places (local processes, Kubernetes) keeps its runners there as it always did: it judges each
- * launch itself.
+ * no places (local processes, a Kubernetes cluster whose nodes are not known) keeps its runners
+ * there as it always did: it judges each launch itself.
  *
  * <p>A pooled runner is never given to a second session: every session's browser has a profile
  * nobody used before. Pooled runners do not count against MAX_SESSIONS; the fleet needs room for

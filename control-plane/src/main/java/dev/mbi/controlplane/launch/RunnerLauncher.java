@@ -18,7 +18,7 @@ public interface RunnerLauncher extends AutoCloseable {
     /**
      * Starts a runner on one named host, one of those its fleet reports ({@code RunnerFleet.hosts()}),
      * for a warm pool that keeps runners waiting on each host. A launcher that places runners itself
-     * (a local process, Kubernetes' scheduler) has one host and just launches.
+     * (a local process, a Kubernetes cluster whose nodes it cannot read) has one host and just launches.
      *
      * @throws LaunchException when that host cannot take a runner now (unknown, unhealthy, drained or
      *         full) or the runner could not be started there; no other host is tried

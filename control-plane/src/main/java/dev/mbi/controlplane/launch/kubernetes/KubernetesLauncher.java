@@ -9,6 +9,8 @@ import dev.mbi.controlplane.launch.RunnerLauncher;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -37,6 +39,12 @@ import java.util.logging.Logger;
  * their exit. Pods left by an earlier control plane (this one restarted): an ended one is deleted at
  * start, a live one is kept for the reconnect window, adopted when its runner dials back, and
  * deleted if none did.
+ *
+ * <p>When the control plane may watch the cluster's nodes, each node that runner pods can be
+ * scheduled on is a runner host ({@link RunnerNodes}): a warm pool then keeps its runners waiting
+ * on every node, each pod pinned to its node, and a session takes one from the node with the most
+ * room. Without that permission (or with no nodes) the cluster is one host, as the scheduler places
+ * every pod.
  */
 public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private static final Logger LOG = Logger.getLogger(KubernetesLauncher.class.getName());
@@ -50,6 +58,10 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     private final SharedIndexInformer<Pod> informer;
     private final java.util.concurrent.ScheduledExecutorService timer;
     private final java.time.Duration adoptionWindow;
+    /** The cluster's nodes, or null when this control plane may not watch them (the cluster is then one host). */
+    private final SharedIndexInformer<Node> nodes;
+    /** Pods pinned to a node (warm pool runners), by pod name: counted there before the scheduler binds them. */
+    private final Map<String, String> pinned = new ConcurrentHashMap<>();
 
     private KubernetesLauncher(FleetConfig fleet, KubernetesClient client, boolean ownsClient, Executor work,
                                java.util.concurrent.ScheduledExecutorService timer, java.time.Duration adoptionWindow) {
@@ -60,6 +72,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         this.timer = timer;
         this.adoptionWindow = adoptionWindow;
         removeOrphans();
+        this.nodes = watchNodes();
         this.informer = pods().withLabels(ownerLabels()).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -95,6 +108,17 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
     public static KubernetesLauncher start(FleetConfig fleet, KubernetesClient client, Executor work,
                                            java.util.concurrent.ScheduledExecutorService timer, java.time.Duration adoptionWindow) {
         return new KubernetesLauncher(fleet, client, false, work, timer, adoptionWindow);
+    }
+
+    private SharedIndexInformer<Node> watchNodes() {
+        try {
+            return client.nodes().inform();
+        } catch (KubernetesClientException e) {
+            LOG.info("the control plane cannot watch the cluster's nodes (" + e.getMessage() + "): the cluster is one runner"
+                    + " host and a warm pool keeps its runners for the whole cluster; grant get, list and watch on nodes"
+                    + " (k8s/11-rbac.yaml) for a pool on each node");
+            return null;
+        }
     }
 
     private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Pod, io.fabric8.kubernetes.api.model.PodList,
@@ -151,7 +175,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
             return java.util.Optional.empty();
         }
         LOG.info("session " + sessionId + ": runner pod " + name + " adopted (its runner dialed back)");
-        return java.util.Optional.of(new PodHandle(this, name, sessionId, exit));
+        return java.util.Optional.of(new PodHandle(this, name, sessionId, clusterHost(), exit));
     }
 
     /** A pod whose runner has ended (Succeeded or Failed) completes its exit with the container's code. */
@@ -183,8 +207,13 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         return "mbi-runner-" + sessionId;
     }
 
-    /** The pod of one runner: what a reviewer checks for limits and hardening. */
+    /** The pod of one runner, placed by the scheduler: what a reviewer checks for limits and hardening. */
     Pod pod(RunnerSpec spec) {
+        return pod(spec, java.util.Optional.empty());
+    }
+
+    /** The pod of one runner, on this node when one is given (the way a DaemonSet pins its pods). */
+    Pod pod(RunnerSpec spec, java.util.Optional<String> node) {
         // No runner-host label: Kubernetes places the pod, and "kubernetes/<namespace>" is no valid label value.
         Map<String, String> labels = spec.contract().labels(fleet.controlPlaneId());
         Map<String, String> env = new TreeMap<>(spec.contract().inWritableDir(FleetConfig.CONTAINER_TMP).toEnvironment());
@@ -206,6 +235,7 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
                     .withLabels(labels)
                 .endMetadata()
                 .withNewSpec()
+                    .withAffinity(node.map(KubernetesLauncher::onNode).orElse(null))
                     .withRestartPolicy("Never")
                     .withAutomountServiceAccountToken(false)
                     .withEnableServiceLinks(false)
@@ -247,21 +277,62 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
                 .build();
     }
 
+    private static io.fabric8.kubernetes.api.model.Affinity onNode(String node) {
+        return new io.fabric8.kubernetes.api.model.AffinityBuilder().withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                    .addNewNodeSelectorTerm()
+                        .withMatchFields(new NodeSelectorRequirement("metadata.name", "In", List.of(node)))
+                    .endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity().build();
+    }
+
     @Override
     public RunnerHandle launch(RunnerSpec spec) throws LaunchException {
-        Pod pod = pod(spec);
+        return create(spec, java.util.Optional.empty());
+    }
+
+    /**
+     * On a node of the cluster when its nodes are the hosts (the node must be Ready, not cordoned,
+     * with a free place); the cluster's one host otherwise, where the scheduler places the pod.
+     */
+    @Override
+    public RunnerHandle launchOn(RunnerSpec spec, String host) throws LaunchException {
+        List<RunnerHost> hosts = hosts();
+        if (!perNode(hosts)) {
+            return launch(spec);
+        }
+        RunnerHost node = hosts.stream().filter(h -> h.name().equals(host)).findFirst().orElseThrow(() -> new LaunchException(
+                "no node " + host + " can take runner pods (nodes: " + hosts.stream().map(RunnerHost::name).toList() + ")", null));
+        if (!node.healthy() || node.drained() || node.free() == 0) {
+            throw new LaunchException("node " + host + " cannot take a runner pod now: " + dev.mbi.controlplane.fleet.Placement.whyNot(node),
+                    null);
+        }
+        return create(spec, java.util.Optional.of(host));
+    }
+
+    private RunnerHandle create(RunnerSpec spec, java.util.Optional<String> node) throws LaunchException {
+        Pod pod = pod(spec, node);
         String name = pod.getMetadata().getName();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         exits.put(name, exit);
+        node.ifPresent(n -> pinned.put(name, n));
         try {
             pods().resource(pod).create();
         } catch (KubernetesClientException e) {
             exits.remove(name);
+            pinned.remove(name);
             throw new LaunchException("cannot create the runner pod " + name + " in namespace " + fleet.namespace() + ": "
                     + e.getMessage() + " (check the control plane's RBAC: create/delete/list/watch pods there)", e);
         }
-        LOG.info("session " + spec.sessionId() + ": runner pod " + name + " created in " + fleet.namespace());
-        return new PodHandle(this, name, spec.sessionId(), exit);
+        exit.whenComplete((code, failure) -> pinned.remove(name));
+        LOG.info("session " + spec.sessionId() + ": runner pod " + name + " created in " + fleet.namespace()
+                + node.map(n -> " on node " + n).orElse(""));
+        return new PodHandle(this, name, spec.sessionId(), node.orElseGet(this::clusterHost), exit);
+    }
+
+    private String clusterHost() {
+        return "kubernetes/" + fleet.namespace();
     }
 
     private void delete(String name) {
@@ -272,12 +343,9 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         }
     }
 
-    private record PodHandle(KubernetesLauncher launcher, String name, String sessionId, CompletableFuture<Integer> exit)
-            implements RunnerHandle {
-        @Override
-        public String host() {
-            return "kubernetes/" + launcher.fleet.namespace();
-        }
+    /** @param host the node it was pinned to, or the cluster when the scheduler placed it */
+    private record PodHandle(KubernetesLauncher launcher, String name, String sessionId, String host,
+                             CompletableFuture<Integer> exit) implements RunnerHandle {
 
         @Override
         public void stop() {
@@ -290,23 +358,53 @@ public final class KubernetesLauncher implements RunnerLauncher, RunnerFleet {
         }
     }
 
-    /** The cluster is one host: Kubernetes does the placement. */
+    /**
+     * Each node runner pods can be scheduled on, with the runner pods of this control plane there;
+     * or, when its nodes are not known, the cluster as one host that counts no places.
+     */
     @Override
     public List<RunnerHost> hosts() {
-        boolean watching = informer.isWatching();
-        return List.of(new RunnerHost("kubernetes/" + fleet.namespace(), client.getMasterUrl().toString(), 0,
-                exits.size(), watching, false, watching ? "" : "not watching pods in " + fleet.namespace()));
+        List<Node> known = nodes == null ? List.of() : nodes.getStore().list();
+        if (known.isEmpty()) {
+            boolean watching = informer.isWatching();
+            return List.of(new RunnerHost(clusterHost(), client.getMasterUrl().toString(), 0,
+                    exits.size(), watching, false, watching ? "" : "not watching pods in " + fleet.namespace()));
+        }
+        Map<String, Integer> runnersOn = new java.util.HashMap<>();
+        for (String pod : exits.keySet()) {
+            String node = pinned.get(pod);
+            if (node == null) {
+                Pod seen = informer.getStore().getByKey(fleet.namespace() + "/" + pod);
+                node = seen == null || seen.getSpec() == null ? null : seen.getSpec().getNodeName();
+            }
+            if (node != null) {
+                runnersOn.merge(node, 1, Integer::sum);
+            }
+        }
+        return known.stream()
+                .flatMap(n -> RunnerNodes.host(n, runnersOn.getOrDefault(n.getMetadata().getName(), 0), fleet.cpus(),
+                        fleet.memoryBytes()).stream())
+                .sorted(java.util.Comparator.comparing(RunnerHost::name))
+                .toList();
+    }
+
+    /** Whether these hosts are the cluster's nodes (not the cluster as one host). */
+    private boolean perNode(List<RunnerHost> hosts) {
+        return !(hosts.size() == 1 && hosts.getFirst().name().equals(clusterHost()));
     }
 
     @Override
     public RunnerHost setDrained(String name, boolean drained) throws SessionException {
         throw new SessionException(SessionException.Reason.NOT_READY,
-                "on Kubernetes, drain nodes with kubectl cordon / kubectl drain; the scheduler places runner pods");
+                "on Kubernetes, cordon the node instead (kubectl cordon " + name + "): runner hosts follow the nodes' state");
     }
 
     @Override
     public void close() {
         informer.close();
+        if (nodes != null) {
+            nodes.close();
+        }
         for (String name : List.copyOf(exits.keySet())) {
             delete(name);
         }
