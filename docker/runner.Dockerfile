@@ -1,11 +1,11 @@
-# The runner: Debian's Chromium, a small Java runtime made with jlink, and runner.jar; runs as an
+# The runner: Debian's Chromium (and its headless shell, for CHROMIUM_PATH=/usr/bin/chromium-headless-shell), a small Java runtime made with jlink, and runner.jar; runs as an
 # unprivileged user. Built from the repository root by scripts/docker-images.sh (after the Maven
 # build), FROM a base image made locally by scripts/docker-base-image.sh: no registry is needed.
 ARG BASE_IMAGE=mbi/debian-base:bookworm
 FROM ${BASE_IMAGE}
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates pulseaudio libturbojpeg0 \
+ && apt-get install -y --no-install-recommends chromium chromium-headless-shell fonts-liberation ca-certificates pulseaudio libturbojpeg0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 # iptables is not for the runner (it has no capabilities): the Docker launcher runs it from this image,
 # as root with NET_ADMIN in a short-lived container, to install the runner network's firewall
@@ -16,7 +16,7 @@ RUN apt-get update \
 RUN groupadd --gid 10001 runner \
  && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin runner
 
-# Chromium's managed policy: file:, devtools:, data:, view-source: and filesystem: pages are
+# Chromium's managed policy (the headless shell reads no policies: the runner's guard is its barrier): file:, devtools:, data:, view-source: and filesystem: pages are
 # refused before they load. Not chrome://*: blocking it stalls headless Chromium's screencast once
 # the page changes; the runner replaces any chrome: page the top frame commits (and any other page
 # outside http and https), in every launcher.

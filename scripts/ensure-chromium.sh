@@ -18,11 +18,14 @@ command -v pulseaudio >/dev/null || optional pulseaudio "pages will play no soun
 ls /usr/lib/*/libturbojpeg.so.0 >/dev/null 2>&1 || optional libturbojpeg0 "WebRTC frames are decoded by ImageIO, slower"
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
+# Debian's headless shell (CHROMIUM_PATH=/usr/bin/chromium-headless-shell) is a package of its own.
+package=chromium
+case "$chromium" in */chromium-headless-shell) package=chromium-headless-shell ;; esac
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Chromium not found at $chromium: installing Debian's chromium package..." >&2
+  echo "Chromium not found at $chromium: installing Debian's $package package..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium fonts-liberation >/dev/null
+  apt-get install -y -qq "$package" fonts-liberation >/dev/null
   [ -x "$chromium" ] && exit 0
 fi
 cat >&2 <<MSG

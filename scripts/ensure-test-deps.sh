@@ -3,7 +3,7 @@
 # the end-to-end browser), coturn (TURN relay tests), Xvfb (the display-capture path), docker.io,
 # debootstrap and iptables (the container tests), Prometheus and promtool (the metrics are
 # scraped, and the alert rules and dashboard checked, by a real one), PulseAudio (the page's sound),
-# libturbojpeg (WebRTC frames),
+# libturbojpeg (WebRTC frames), chromium-headless-shell (the runner's lighter Chromium, CHROMIUM_PATH),
 # curl and setpriv. As root it installs them;
 # otherwise it names, in one line, what to install.
 set -euo pipefail
@@ -18,6 +18,7 @@ need Xvfb xvfb
 need pulseaudio pulseaudio
 # libjpeg-turbo's TurboJPEG library: the runners' WebRTC frames are decoded by it.
 ls /usr/lib/*/libturbojpeg.so.0 >/dev/null 2>&1 || missing+=(libturbojpeg0)
+need chromium-headless-shell chromium-headless-shell
 need dockerd docker.io
 need debootstrap debootstrap
 need iptables iptables

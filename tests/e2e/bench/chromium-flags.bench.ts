@@ -24,6 +24,8 @@ const WINDOW_MS = Number(process.env.BENCH_FLAG_WINDOW_MS ?? 4000);
 const RESULTS = join(REPO, 'bench/results');
 const WRAPPER = '/usr/bin/chromium';
 const BINARY = '/usr/lib/chromium/chromium';
+/** Debian's chromium-headless-shell: the old headless mode, a build without the browser's windowing and UI. */
+const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
 
 interface Variant {
   name: string;
@@ -39,9 +41,10 @@ interface Variant {
   everyNthFrame?: number;
 }
 
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: "the runner's flags (baseline)", add: [], isolation: '' },
   { name: `started through Debian's wrapper script ${WRAPPER}`, add: [], executable: WRAPPER, isolation: 'none' },
+  { name: `the headless shell ${HEADLESS_SHELL}, same flags`, add: [], executable: HEADLESS_SHELL, isolation: 'none (the same renderer and site isolation; no windowing or browser UI)' },
   { name: '--in-process-gpu', add: ['--in-process-gpu'], isolation: "the compositor moves into the browser process; pages' renderers stay separate" },
   {
     name: 'without NetworkServiceInProcess2 (the runner enables it)',
@@ -63,6 +66,10 @@ const VARIANTS: Variant[] = [
   { name: '--num-raster-threads=1', add: ['--num-raster-threads=1'], isolation: 'none' },
   { name: '--disable-features=BackForwardCache', add: ['--disable-features=BackForwardCache'], isolation: 'none' },
 ];
+
+/** BENCH_FLAG_VARIANTS (a regular expression) keeps the baseline and the variants whose names match. */
+const only = process.env.BENCH_FLAG_VARIANTS ? new RegExp(process.env.BENCH_FLAG_VARIANTS) : undefined;
+const VARIANTS = ALL_VARIANTS.filter((v, i) => i === 0 || !only || only.test(v.name));
 
 interface Start {
   startMs: number;

@@ -265,26 +265,43 @@ afterAll(async () => {
 
 const BENCH_ENV = { FALLBACK_FPS: '30', SESSION_TIMEOUT: '10m' };
 
+/** Debian's chromium-headless-shell, which CHROMIUM_PATH may name instead of Chromium. */
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+
 it('session start, cold: POST → first picture at a WebSocket viewer in a browser', async () => {
-  const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-cold.log' });
+  // Two stacks, one with CHROMIUM_PATH naming the headless shell; their starts alternate.
+  const stacks = [
+    await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-cold.log' }),
+    await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV, CHROMIUM_PATH: HEADLESS_SHELL }, logName: 'bench-cold-shell.log' }),
+  ];
   try {
-    const page = await viewerPage(stack);
-    // One start first, untimed: the runners' class-data archive is made when a runner first exits,
+    const pages = [await viewerPage(stacks[0]), await viewerPage(stacks[1])];
+    // One start each first, untimed: the runners' class-data archive is made when a runner first exits,
     // as on any machine that has run a session before.
-    const first = await timedStart(page, stack, site.url('/toggle'));
-    await deleteSession(stack, first.id);
+    for (const k of [0, 1]) await deleteSession(stacks[k], (await timedStart(pages[k], stacks[k], site.url('/toggle'))).id);
     await sleep(4000);
-    const times: number[] = [];
+    const times: number[][] = [[], []];
     for (let i = 0; i < STARTS; i++) {
-      const { ms, id } = await timedStart(page, stack, site.url('/toggle'));
-      times.push(ms);
-      await deleteSession(stack, id);
-      await sleep(1500);
+      for (const k of i % 2 ? [1, 0] : [0, 1]) {
+        const { ms, id } = await timedStart(pages[k], stacks[k], site.url('/toggle'));
+        times[k].push(ms);
+        await deleteSession(stacks[k], id);
+        await sleep(1500);
+      }
     }
-    rows.push({ measure: 'session start, cold (no warm pool): POST /api/sessions → first picture decoded in a browser viewer', unit: 'ms', summary: summarize(times) });
-    await page.close();
+    const cold = { measure: 'session start, cold (no warm pool): POST /api/sessions → first picture decoded in a browser viewer', summary: summarize(times[0]) };
+    rows.push({ ...cold, unit: 'ms' });
+    const shell = summarize(times[1]);
+    rows.push({
+      measure: `the same with CHROMIUM_PATH=${HEADLESS_SHELL} (the headless shell), starts interleaved with the row above`,
+      unit: 'ms',
+      summary: shell,
+      baseline: cold,
+      ratio: Math.round((shell.p50 / cold.summary.p50) * 100) / 100,
+    });
+    for (const page of pages) await page.close();
   } finally {
-    await stack.stop();
+    for (const stack of stacks) await stack.stop();
   }
 });
 
@@ -326,21 +343,41 @@ function memoryOf(sessionId: string): Record<string, number> {
   return byRole;
 }
 
+/** A session on the toggle page, ready, with a WebSocket viewer in the page that has clicked three times. */
+async function watchedSession(stack: RunningStack, page: Page): Promise<{ id: string; ws: unknown }> {
+  const id = await createSession(stack, site.url('/toggle'));
+  await awaitReady(stack, id);
+  const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id, token: stack.apiToken });
+  for (let c = 0; c < 3; c++) {
+    await page.evaluate((k) => (window as any).benchViewer.click(k), ws);
+    await sleep(200);
+  }
+  return { id, ws };
+}
+
 it('memory of one session on a simple page, and with a viewer of each kind', async () => {
   const stack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV }, logName: 'bench-memory.log' });
+  const shellStack = await startStack({ maxSessions: 3, controlPlaneEnv: { ...BENCH_ENV, CHROMIUM_PATH: HEADLESS_SHELL }, logName: 'bench-memory-shell.log' });
   try {
+    // The headless shell's memory, on the same page with a WebSocket viewer (before the other stack's sessions: nothing else runs).
+    const shellPage = await viewerPage(shellStack);
+    const shellPss: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { id, ws } = await watchedSession(shellStack, shellPage);
+      await sleep(Number(process.env.BENCH_MEMORY_SETTLE_MS ?? 3000));
+      shellPss.push(Object.entries(memoryOf(id)).filter(([role]) => role.startsWith('Chromium')).reduce((a, [, v]) => a + v, 0));
+      await shellPage.evaluate((k) => (window as any).benchViewer.close(k), ws);
+      await deleteSession(shellStack, id);
+      await sleep(1000);
+    }
+    await shellPage.close();
+
     const page = await viewerPage(stack);
     const runnerRss: number[] = [];
     const wsOnly: number[] = [];
     const chromiumPss: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const id = await createSession(stack, site.url('/toggle'));
-      await awaitReady(stack, id);
-      const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id, token: stack.apiToken });
-      for (let c = 0; c < 3; c++) {
-        await page.evaluate((k) => (window as any).benchViewer.click(k), ws);
-        await sleep(200);
-      }
+      const { id, ws } = await watchedSession(stack, page);
       await sleep(2000);
       wsOnly.push(memoryOf(id)['runner JVM'] ?? 0);
       const rtc = await page.evaluate(({ id, token }) => (window as any).benchViewer.openRtc(id, token), { id, token: stack.apiToken });
@@ -361,9 +398,19 @@ it('memory of one session on a simple page, and with a viewer of each kind', asy
     }
     rows.push({ measure: 'runner JVM resident memory (RSS), one session on a simple page with a WebSocket viewer', unit: 'MiB', summary: summarize(wsOnly) });
     rows.push({ measure: 'the same once a WebRTC viewer joined (libwebrtc loaded)', unit: 'MiB', summary: summarize(runnerRss) });
-    rows.push({ measure: "its Chromium's memory (PSS, all processes)", unit: 'MiB', summary: summarize(chromiumPss) });
+    const full = { measure: "its Chromium's memory (PSS, all processes)", summary: summarize(chromiumPss) };
+    rows.push({ ...full, unit: 'MiB' });
+    const shell = summarize(shellPss);
+    rows.push({
+      measure: `the same with CHROMIUM_PATH=${HEADLESS_SHELL} (the headless shell), a WebSocket viewer`,
+      unit: 'MiB',
+      summary: shell,
+      baseline: full,
+      ratio: Math.round((shell.p50 / full.summary.p50) * 100) / 100,
+    });
     await page.close();
   } finally {
+    await shellStack.stop();
     await stack.stop();
   }
 });
@@ -392,13 +439,7 @@ it("the runner JVM's memory, by what holds it (Native Memory Tracking and its ma
   });
   try {
     const page = await viewerPage(stack);
-    const id = await createSession(stack, site.url('/toggle'));
-    await awaitReady(stack, id);
-    const ws = await page.evaluate(({ id, token }) => (window as any).benchViewer.openWs(id, token), { id, token: stack.apiToken });
-    for (let c = 0; c < 3; c++) {
-      await page.evaluate((k) => (window as any).benchViewer.click(k), ws);
-      await sleep(200);
-    }
+    const { id, ws } = await watchedSession(stack, page);
     await sleep(2000);
     const [pid] = [...processesOf(id)].find(([, role]) => role === 'runner JVM') ?? [];
     expect(pid, 'the runner of the session').toBeDefined();
@@ -723,7 +764,7 @@ function writeResults(): void {
     '| measure | p50 / p95 (min, max, n) or value | baseline p50 / p95 | ratio (p50) | note |',
     '|---|---|---|---|---|',
     ...rows.map((r) =>
-      `| ${r.measure} | ${r.summary ? fmt(r.summary) + ' ' + r.unit : `${r.value} ${r.unit}`} | ${r.baseline ? `${r.baseline.summary.p50} / ${r.baseline.summary.p95} ms` : ''} | ${r.ratio ?? ''} | ${r.note ?? ''} |`,
+      `| ${r.measure} | ${r.summary ? fmt(r.summary) + ' ' + r.unit : `${r.value} ${r.unit}`} | ${r.baseline ? `${r.baseline.summary.p50} / ${r.baseline.summary.p95} ${r.unit}` : ''} | ${r.ratio ?? ''} | ${r.note ?? ''} |`,
     ),
   ];
   writeFileSync(join(RESULTS, 'latest.md'), lines.join('\n') + '\n');

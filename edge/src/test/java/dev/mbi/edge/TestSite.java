@@ -59,6 +59,21 @@ final class TestSite implements AutoCloseable {
             </body></html>
             """;
 
+    /** A one-page PDF with one line of text. */
+    static final String PDF = """
+            %PDF-1.4
+            1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+            2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+            3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R
+              /Resources << /Font << /F1 5 0 R >> >> >> endobj
+            4 0 obj << /Length 44 >> stream
+            BT /F1 48 Tf 72 600 Td (A PDF page) Tj ET
+            endstream endobj
+            5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+            trailer << /Root 1 0 R >>
+            %%EOF
+            """;
+
     /** A page that changes every animation frame (for frame-rate and bitrate measurements). */
     static final String ANIMATED_PAGE = """
             <!doctype html><html><body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas>
@@ -154,6 +169,8 @@ final class TestSite implements AutoCloseable {
         server.createContext("/animated", exchange -> respond(exchange, "text/html", ANIMATED_PAGE));
         server.createContext("/noise", exchange -> respond(exchange, "text/html", NOISE_PAGE));
         server.createContext("/data", exchange -> respond(exchange, "text/html", DATA_PAGE));
+        // A PDF to open, not an attachment: Chromium shows it, its headless shell downloads it.
+        server.createContext("/doc.pdf", exchange -> respond(exchange, "application/pdf", PDF));
         server.createContext("/file", exchange -> {
             int size = Integer.parseInt(exchange.getRequestURI().getQuery().replace("bytes=", ""));
             requests.incrementAndGet();

@@ -192,10 +192,16 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                     env.problem(CHROME_FLAGS + " contains " + reserved + ": the runner sets it itself; remove it");
                 }
             }
+            String chromium = env.string(CHROMIUM_PATH, DEFAULT_CHROMIUM_PATH);
+            Capture capture = env.choice(CAPTURE, Capture.SCREENCAST, Capture.class);
+            if (capture == Capture.DESKTOP && isHeadlessShell(chromium)) {
+                env.problem(CHROMIUM_PATH + "=" + chromium + " is Chromium's headless shell, which cannot show a window: "
+                        + CAPTURE + "=desktop needs Chromium itself (" + DEFAULT_CHROMIUM_PATH + ")");
+            }
             return new Settings(
-                    env.string(CHROMIUM_PATH, DEFAULT_CHROMIUM_PATH),
+                    chromium,
                     flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+")),
-                    env.choice(CAPTURE, Capture.SCREENCAST, Capture.class),
+                    capture,
                     new Viewport(
                             env.integer(VIEWPORT_WIDTH, DEFAULT_VIEWPORT.width(), Viewport.MIN_WIDTH, Viewport.MAX_WIDTH),
                             env.integer(VIEWPORT_HEIGHT, DEFAULT_VIEWPORT.height(), Viewport.MIN_HEIGHT, Viewport.MAX_HEIGHT)),
@@ -207,6 +213,15 @@ public record RunnerContract(String sessionId, String joinToken, String controlP
                     Optional.empty(),
                     Optional.empty(),
                     EgressSettings.from(env));
+        }
+
+        /**
+         * Whether this Chromium is a headless shell (Debian's chromium-headless-shell, Google's
+         * chrome-headless-shell): the old headless mode, a build with no windowing, browser UI or PDF viewer.
+         */
+        public static boolean isHeadlessShell(String chromiumPath) {
+            String name = Path.of(chromiumPath).getFileName() == null ? "" : Path.of(chromiumPath).getFileName().toString();
+            return name.endsWith("-headless-shell");
         }
 
         /** For a runner whose root file system is read-only: Chromium's profile and HOME go to {@code dir}. */

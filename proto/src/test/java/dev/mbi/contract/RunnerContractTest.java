@@ -1,6 +1,7 @@
 package dev.mbi.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,6 +148,22 @@ class RunnerContractTest {
             "MAX_PEERS_PER_SESSION=0: must be between 1 and 64"}) {
             assertTrue(m.contains(expected), "missing '" + expected + "' in:\n" + m);
         }
+    }
+
+    @Test
+    void theHeadlessShellServesTheScreencastButNeverTheDesktopCapture() {
+        Map<String, String> env = new HashMap<>(contract(Settings.defaults()).toEnvironment());
+        env.put("CHROMIUM_PATH", "/usr/bin/chromium-headless-shell");
+        assertEquals("/usr/bin/chromium-headless-shell", read(env).settings().chromiumPath());
+        env.put("RUNNER_CAPTURE", "desktop");
+        env.put("DISPLAY", ":3");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(env));
+        assertTrue(e.getMessage().contains("CHROMIUM_PATH=/usr/bin/chromium-headless-shell is Chromium's headless shell, which"
+                + " cannot show a window: RUNNER_CAPTURE=desktop needs Chromium itself (/usr/bin/chromium)"), e.getMessage());
+        assertTrue(Settings.isHeadlessShell("/opt/chrome-headless-shell-linux64/chrome-headless-shell"));
+        assertTrue(Settings.isHeadlessShell("/usr/lib/chromium/chromium-headless-shell"));
+        assertFalse(Settings.isHeadlessShell("/usr/bin/chromium"));
+        assertFalse(Settings.isHeadlessShell("/opt/headless-shell/chrome"));
     }
 
     @Test

@@ -104,8 +104,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         if (audio.isEmpty()) {
             own.add("--mute-audio");
         }
-        Path executable = ChromiumCommand.executable(Path.of(settings.chromiumPath()), ChromiumCommand.DEBIAN_WRAPPER,
-                ChromiumCommand.DEBIAN_BINARY);
+        Path executable = ChromiumCommand.executable(Path.of(settings.chromiumPath()));
         List<String> command = ChromiumCommand.command(executable.toString(),
                 ChromiumCommand.arguments(!onDisplay, own, settings.chromeFlags(), workDir.resolve("profile")), setpriv());
         Path log = workDir.resolve(CHROMIUM_LOG);

@@ -38,6 +38,9 @@ final class ChromiumCommand {
     /** Debian's launcher: a shell script that reads /etc/chromium.d and runs findmnt, then starts {@link #DEBIAN_BINARY}. */
     static final Path DEBIAN_WRAPPER = Path.of("/usr/bin/chromium");
     static final Path DEBIAN_BINARY = Path.of("/usr/lib/chromium/chromium");
+    /** Debian's chromium-headless-shell: the same kind of script, and the binary it starts. */
+    static final Path DEBIAN_SHELL_WRAPPER = Path.of("/usr/bin/chromium-headless-shell");
+    static final Path DEBIAN_SHELL_BINARY = Path.of("/usr/lib/chromium/chromium-headless-shell");
     /**
      * Set to "no" for a Chromium started without Debian's script, which would set them: without
      * keys, Chromium would otherwise tell a windowed page's viewers that they are missing.
@@ -46,6 +49,12 @@ final class ChromiumCommand {
             "GOOGLE_DEFAULT_CLIENT_ID", "no", "GOOGLE_DEFAULT_CLIENT_SECRET", "no");
 
     private ChromiumCommand() {
+    }
+
+    /** The program to start for the configured path: the binary behind either of Debian's wrapper scripts. */
+    static Path executable(Path configured) {
+        return configured.equals(DEBIAN_SHELL_WRAPPER) ? executable(configured, DEBIAN_SHELL_WRAPPER, DEBIAN_SHELL_BINARY)
+                : executable(configured, DEBIAN_WRAPPER, DEBIAN_BINARY);
     }
 
     /**

@@ -71,4 +71,12 @@ class ChromiumCommandTest {
         Path notAScript = Files.writeString(dir.resolve("chromium-elf"), "\u007fELF");
         assertEquals(notAScript, ChromiumCommand.executable(notAScript, notAScript, binary), "a wrapper that is no script is the binary already");
     }
+
+    @Test
+    void bothOfDebiansScriptsAreSkipped() {
+        // make test installs both packages (chromium and chromium-headless-shell).
+        assertEquals(ChromiumCommand.DEBIAN_BINARY, ChromiumCommand.executable(ChromiumCommand.DEBIAN_WRAPPER));
+        assertEquals(ChromiumCommand.DEBIAN_SHELL_BINARY, ChromiumCommand.executable(ChromiumCommand.DEBIAN_SHELL_WRAPPER));
+        assertEquals(Path.of("/opt/chrome/chrome"), ChromiumCommand.executable(Path.of("/opt/chrome/chrome")));
+    }
 }
