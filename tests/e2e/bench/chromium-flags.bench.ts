@@ -39,12 +39,28 @@ interface Variant {
   isolation: string;
   /** Page.startScreencast's everyNthFrame on the animated page, 1 unless given. */
   everyNthFrame?: number;
+  /**
+   * No screencast: the page is a target whose frames the client drives (the headless shell's
+   * begin-frame control, which needs every compositor stage run before a frame is drawn), asking
+   * for one frame with a JPEG of it every 1/30 s.
+   */
+  beginFrames?: boolean;
 }
+
+/** Frames a second the begin-frame variant asks for: the runner's own rate. */
+const BEGIN_FRAME_FPS = 30;
 
 const ALL_VARIANTS: Variant[] = [
   { name: "the runner's flags (baseline)", add: [], isolation: '' },
   { name: `started through Debian's wrapper script ${WRAPPER}`, add: [], executable: WRAPPER, isolation: 'none' },
   { name: `the headless shell ${HEADLESS_SHELL}, same flags`, add: [], executable: HEADLESS_SHELL, isolation: 'none (the same renderer and site isolation; no windowing or browser UI)' },
+  {
+    name: `the headless shell, frames driven by the client at ${BEGIN_FRAME_FPS} a second (HeadlessExperimental.beginFrame with a JPEG; no screencast)`,
+    add: ['--enable-begin-frame-control', '--run-all-compositor-stages-before-draw'],
+    executable: HEADLESS_SHELL,
+    beginFrames: true,
+    isolation: 'none',
+  },
   { name: '--in-process-gpu', add: ['--in-process-gpu'], isolation: "the compositor moves into the browser process; pages' renderers stay separate" },
   {
     name: 'without NetworkServiceInProcess2 (the runner enables it)',
@@ -208,7 +224,7 @@ async function measure(variant: Variant): Promise<Start> {
     const cdp = new PipeClient(chromium.stdio[3] as Writable, chromium.stdio[4] as Readable);
     let frames = 0;
     let firstFrame: () => void = () => undefined;
-    const first = new Promise<void>((resolve) => (firstFrame = resolve));
+    let first = new Promise<void>((resolve) => (firstFrame = resolve));
     cdp.on('Page.screencastFrame', (params, sessionId) => {
       frames++;
       firstFrame();
@@ -218,7 +234,14 @@ async function measure(variant: Variant): Promise<Start> {
     cdp.on('Page.loadEventFired', () => loaded());
     let target: { targetId: string } | undefined;
     while (!target && performance.now() - t0 < 15_000) {
-      target = ((await cdp.send('Target.getTargets')).targetInfos as { type: string; targetId: string }[]).find((t) => t.type === 'page');
+      if (variant.beginFrames) {
+        // Only a target made with begin-frame control has its frames driven by the client.
+        target = await cdp
+          .send('Target.createTarget', { url: 'about:blank', enableBeginFrameControl: true, width: 1280, height: 720 })
+          .catch(() => undefined);
+      } else {
+        target = ((await cdp.send('Target.getTargets')).targetInfos as { type: string; targetId: string }[]).find((t) => t.type === 'page');
+      }
       if (!target) await sleep(10);
     }
     if (!target) throw new Error(`${variant.name}: no page within 15 s`);
@@ -226,9 +249,27 @@ async function measure(variant: Variant): Promise<Start> {
     await cdp.send('Page.enable', {}, sessionId);
     const load = () => new Promise<void>((resolve) => (loaded = resolve));
     let loading = load();
+    let driving = variant.beginFrames;
+    const drive = async () => {
+      // One frame every 1/30 s, its JPEG taken as it is drawn; a frame with nothing new has no picture.
+      for (let next = performance.now(); driving; next += 1000 / BEGIN_FRAME_FPS) {
+        const shot = await cdp
+          .send('HeadlessExperimental.beginFrame', { screenshot: { format: 'jpeg', quality: 70 } }, sessionId)
+          .catch(() => undefined);
+        if (shot?.screenshotData) {
+          frames++;
+          firstFrame();
+        }
+        await sleep(Math.max(0, next + 1000 / BEGIN_FRAME_FPS - performance.now()));
+      }
+    };
+    const driver = variant.beginFrames ? drive() : undefined;
     await cdp.send('Page.navigate', { url: site.url('/toggle') }, sessionId);
     await within(loading, `${variant.name}: the page did not load`);
-    await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 70, maxWidth: 1280, maxHeight: 720, everyNthFrame: 1 }, sessionId);
+    first = new Promise<void>((resolve) => (firstFrame = resolve)); // the page's first frame, not a blank one before it
+    if (!variant.beginFrames) {
+      await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 70, maxWidth: 1280, maxHeight: 720, everyNthFrame: 1 }, sessionId);
+    }
     await within(first, `${variant.name}: no screencast frame`);
     const startMs = performance.now() - t0;
     await sleep(1500);
@@ -259,6 +300,8 @@ async function measure(variant: Variant): Promise<Start> {
     await sleep(WINDOW_MS);
     const seconds = (performance.now() - w0) / 1000;
     const ticks = busy.reduce((sum, pid) => sum + Math.max(0, cpuTicks(pid) - before.get(pid)!), 0);
+    driving = false;
+    await driver;
     return { startMs, pssMiB, pssByType, processes: processes.length, cores: ticks / TICKS_PER_SECOND / seconds, fps: (frames - framesBefore) / seconds };
   } finally {
     try {
