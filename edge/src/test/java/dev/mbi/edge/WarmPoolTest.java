@@ -86,4 +86,67 @@ class WarmPoolTest {
             stack.request("DELETE", "/api/sessions/" + b, null);
         }
     }
+
+    /** This stack's runner processes whose SESSION_ID names no session (waiting in its pool), by that id. */
+    private java.util.Map<String, Long> waitingRunners() throws Exception {
+        String ours = "CONTROL_PLANE_ADDR=localhost:" + stack.controlPlane.grpcPort();
+        java.util.Map<String, Long> waiting = new java.util.HashMap<>();
+        try (var procs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+            for (var proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                String cmdline = read(proc.resolve("cmdline"));
+                List<String> environment = List.of(read(proc.resolve("environ")).split("\0"));
+                if (!cmdline.contains("runner.jar") || !environment.contains(ours)) {
+                    continue;
+                }
+                for (String var : environment) {
+                    if (var.startsWith("SESSION_ID=")) {
+                        String id = var.substring("SESSION_ID=".length());
+                        if (stack.request("GET", "/api/sessions/" + id, null).status() == 404) {
+                            waiting.put(id, Long.parseLong(proc.getFileName().toString()));
+                        }
+                    }
+                }
+            }
+        }
+        return waiting;
+    }
+
+    private static String read(java.nio.file.Path file) {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(file));
+        } catch (java.io.IOException gone) {
+            return "";
+        }
+    }
+
+    @Test
+    void aWaitingRunnerWhoseChromiumDiesLeavesThePoolAndIsReplacedBeforeASessionTakesIt() throws Exception {
+        awaitWaitingRunner();
+        var waiting = waitingRunners();
+        assertEquals(1, waiting.size(), "one runner waits: " + waiting);
+        String pooledId = waiting.keySet().iterator().next();
+        long runner = waiting.get(pooledId);
+        // Its Chromium's browser process: the one under it without --type.
+        long browser = TestStack.liveProcessesOf(pooledId).stream()
+                .filter(pid -> {
+                    String cmdline = read(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+                    return cmdline.contains("--user-data-dir=") && !cmdline.contains("--type=");
+                })
+                .findFirst().orElseThrow(() -> new AssertionError("no browser process under the waiting runner " + pooledId));
+        ProcessHandle.of(browser).ifPresent(ProcessHandle::destroyForcibly);
+
+        // (Chromium may still be starting when it is killed: its start then fails, and the runner leaves as well.)
+        TestStack.await("the runner with no browser leaves the pool", Duration.ofSeconds(40))
+                .until(() -> ProcessHandle.of(runner).map(p -> !p.isAlive()).orElse(true));
+        TestStack.await("another runner waits in its place", Duration.ofSeconds(60))
+                .until(() -> pool().ready() == 1 && !waitingRunners().containsKey(pooledId));
+
+        String id = stack.createSession(site.pageUrl());
+        try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
+            stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
+            viewer.awaitPixel(1000, 600, ViewerClient::greenish, 15_000);
+        } finally {
+            stack.request("DELETE", "/api/sessions/" + id, null);
+        }
+    }
 }

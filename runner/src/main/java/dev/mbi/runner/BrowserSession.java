@@ -122,6 +122,11 @@ interface BrowserSession extends AutoCloseable {
 
         int viewportHeight();
 
+        /** Completes when the browser's process has exited (a runner waiting in the warm pool then leaves it). */
+        default java.util.concurrent.CompletableFuture<Void> exited() {
+            return new java.util.concurrent.CompletableFuture<>();
+        }
+
         /** Ends a browser that was never opened, and removes what it wrote; nothing once opened. */
         @Override
         void close();

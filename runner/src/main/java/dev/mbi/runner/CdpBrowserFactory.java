@@ -137,8 +137,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             options.setDefaultViewport(new Viewport(viewportWidth, viewportHeight));
             options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
             browser = Puppeteer.connect(options);
-            // The tab Chromium opens (about:blank) is the session's page; wait until jvppeteer knows it.
-            browser.waitForTarget(target -> TargetType.PAGE.equals(target.type()), START_TIMEOUT_MS);
+            awaitFirstTab(browser, process);
         } catch (Exception e) {
             String output = tail(log);
             process.destroyForcibly();
@@ -188,11 +187,33 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
 
         @Override
+        public java.util.concurrent.CompletableFuture<Void> exited() {
+            return session.chromiumExited();
+        }
+
+        @Override
         public synchronized void close() {
             if (!opened) {
                 opened = true;
                 session.close();
             }
+        }
+    }
+
+    /**
+     * The tab Chromium opens (about:blank) is the session's page: waits until jvppeteer knows it,
+     * and fails at once, not at the timeout, when Chromium exits meanwhile.
+     */
+    private static void awaitFirstTab(Browser browser, Process process) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        while (browser.targets().stream().noneMatch(target -> TargetType.PAGE.equals(target.type()))) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Chromium exited (exit code " + process.exitValue() + ") before its first tab opened");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no tab within " + START_TIMEOUT_MS + " ms");
+            }
+            Thread.sleep(10);
         }
     }
 

@@ -138,6 +138,11 @@ final class CdpBrowserSession implements BrowserSession {
         this.settle = new SettleCapture(this::settleCapture, executors.timer(), executors.tasks(), SettleCapture.QUIET);
     }
 
+    /** Completes when Chromium's browser process has exited, for whatever reason. */
+    java.util.concurrent.CompletableFuture<Void> chromiumExited() {
+        return process.onExit().thenApply(exited -> null);
+    }
+
     /**
      * Takes Chromium's blank tab for the session: DevTools sessions, the top-frame guard, the
      * watchers. Done while the runner registers (or waits in the warm pool), so that opening the

@@ -184,7 +184,18 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
         if (w.getPooled()) {
             timeline.pooled = true;
             LOG.info("session " + id + ": waiting in the warm pool, Chromium started on a blank page");
-            if (!(CompletableFuture.anyOf(claimed, outcome).join() instanceof Welcome claimedWelcome)) {
+            // A waiting runner whose browser is gone leaves the pool at once (the pool replaces it),
+            // rather than failing the session that would claim it.
+            CompletableFuture<String> browserGone = early.handle((started, failed) -> failed != null
+                    ? CompletableFuture.completedFuture((failed.getCause() != null ? failed.getCause() : failed).getMessage())
+                    : started.exited().thenApply(exited -> "Chromium exited")).thenCompose(reason -> reason);
+            Object first = CompletableFuture.anyOf(claimed, outcome, browserGone).join();
+            if (first instanceof String reason) {
+                LOG.warning("session " + id + ": left the warm pool: " + reason + " while waiting");
+                link.close();
+                return 1;
+            }
+            if (!(first instanceof Welcome claimedWelcome)) {
                 Outcome o = outcome.join();
                 LOG.info("session " + id + ": left the warm pool unused: " + o.reason());
                 link.close();
