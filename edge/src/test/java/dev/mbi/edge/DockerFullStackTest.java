@@ -43,17 +43,14 @@ class DockerFullStackTest {
         docker = engine.client();
         int grpcPort = DockerTestEngines.freePort();
         controlPlaneId = "test-" + UUID.randomUUID().toString().substring(0, 8);
-        env = Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(engine.launcherEnv(grpcPort, controlPlaneId));
+        settings.putAll(Map.of(
                 "MAX_SESSIONS", "3",
-                "GRPC_PORT", Integer.toString(grpcPort),
-                "RUNNER_LAUNCHER", "docker",
-                "DOCKER_HOSTS", engine.hostEntry(),
-                "RUNNER_CONTROL_PLANE_ADDR", engine.gateway() + ":" + grpcPort,
-                "CONTROL_PLANE_ID", controlPlaneId,
                 "RUNNER_MEMORY", "768m",
                 "RUNNER_CPUS", "1.5",
                 "RUNNER_PIDS", "700",
-                "RUNNER_SHM_SIZE", "128m");
+                "RUNNER_SHM_SIZE", "128m"));
+        env = Map.copyOf(settings);
         // The test page on the bridge's gateway: an address of this machine the containers reach.
         stack = stacks.get(StackConfig.of(env).siteOn(engine.gateway()));
         site = stack.site;

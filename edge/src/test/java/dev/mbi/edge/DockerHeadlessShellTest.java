@@ -33,14 +33,9 @@ class DockerHeadlessShellTest {
         DockerTestEngines.Engine engine = DockerTestEngines.up().getFirst();
         docker = engine.client();
         int grpcPort = DockerTestEngines.freePort();
-        Map<String, String> env = Map.of(
-                "MAX_SESSIONS", "2",
-                "GRPC_PORT", Integer.toString(grpcPort),
-                "RUNNER_LAUNCHER", "docker",
-                "DOCKER_HOSTS", engine.hostEntry(),
-                "RUNNER_CONTROL_PLANE_ADDR", engine.gateway() + ":" + grpcPort,
-                "CONTROL_PLANE_ID", "test-shell-" + UUID.randomUUID().toString().substring(0, 8),
-                "CHROMIUM_PATH", "/usr/bin/chromium-headless-shell");
+        Map<String, String> env = new java.util.HashMap<>(
+                engine.launcherEnv(grpcPort, "test-shell-" + UUID.randomUUID().toString().substring(0, 8)));
+        env.putAll(Map.of("MAX_SESSIONS", "2", "CHROMIUM_PATH", "/usr/bin/chromium-headless-shell"));
         stack = stacks.get(StackConfig.of(env).siteOn(engine.gateway()));
         site = stack.site;
     }

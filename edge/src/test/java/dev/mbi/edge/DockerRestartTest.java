@@ -60,12 +60,8 @@ class DockerRestartTest {
         int grpcPort = DockerTestEngines.freePort();
         String controlPlaneId = "restart-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> env = new HashMap<>(TestApi.controlPlaneEnv());
+        env.putAll(engine.launcherEnv(grpcPort, controlPlaneId));
         env.putAll(Map.of(
-                "GRPC_PORT", Integer.toString(grpcPort),
-                "RUNNER_LAUNCHER", "docker",
-                "DOCKER_HOSTS", engine.hostEntry(),
-                "RUNNER_CONTROL_PLANE_ADDR", engine.gateway() + ":" + grpcPort,
-                "CONTROL_PLANE_ID", controlPlaneId,
                 "CONTROL_PLANE_SIGNING_KEY", "docker-restart-test-key-" + UUID.randomUUID(),
                 "RUNNER_RECONNECT_WINDOW", "8s",
                 "EGRESS_ALLOW_PRIVATE", "true",

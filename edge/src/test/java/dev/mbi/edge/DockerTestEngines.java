@@ -35,6 +35,19 @@ final class DockerTestEngines {
             return name + "=" + dockerHost + ";subnet=" + runnerSubnet;
         }
 
+        /**
+         * A control plane's settings that start its runners in containers here, dialing back to its
+         * runners' port on this engine's gateway, labelled with its id.
+         */
+        java.util.Map<String, String> launcherEnv(int grpcPort, String controlPlaneId) {
+            return java.util.Map.of(
+                    "GRPC_PORT", Integer.toString(grpcPort),
+                    "RUNNER_LAUNCHER", "docker",
+                    "DOCKER_HOSTS", hostEntry(),
+                    "RUNNER_CONTROL_PLANE_ADDR", gateway + ":" + grpcPort,
+                    "CONTROL_PLANE_ID", controlPlaneId);
+        }
+
         DockerClient client() {
             var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost)
                     .withDockerTlsVerify(false).build();
