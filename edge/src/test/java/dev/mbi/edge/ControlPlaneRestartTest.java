@@ -133,17 +133,6 @@ class ControlPlaneRestartTest {
         return browser.next("status", 20_000);
     }
 
-    private static long count(String id, java.util.function.Predicate<String> cmdline) {
-        return TestStack.liveProcessesOf(id).stream().map(ControlPlaneRestartTest::cmdline).filter(cmdline).count();
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ');
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 
     /** Whether the control plane lists the session as pending or ready. */
     private static boolean live(Running cp, String id) {
@@ -157,13 +146,13 @@ class ControlPlaneRestartTest {
 
     /** The session's runners plus its Chromium browser processes. */
     private static long runnersAndBrowsers(String id) {
-        return count(id, c -> c.contains("runner.jar")) + count(id, c -> c.contains("--user-data-dir=") && !c.contains("--type="));
+        return TestStack.runnersOf(id).size() + TestStack.browsersOf(id).size();
     }
 
     /** One runner and one Chromium browser process (its helpers carry --type=) for the session. */
     private static void assertOneRunnerAndOneBrowser(String id) {
-        assertEquals(1, count(id, c -> c.contains("runner.jar")), "runners of " + id);
-        assertEquals(1, count(id, c -> c.contains("--user-data-dir=") && !c.contains("--type=")), "Chromium browsers of " + id);
+        assertEquals(1, TestStack.runnersOf(id).size(), "runners of " + id);
+        assertEquals(1, TestStack.browsersOf(id).size(), "Chromium browsers of " + id);
     }
 
     @Test

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,7 +29,7 @@ class HeadlessShellTest {
         String id = stack.createSession(site.pageUrl());
         try (ViewerClient viewer = new ViewerClient(stack.wsUrl(id))) {
             stack.awaitStatus(id, "ready", Duration.ofSeconds(30));
-            List<String> chromium = TestStack.liveProcessesOf(id).stream().map(HeadlessShellTest::commandLine)
+            List<String> chromium = TestStack.liveProcessesOf(id).stream().map(TestStack::commandLine)
                     .filter(c -> c.contains("--user-data-dir=")).toList();
             assertFalse(chromium.isEmpty(), "the session's browser processes are found");
             for (String process : chromium) {
@@ -65,14 +62,6 @@ class HeadlessShellTest {
             assertEquals(204, stack.request("DELETE", "/api/sessions/" + id, null).status());
             TestStack.await("the shell gone with its session", Duration.ofSeconds(10))
                     .until(() -> TestStack.liveProcessesOf(id).isEmpty());
-        }
-    }
-
-    private static String commandLine(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ');
-        } catch (IOException gone) {
-            return "";
         }
     }
 }

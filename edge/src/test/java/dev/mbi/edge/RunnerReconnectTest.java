@@ -44,13 +44,11 @@ class RunnerReconnectTest {
     }
 
     private static long runnersOf(String id) {
-        return TestStack.liveProcessesOf(id).stream().filter(pid -> cmdline(pid).contains("runner.jar")).count();
+        return TestStack.runnersOf(id).size();
     }
 
-    /** Chromium's browser process (not its helpers, which carry --type=). */
     private static long browsersOf(String id) {
-        return TestStack.liveProcessesOf(id).stream()
-                .filter(pid -> cmdline(pid).contains("--user-data-dir=") && !cmdline(pid).contains("--type=")).count();
+        return TestStack.browsersOf(id).size();
     }
 
     /** When the session's runner last registered (first time, or dialing again). */
@@ -59,14 +57,6 @@ class RunnerReconnectTest {
                 .map(r -> r.identity().registeredAt()).findFirst().orElse(java.time.Instant.EPOCH);
     }
 
-    private static String cmdline(long pid) {
-        try {
-            return new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")))
-                    .replace('\0', ' ');
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 
     @Test
     void aTenSecondPartitionEndsNothing() throws Exception {

@@ -233,12 +233,26 @@ final class TestStack implements AutoCloseable {
 
     /** The runner (java -jar runner.jar) of a session, found by the SESSION_ID in its environment. */
     static long runnerPid(String sessionId) {
-        for (long pid : liveProcessesOf(sessionId)) {
-            if (read(Path.of("/proc", Long.toString(pid), "cmdline")).contains("runner.jar")) {
-                return pid;
-            }
-        }
-        throw new AssertionError("no runner process for session " + sessionId);
+        return runnersOf(sessionId).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("no runner process for session " + sessionId));
+    }
+
+    /** A session's live runner processes. */
+    static List<Long> runnersOf(String sessionId) {
+        return liveProcessesOf(sessionId).stream().filter(pid -> commandLine(pid).contains("runner.jar")).toList();
+    }
+
+    /** A session's live Chromium browser processes (not their helpers, which carry --type=). */
+    static List<Long> browsersOf(String sessionId) {
+        return liveProcessesOf(sessionId).stream().filter(pid -> {
+            String command = commandLine(pid);
+            return command.contains("--user-data-dir=") && !command.contains("--type=");
+        }).toList();
+    }
+
+    /** A process's command line, its arguments joined by spaces; empty once it is gone. */
+    static String commandLine(long pid) {
+        return read(Path.of("/proc", Long.toString(pid), "cmdline")).strip();
     }
 
     private static boolean belongsTo(Path proc, String sessionId) {

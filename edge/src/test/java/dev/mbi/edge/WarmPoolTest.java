@@ -93,7 +93,7 @@ class WarmPoolTest {
         java.util.Map<String, Long> waiting = new java.util.HashMap<>();
         try (var procs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
             for (var proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                String cmdline = read(proc.resolve("cmdline"));
+                String cmdline = TestStack.commandLine(Long.parseLong(proc.getFileName().toString()));
                 List<String> environment = List.of(read(proc.resolve("environ")).split("\0"));
                 if (!cmdline.contains("runner.jar") || !environment.contains(ours)) {
                     continue;
@@ -126,13 +126,8 @@ class WarmPoolTest {
         assertEquals(1, waiting.size(), "one runner waits: " + waiting);
         String pooledId = waiting.keySet().iterator().next();
         long runner = waiting.get(pooledId);
-        // Its Chromium's browser process: the one under it without --type.
-        long browser = TestStack.liveProcessesOf(pooledId).stream()
-                .filter(pid -> {
-                    String cmdline = read(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
-                    return cmdline.contains("--user-data-dir=") && !cmdline.contains("--type=");
-                })
-                .findFirst().orElseThrow(() -> new AssertionError("no browser process under the waiting runner " + pooledId));
+        long browser = TestStack.browsersOf(pooledId).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("no browser process under the waiting runner " + pooledId));
         ProcessHandle.of(browser).ifPresent(ProcessHandle::destroyForcibly);
 
         // (Chromium may still be starting when it is killed: its start then fails, and the runner leaves as well.)
