@@ -86,7 +86,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
                     + RunnerContract.WORK_DIR + " to a writable folder)", e);
         }
         if (!Files.isExecutable(Path.of(settings.chromiumPath()))) {
-            CdpBrowserSession.deleteTree(workDir);
+            ChromiumProcesses.removeFolder(workDir);
             throw new BrowserSession.BrowserException("Chromium not found at " + settings.chromiumPath()
                     + ": install it (apt-get install chromium) or set " + RunnerContract.CHROMIUM_PATH);
         }
@@ -119,10 +119,9 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
             process = builder.start();
         } catch (IOException e) {
             audio.ifPresent(PageAudio::close);
-            CdpBrowserSession.deleteTree(workDir);
+            ChromiumProcesses.removeFolder(workDir);
             throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage(), e);
         }
-        Browser browser;
         CdpPipe pipe = new CdpPipe(process.getInputStream(), process.getOutputStream(), executors.tasks());
         // Automation clients share the pipe; their downloads go to the session's work folder, which goes with it.
         // The data policy is the session's data paths' own, known once they are installed (below).
@@ -131,23 +130,16 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
                 guard instanceof EgressGuard egress ? egress::policy : null,
                 () -> dataPaths.get() == null ? DataPolicy.DENY_ALL : dataPaths.get().policy()));
         pipe.setTap(devtools);
-        try {
-            ConnectOptions options = new ConnectOptions();
-            options.setTransport(pipe);
-            options.setDefaultViewport(new Viewport(viewportWidth, viewportHeight));
-            options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
-            browser = Puppeteer.connect(options);
-            awaitFirstTab(browser, process);
-        } catch (Exception e) {
-            String output = tail(log);
-            process.destroyForcibly();
-            audio.ifPresent(PageAudio::close);
-            CdpBrowserSession.deleteTree(workDir);
-            throw new BrowserSession.BrowserException("Chromium did not start: " + e.getMessage()
-                    + (output.isEmpty() ? "" : "; its output ends with: " + output), e);
-        }
-        CdpBrowserSession session = CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
-                settings.jpegQuality(), executors, guard, devtools, audio);
+        ConnectOptions options = new ConnectOptions();
+        options.setTransport(pipe);
+        options.setDefaultViewport(new Viewport(viewportWidth, viewportHeight));
+        options.setProtocolTimeout(PROTOCOL_TIMEOUT_MS);
+        CdpBrowserSession session = whileChromiumRuns(process, workDir, audio, () -> {
+            Browser browser = Puppeteer.connect(options);
+            awaitFirstTab(browser);
+            return CdpBrowserSession.prepare(browser, process, workDir, viewportWidth, viewportHeight,
+                    settings.jpegQuality(), executors, guard, devtools, audio);
+        });
         dataPaths.set(session.dataPaths());
         return new StartedChromium(session);
     }
@@ -201,18 +193,62 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
     }
 
     /**
-     * The tab Chromium opens (about:blank) is the session's page: waits until jvppeteer knows it,
-     * and fails at once, not at the timeout, when Chromium exits meanwhile.
+     * Connects to Chromium and prepares its tab, for at most {@value #START_TIMEOUT_MS} ms and only
+     * while Chromium runs: jvppeteer's connect can wait for ever on a browser that died under it
+     * (for targets that will never attach), so the steps run beside a watch on the process, and
+     * whichever ends first decides. On failure Chromium, its helpers and its folder are gone.
      */
-    private static void awaitFirstTab(Browser browser, Process process) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+    private CdpBrowserSession whileChromiumRuns(Process process, Path workDir, Optional<PageAudio> audio,
+                                                java.util.concurrent.Callable<CdpBrowserSession> steps)
+            throws BrowserSession.BrowserException {
+        java.util.concurrent.CompletableFuture<CdpBrowserSession> prepared = new java.util.concurrent.CompletableFuture<>();
+        Thread starter = Thread.ofVirtual().name("chromium-start-" + contract.sessionId()).start(() -> {
+            try {
+                prepared.complete(steps.call());
+            } catch (Throwable e) {
+                prepared.completeExceptionally(e);
+            }
+        });
+        Throwable failure;
+        try {
+            java.util.concurrent.CompletableFuture.anyOf(prepared, process.onExit())
+                    .get(START_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
+                return prepared.join(); // (if Chromium exits now, the session's own watch sees it)
+            }
+            failure = prepared.isDone() ? unwrap(prepared) : new IllegalStateException(
+                    "Chromium exited (exit code " + process.exitValue() + ") before it was ready");
+        } catch (java.util.concurrent.TimeoutException e) {
+            failure = new IllegalStateException("not ready within " + START_TIMEOUT_MS + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            failure = e.getCause();
+        }
+        starter.interrupt();
+        prepared.thenAccept(CdpBrowserSession::close); // should the steps still finish
+        String output = tail(workDir.resolve(CHROMIUM_LOG));
+        ChromiumProcesses.end(process, workDir, audio);
+        if (failure instanceof BrowserSession.BrowserException reported) {
+            throw reported;
+        }
+        throw new BrowserSession.BrowserException("Chromium did not start: " + failure.getMessage()
+                + (output.isEmpty() ? "" : "; its output ends with: " + output), failure);
+    }
+
+    private static Throwable unwrap(java.util.concurrent.CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            throw new IllegalStateException("not failed");
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
+    }
+
+    /** The tab Chromium opens (about:blank) is the session's page: waits until jvppeteer knows it. */
+    private static void awaitFirstTab(Browser browser) throws InterruptedException {
         while (browser.targets().stream().noneMatch(target -> TargetType.PAGE.equals(target.type()))) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Chromium exited (exit code " + process.exitValue() + ") before its first tab opened");
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no tab within " + START_TIMEOUT_MS + " ms");
-            }
             Thread.sleep(10);
         }
     }

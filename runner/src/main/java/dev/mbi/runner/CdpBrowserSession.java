@@ -168,9 +168,7 @@ final class CdpBrowserSession implements BrowserSession {
             if (session != null) {
                 session.close();
             } else {
-                process.destroyForcibly();
-                audio.ifPresent(PageAudio::close);
-                deleteTree(workDir);
+                ChromiumProcesses.end(process, workDir, audio);
             }
             throw new BrowserException("Chromium could not be prepared: " + e.getMessage(), e);
         }
@@ -615,34 +613,12 @@ final class CdpBrowserSession implements BrowserSession {
             v.close();
         }
         devtools.closeAll("the session ended");
-        // No graceful close: the profile is thrown away, and a user who ended the session expects
-        // Chromium gone at once. Kill the whole tree, helpers first.
-        List<ProcessHandle> helpers = process.descendants().toList();
-        process.destroyForcibly();
-        helpers.forEach(ProcessHandle::destroyForcibly);
-        audio.ifPresent(PageAudio::close);
-        try {
-            process.waitFor(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChromiumProcesses.end(process, workDir, audio);
         try {
             browser.disconnect();
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "disconnect after kill", e);
         }
         // Frames and navigation reports still queued on the lanes see the session closed and are dropped.
-        deleteTree(workDir);
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warning("could not remove " + dir + ": " + e.getMessage());
-        }
     }
 }

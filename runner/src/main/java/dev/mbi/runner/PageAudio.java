@@ -85,7 +85,7 @@ final class PageAudio implements AutoCloseable {
             server = builder.start();
         } catch (IOException e) {
             LOG.warning("session " + sessionId + ": no sound: PulseAudio did not start: " + e.getMessage());
-            CdpBrowserSession.deleteTree(dir);
+            ChromiumProcesses.removeFolder(dir);
             return Optional.empty();
         }
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -94,7 +94,7 @@ final class PageAudio implements AutoCloseable {
                 server.destroyForcibly();
                 LOG.warning("session " + sessionId + ": no sound: PulseAudio did not come up; its output ends with: "
                         + tail(log));
-                CdpBrowserSession.deleteTree(dir);
+                ChromiumProcesses.removeFolder(dir);
                 return Optional.empty();
             }
         }
@@ -118,7 +118,7 @@ final class PageAudio implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         // The folder start() created for this session, and only that.
-        CdpBrowserSession.deleteTree(socket.getParent());
+        ChromiumProcesses.removeFolder(socket.getParent());
     }
 
     private static Optional<Path> onPath(String program) {

@@ -220,7 +220,7 @@ final class Uploads implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.FINE, "closing a refused upload failed", e);
         }
-        CdpBrowserSession.deleteTree(chooser.folder);
+        ChromiumProcesses.removeFolder(chooser.folder);
         if (rule != null) {
             done(chooser.id, "refused by " + rule, 0);
             send(RunnerMessage.newBuilder().setBlocked(ActionBlocked.newBuilder().setAction("upload").setRule(rule)).build());

@@ -77,6 +77,53 @@ class CdpBrowserFactoryTest {
         }
     }
 
+    /**
+     * Chromium killed at any moment of its start (before its pipe answers, while the first tab
+     * opens, while the tab is prepared, or just after): the start fails or the started browser
+     * reports its exit, within seconds. A start that waited instead would hold a warm-pool runner
+     * (and the session that claims it) on a dead browser.
+     */
+    @Test
+    void chromiumKilledAtAnyMomentOfItsStartEndsTheStartPromptly() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(CHROMIUM)), "Chromium is not installed at " + CHROMIUM);
+        List<String> outcomes = new ArrayList<>();
+        try (RunnerExecutors executors = RunnerExecutors.create()) {
+            for (int delayMs : new int[] {0, 20, 50, 100, 200, 300, 400, 500, 550, 600, 650, 700, 800, 1000}) {
+                String id = "killed-at-" + delayMs;
+                RunnerContract contract = new RunnerContract(id, "token", "localhost:1", settings(Capture.SCREENCAST).inWritableDir(work));
+                java.util.concurrent.CompletableFuture<BrowserSession.Started> start = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new CdpBrowserFactory(contract, executors, List.of(), TopFrameGuard.NONE).start(800, 600);
+                    } catch (BrowserSession.BrowserException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                ProcessHandle chromium = Awaitility.await("Chromium started for " + id).atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(2)).until(() -> ProcessHandle.current().children()
+                                .filter(p -> p.info().commandLine().orElse("").contains(id)).findFirst(), Optional::isPresent).orElseThrow();
+                Thread.sleep(delayMs);
+                chromium.destroyForcibly();
+                String outcome;
+                try {
+                    BrowserSession.Started started = start.get(10, TimeUnit.SECONDS);
+                    started.exited().get(10, TimeUnit.SECONDS);
+                    started.close();
+                    outcome = delayMs + " ms: started, then its exit was seen";
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof BrowserSession.BrowserException, "killed at " + delayMs + " ms: " + e.getCause());
+                    outcome = delayMs + " ms: the start failed (" + e.getCause().getMessage() + ")";
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("Chromium killed " + delayMs + " ms into its start: the start neither failed nor"
+                            + " reported the exit within 10 s; so far: " + outcomes);
+                }
+                outcomes.add(outcome);
+            }
+        }
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(List.of(), left.toList(), "no profile is left behind: " + outcomes);
+        }
+    }
+
     private static RunnerContract.Settings settings(Capture capture) {
         RunnerContract.Settings d = RunnerContract.Settings.defaults();
         return new RunnerContract.Settings(CHROMIUM, d.chromeFlags(), capture, d.viewport(), d.jpegQuality(),
