@@ -32,8 +32,8 @@ ENV HOME=/tmp RUNNER_WORK_DIR=/tmp CHROMIUM_PATH=/usr/bin/chromium \
 # The runner's AOT cache (docs/decisions/0012), made with this image's own runtime by a training
 # session on a blank page, with the entry point's JVM flags. The entry point reads its option from
 # aot.args: without a cache (a JDK before 25, or a failed training) the runner starts as before.
-RUN if /opt/java/bin/java -XX:+UseSerialGC -Xms16m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
-        -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData --enable-native-access=ALL-UNNAMED \
+RUN if /opt/java/bin/java -XX:+UseSerialGC -Xms8m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
+        -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData -XX:TrimNativeHeapInterval=1000 --enable-native-access=ALL-UNNAMED \
         -XX:AOTCacheOutput=/opt/mbi/runner.aot -jar /opt/mbi/runner.jar aot-training >/tmp/aot-training.log 2>&1 \
         && [ -s /opt/mbi/runner.aot ]; \
     then echo "-XX:AOTCache=/opt/mbi/runner.aot" > /opt/mbi/aot.args; \
@@ -42,7 +42,7 @@ RUN if /opt/java/bin/java -XX:+UseSerialGC -Xms16m -Xmx384m -Xss512k -XX:MaxMeta
 USER 10001:10001
 WORKDIR /tmp
 # The same JVM flags as the process launcher's (ProcessRunnerLauncher.JVM_FLAGS).
-ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xms16m", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
+ENTRYPOINT ["/opt/java/bin/java", "-XX:+UseSerialGC", "-Xms8m", "-Xmx384m", "-Xss512k", "-XX:MaxMetaspaceSize=64m", \
             "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=64m", \
-            "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "@/opt/mbi/aot.args", \
+            "-XX:-UsePerfData", "-XX:TrimNativeHeapInterval=1000", "--enable-native-access=ALL-UNNAMED", "@/opt/mbi/aot.args", \
             "-jar", "/opt/mbi/runner.jar"]

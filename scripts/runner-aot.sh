@@ -18,8 +18,8 @@ if [ "${version%%.*}" -lt 25 ]; then
 fi
 rm -f "$cache"
 # The runners' own JVM flags (ProcessRunnerLauncher.JVM_FLAGS): a cache is used only by a JVM started like the one that made it.
-flags=(-XX:+UseSerialGC -Xms16m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m
-       -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData --enable-native-access=ALL-UNNAMED)
+flags=(-XX:+UseSerialGC -Xms8m -Xmx384m -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m
+       -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m -XX:-UsePerfData -XX:TrimNativeHeapInterval=1000 --enable-native-access=ALL-UNNAMED)
 echo "making the runner's AOT cache (a training session in Chromium, ~15 s)..." >&2
 log="$PWD/runner/target/runner-aot.log"
 if ! "$java" "${flags[@]}" -XX:AOTCacheOutput="$cache" -jar "$jar" aot-training >"$log" 2>&1 || [ ! -s "$cache" ]; then
