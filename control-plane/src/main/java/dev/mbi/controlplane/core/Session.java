@@ -202,7 +202,7 @@ final class Session {
         if (runnerIdentity == null || status.ended()) {
             return null;
         }
-        return new RunnerSnapshot(id, runnerHost, runnerIdentity, java.time.Instant.ofEpochMilli(lastHeardMillis));
+        return new RunnerSnapshot(id, runnerHost, runnerIdentity, java.time.Instant.ofEpochMilli(lastHeardMillis), false);
     }
 
     synchronized boolean isLinkedTo(RunnerLink link) {

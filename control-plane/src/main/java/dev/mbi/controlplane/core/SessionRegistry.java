@@ -456,7 +456,7 @@ public final class SessionRegistry implements AutoCloseable {
                                           Set<Capability> capabilities, RunnerLink link) throws SessionException {
         Session s = store.get(id);
         if (s == null && runners.pool().owns(id)) {
-            return runners.pool().park(id, joinToken, hostname, version, capabilities, link);
+            return runners.pool().park(id, joinToken, hostname, version, capabilities, link, clock.instant());
         }
         if (s == null) {
             throw new SessionException(SessionException.Reason.NOT_FOUND, "unknown session " + id);
@@ -583,10 +583,12 @@ public final class SessionRegistry implements AutoCloseable {
         Session s = store.get(id);
         if (s != null) {
             s.heard(clock.millis());
+        } else {
+            runners.pool().heard(id, clock.millis());
         }
     }
 
-    /** Every registered runner of a live session, oldest session first. */
+    /** Every registered runner of a live session, oldest session first, then those waiting in the warm pool. */
     public List<RunnerSnapshot> runners() {
         List<RunnerSnapshot> all = new java.util.ArrayList<>();
         for (SessionSnapshot snapshot : store.snapshots()) {
@@ -596,6 +598,7 @@ public final class SessionRegistry implements AutoCloseable {
                 all.add(r);
             }
         }
+        all.addAll(runners.pool().waiting());
         return all;
     }
 

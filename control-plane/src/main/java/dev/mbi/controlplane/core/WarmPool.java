@@ -8,6 +8,7 @@ import dev.mbi.proto.v1.Capability;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -82,6 +83,8 @@ final class WarmPool implements AutoCloseable {
         private Set<Capability> capabilities = Set.of();
         private String hostname = "";
         private String version = "";
+        private Instant registeredAt;
+        private volatile long lastHeardMillis;
         private volatile boolean claimed;
         private IntConsumer sessionExit;
         private Integer exitCode;
@@ -185,6 +188,22 @@ final class WarmPool implements AutoCloseable {
         }
     }
 
+    /** The runners registered and waiting, for operators. */
+    synchronized List<RunnerSnapshot> waiting() {
+        return entries.values().stream().filter(e -> e.ready() && !e.claimed)
+                .map(e -> new RunnerSnapshot(e.id, e.host, new RunnerSnapshot.Identity(e.hostname, e.version, e.registeredAt),
+                        Instant.ofEpochMilli(e.lastHeardMillis), true))
+                .toList();
+    }
+
+    /** A waiting runner said something (a heartbeat, at least). */
+    synchronized void heard(String id, long nowMillis) {
+        Entry e = entries.get(id);
+        if (e != null && !e.claimed) {
+            e.lastHeardMillis = nowMillis;
+        }
+    }
+
     /** Whether this id belongs to a pooled runner that no session has claimed. */
     synchronized boolean owns(String id) {
         Entry e = entries.get(id);
@@ -193,7 +212,7 @@ final class WarmPool implements AutoCloseable {
 
     /** A pooled runner registered: it is told to wait, and can be claimed from now on. */
     RunnerWelcome park(String id, String joinToken, String hostname, String version, Set<Capability> capabilities,
-                       RunnerLink link) throws SessionException {
+                       RunnerLink link, Instant now) throws SessionException {
         RunnerWelcome w = welcome.get();
         Entry e;
         int readyThere;
@@ -211,6 +230,8 @@ final class WarmPool implements AutoCloseable {
             e.capabilities = Set.copyOf(capabilities);
             e.hostname = Limits.truncate(hostname, Limits.MAX_REASON_BYTES);
             e.version = Limits.truncate(version, Limits.MAX_REASON_BYTES);
+            e.registeredAt = now;
+            e.lastHeardMillis = now.toEpochMilli();
             hostRefill(e.host).failuresInARow = 0;
             link.welcome(w);
             readyThere = (int) entries.values().stream().filter(o -> o.host.equals(e.host) && o.ready()).count();

@@ -177,7 +177,8 @@ public final class AdminApiService extends AdminServiceGrpc.AdminServiceImplBase
                     .setRunnerVersion(r.identity().version())
                     .setUptimeSec(Math.max(0, now.toEpochMilli() - r.identity().registeredAt().toEpochMilli()) / 1000.0)
                     .setRegisteredAtUnixMs(r.identity().registeredAt().toEpochMilli())
-                    .setLastHeardUnixMs(r.lastHeard().toEpochMilli()));
+                    .setLastHeardUnixMs(r.lastHeard().toEpochMilli())
+                    .setPooled(r.pooled()));
         }
         answer(responses, b::build);
     }

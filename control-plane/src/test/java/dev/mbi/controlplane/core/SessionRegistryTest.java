@@ -630,6 +630,11 @@ class SessionRegistryTest {
         return link;
     }
 
+    private static RunnerSnapshot runnerListed(SessionRegistry registry, String id) {
+        return registry.runners().stream().filter(r -> r.sessionId().equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError("runner " + id + " is not listed: " + registry.runners()));
+    }
+
     @Test
     void aRunnerWaitsInTheWarmPoolAndTheNextSessionTakesItWithItsIdAndToken() throws Exception {
         SessionRegistry registry = registry(2, Duration.ofMinutes(30), 1);
@@ -640,9 +645,18 @@ class SessionRegistryTest {
         RecordingLink link = park(registry, pooled);
         assertEquals(List.of("wait in the pool"), link.said);
         assertEquals(1, registry.warmPool().ready());
+        // Operators see it among the runners (AdminService.ListRunners), as waiting, and when it was last heard.
+        RunnerSnapshot waiting = runnerListed(registry, pooledId);
+        assertTrue(waiting.pooled(), "a waiting runner is listed as pooled: " + waiting);
+        assertEquals("host", waiting.identity().hostname());
+        Thread.sleep(5);
+        registry.runnerHeard(pooledId);
+        assertTrue(runnerListed(registry, pooledId).lastHeard().isAfter(waiting.lastHeard()), "its heartbeat is seen");
 
         SessionSnapshot s = registry.create("https://example.com/");
         assertEquals(pooledId, s.id(), "the session takes the waiting runner's id");
+        assertEquals(1, registry.runners().stream().filter(r -> r.sessionId().equals(pooledId)).count(), "listed once");
+        assertTrue(!runnerListed(registry, pooledId).pooled(), "the session's runner now, no longer pooled");
         assertEquals(List.of("wait in the pool", "welcome https://example.com/", "frames false"), link.said);
         assertEquals(1, registry.warmPool().claims());
         await().atMost(Duration.ofSeconds(5)).until(() -> launched.size() == 2);

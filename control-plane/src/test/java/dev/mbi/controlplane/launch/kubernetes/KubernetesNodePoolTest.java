@@ -221,6 +221,14 @@ class KubernetesNodePoolTest {
             ManagedChannel api = Grpc.newChannelBuilder("localhost:" + controlPlane.apiPort(), InsecureChannelCredentials.create()).build();
             try {
                 var sessions = SessionServiceGrpc.newBlockingStub(TestApi.withToken(api)).withDeadlineAfter(20, TimeUnit.SECONDS);
+                var admin = dev.mbi.proto.v1.AdminServiceGrpc.newBlockingStub(TestApi.withToken(api)).withDeadlineAfter(20, TimeUnit.SECONDS);
+                List<dev.mbi.proto.v1.Runner> listed = admin.listRunners(dev.mbi.proto.v1.ListRunnersRequest.getDefaultInstance()).getRunnersList();
+                assertEquals(Map.of(KubernetesLauncher.podName(listed.get(0).getSessionId()), true,
+                                KubernetesLauncher.podName(listed.get(1).getSessionId()), true),
+                        listed.stream().collect(Collectors.toMap(r -> KubernetesLauncher.podName(r.getSessionId()), dev.mbi.proto.v1.Runner::getPooled)),
+                        "operators see both waiting runners, as pooled: " + listed);
+                assertEquals(java.util.Set.of("node-a", "node-b"),
+                        listed.stream().map(dev.mbi.proto.v1.Runner::getHost).collect(Collectors.toSet()), "each on its node: " + listed);
                 Session created = sessions.createSession(CreateSessionRequest.newBuilder().setUrl("http://127.0.0.1:9/").build());
                 assertEquals(onB, KubernetesLauncher.podName(created.getSessionId()),
                         "the session took the runner waiting on the node with the most room (node-b: 4 free, node-a: 1)");
@@ -233,6 +241,9 @@ class KubernetesNodePoolTest {
                         .until(() -> sessions.getSession(GetSessionRequest.newBuilder().setSessionId(created.getSessionId()).build()),
                                 s -> s.getStatus() == SessionStatus.SESSION_STATUS_READY);
                 assertEquals("node-b", ready.getRunnerHost());
+                dev.mbi.proto.v1.Runner serving = admin.listRunners(dev.mbi.proto.v1.ListRunnersRequest.getDefaultInstance())
+                        .getRunnersList().stream().filter(r -> r.getSessionId().equals(created.getSessionId())).findFirst().orElseThrow();
+                assertFalse(serving.getPooled(), "the claimed runner is the session's now: " + serving);
 
                 await("node-b gets a new waiting runner; node-a keeps its own").atMost(Duration.ofSeconds(20))
                         .pollInterval(Duration.ofMillis(100)).until(() -> {
