@@ -12,6 +12,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -179,7 +184,7 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Void> exited() {
+        public CompletableFuture<Void> exited() {
             return session.chromiumExited();
         }
 
@@ -199,9 +204,9 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
      * whichever ends first decides. On failure Chromium, its helpers and its folder are gone.
      */
     private CdpBrowserSession whileChromiumRuns(Process process, Path workDir, Optional<PageAudio> audio,
-                                                java.util.concurrent.Callable<CdpBrowserSession> steps)
+                                                Callable<CdpBrowserSession> steps)
             throws BrowserSession.BrowserException {
-        java.util.concurrent.CompletableFuture<CdpBrowserSession> prepared = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<CdpBrowserSession> prepared = new CompletableFuture<>();
         Thread starter = Thread.ofVirtual().name("chromium-start-" + contract.sessionId()).start(() -> {
             try {
                 prepared.complete(steps.call());
@@ -211,19 +216,19 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         });
         Throwable failure;
         try {
-            java.util.concurrent.CompletableFuture.anyOf(prepared, process.onExit())
-                    .get(START_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            CompletableFuture.anyOf(prepared, process.onExit())
+                    .get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
                 return prepared.join(); // (if Chromium exits now, the session's own watch sees it)
             }
-            failure = prepared.isDone() ? unwrap(prepared) : new IllegalStateException(
+            failure = prepared.isDone() ? prepared.exceptionNow() : new IllegalStateException(
                     "Chromium exited (exit code " + process.exitValue() + ") before it was ready");
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             failure = new IllegalStateException("not ready within " + START_TIMEOUT_MS + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = e;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             failure = e.getCause();
         }
         starter.interrupt();
@@ -235,15 +240,6 @@ final class CdpBrowserFactory implements BrowserSession.Factory {
         }
         throw new BrowserSession.BrowserException("Chromium did not start: " + failure.getMessage()
                 + (output.isEmpty() ? "" : "; its output ends with: " + output), failure);
-    }
-
-    private static Throwable unwrap(java.util.concurrent.CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            throw new IllegalStateException("not failed");
-        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-            return e.getCause() != null ? e.getCause() : e;
-        }
     }
 
     /** The tab Chromium opens (about:blank) is the session's page: waits until jvppeteer knows it. */

@@ -25,8 +25,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -91,11 +95,11 @@ class CdpBrowserFactoryTest {
             for (int delayMs : new int[] {0, 20, 50, 100, 200, 300, 400, 500, 550, 600, 650, 700, 800, 1000}) {
                 String id = "killed-at-" + delayMs;
                 RunnerContract contract = new RunnerContract(id, "token", "localhost:1", settings(Capture.SCREENCAST).inWritableDir(work));
-                java.util.concurrent.CompletableFuture<BrowserSession.Started> start = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<BrowserSession.Started> start = CompletableFuture.supplyAsync(() -> {
                     try {
                         return new CdpBrowserFactory(contract, executors, List.of(), TopFrameGuard.NONE).start(800, 600);
                     } catch (BrowserSession.BrowserException e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 });
                 ProcessHandle chromium = Awaitility.await("Chromium started for " + id).atMost(Duration.ofSeconds(10))
@@ -109,10 +113,10 @@ class CdpBrowserFactoryTest {
                     started.exited().get(10, TimeUnit.SECONDS);
                     started.close();
                     outcome = delayMs + " ms: started, then its exit was seen";
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     assertTrue(e.getCause() instanceof BrowserSession.BrowserException, "killed at " + delayMs + " ms: " + e.getCause());
                     outcome = delayMs + " ms: the start failed (" + e.getCause().getMessage() + ")";
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     throw new AssertionError("Chromium killed " + delayMs + " ms into its start: the start neither failed nor"
                             + " reported the exit within 10 s; so far: " + outcomes);
                 }
