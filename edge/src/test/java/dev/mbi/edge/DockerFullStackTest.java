@@ -41,18 +41,14 @@ class DockerFullStackTest {
     static void start(Stacks stacks) throws Exception {
         engine = DockerTestEngines.up().getFirst();
         docker = engine.client();
-        int grpcPort = DockerTestEngines.freePort();
         controlPlaneId = "test-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> settings = new java.util.HashMap<>(engine.launcherEnv(grpcPort, controlPlaneId));
-        settings.putAll(Map.of(
+        env = engine.launcherEnv(controlPlaneId, Map.of(
                 "MAX_SESSIONS", "3",
                 "RUNNER_MEMORY", "768m",
                 "RUNNER_CPUS", "1.5",
                 "RUNNER_PIDS", "700",
                 "RUNNER_SHM_SIZE", "128m"));
-        env = Map.copyOf(settings);
-        // The test page on the bridge's gateway: an address of this machine the containers reach.
-        stack = stacks.get(StackConfig.of(env).siteOn(engine.gateway()));
+        stack = stacks.get(engine.stackConfig(env));
         site = stack.site;
     }
 

@@ -32,11 +32,8 @@ class DockerHeadlessShellTest {
     static void start(Stacks stacks) throws Exception {
         DockerTestEngines.Engine engine = DockerTestEngines.up().getFirst();
         docker = engine.client();
-        int grpcPort = DockerTestEngines.freePort();
-        Map<String, String> env = new java.util.HashMap<>(
-                engine.launcherEnv(grpcPort, "test-shell-" + UUID.randomUUID().toString().substring(0, 8)));
-        env.putAll(Map.of("MAX_SESSIONS", "2", "CHROMIUM_PATH", "/usr/bin/chromium-headless-shell"));
-        stack = stacks.get(StackConfig.of(env).siteOn(engine.gateway()));
+        stack = stacks.get(engine.stackConfig(engine.launcherEnv("test-shell-" + UUID.randomUUID().toString().substring(0, 8),
+                Map.of("MAX_SESSIONS", "2", "CHROMIUM_PATH", "/usr/bin/chromium-headless-shell"))));
         site = stack.site;
     }
 

@@ -48,6 +48,18 @@ final class DockerTestEngines {
                     "CONTROL_PLANE_ID", controlPlaneId);
         }
 
+        /** The same on a free gRPC port, with the test's own settings on top. */
+        java.util.Map<String, String> launcherEnv(String controlPlaneId, java.util.Map<String, String> more) throws IOException {
+            java.util.Map<String, String> all = new java.util.HashMap<>(launcherEnv(freePort(), controlPlaneId));
+            all.putAll(more);
+            return java.util.Map.copyOf(all);
+        }
+
+        /** A stack with these settings whose test site is on this engine's gateway (an address of this machine the containers reach). */
+        StackConfig stackConfig(java.util.Map<String, String> env) {
+            return StackConfig.of(env).siteOn(gateway);
+        }
+
         DockerClient client() {
             var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost)
                     .withDockerTlsVerify(false).build();

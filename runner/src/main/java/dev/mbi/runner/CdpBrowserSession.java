@@ -17,23 +17,18 @@ import com.ruiyun.jvppeteer.common.PuppeteerLifeCycle;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.Navigate;
 import dev.mbi.redact.Urls;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * One Chromium page driven over CDP: screencast frames out, input in. What the top frame shows
