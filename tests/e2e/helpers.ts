@@ -2,7 +2,9 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
 import { inject } from 'vitest';
+import { ARTIFACTS } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -225,6 +227,48 @@ export async function viewState(page: Page): Promise<string> {
     );
   });
   return `${view}; server metrics ${server}`;
+}
+
+/**
+ * Makes this context's pages note what the UI sends to a session (over the WebSocket and the
+ * DataChannel) and the pointer events it sees, for {@link sentInput} to tell when input goes missing.
+ */
+export async function noteSentInput(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const notes: string[] = [];
+    (window as unknown as { mbiSentInput: string[] }).mbiSentInput = notes;
+    const note = (what: string) => notes.push(`${performance.now().toFixed(0)} ms ${what.slice(0, 160)}`);
+    const socketSend = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      note(`socket (${this.readyState}): ${String(data)}`);
+      return socketSend.call(this, data);
+    };
+    const channelSend = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+      note(`channel ${this.label} (${this.readyState}): ${String(data)}`);
+      return channelSend.call(this, data);
+    } as RTCDataChannel['send'];
+    for (const type of ['pointerdown', 'pointerup', 'pointercancel']) {
+      window.addEventListener(type, (e) => {
+        const p = e as PointerEvent;
+        note(`${type} ${p.pointerType} at ${p.clientX},${p.clientY} on ${(p.target as Element | null)?.getAttribute?.('data-testid') ?? (p.target as Element | null)?.tagName}`);
+      }, true);
+    }
+  });
+}
+
+/** What a page of a {@link noteSentInput} context sent and saw, newest last. */
+export async function sentInput(page: Page): Promise<string> {
+  return page.evaluate(() => ((window as unknown as { mbiSentInput?: string[] }).mbiSentInput ?? ['(not noted)']).slice(-20).join('\n'));
+}
+
+/** The suite's stack log lines that name a session (its control plane, edge and runner), newest last. */
+export function stackLogOf(sessionId: string, lines = 15): string {
+  try {
+    return readFileSync(join(ARTIFACTS, 'stack.log'), 'utf8').split('\n').filter((l) => l.includes(sessionId)).slice(-lines).join('\n');
+  } catch (e) {
+    return `(no stack log: ${(e as Error).message})`;
+  }
 }
 
 /** The runner process of a session (started by this suite's control plane), found by SESSION_ID in its environment. */

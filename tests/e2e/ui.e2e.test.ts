@@ -21,10 +21,13 @@ import {
   pinRemotePageSize,
   loginUrl,
   near,
+  noteSentInput,
   PHONE,
   remotePixel,
   runnerPid,
   screenPointOf,
+  sentInput,
+  stackLogOf,
   startSession,
   statValue,
   transportOf,
@@ -299,6 +302,7 @@ describe('web UI on the real stack', () => {
     // A phone joins the same session from the list and taps the remote button.
     const phone = await browser.newContext({ ...PHONE });
     await pinRemotePageSize(phone);
+    await noteSentInput(phone);
     const mobile = await phone.newPage();
     await mobile.goto(loginUrl(baseUrl));
     const item = mobile.locator(`[data-session-id="${id}"]`);
@@ -308,10 +312,19 @@ describe('web UI on the real stack', () => {
     await awaitSessionStatus(mobile, 'ready', 15_000);
     await expect.poll(() => remotePixel(mobile, LAYOUT.background), { timeout: 15_000 }).toSatisfy((px: number[]) => near(px, GREEN));
     await mobile.screenshot({ path: join(ARTIFACTS, 'session-phone.png') });
+    // The tap goes over the transport the phone settles on (while it still tries WebRTC, both
+    // viewers' browsers and the runner set up the video and a click takes seconds on two cores).
+    await settledTransport(mobile);
     site.skipPending();
     const tap = await screenPointOf(mobile, centre(LAYOUT.button));
+    const before = await viewState(mobile);
     await mobile.touchscreen.tap(tap.x, tap.y);
-    await site.waitFor('click');
+    try {
+      await site.waitFor('click');
+    } catch (e) {
+      throw new Error(`the phone's tap at ${tap.x},${tap.y} did not click the remote button. Before it: ${before}. Now: ${
+        await viewState(mobile)}. What the phone's UI saw and sent:\n${await sentInput(mobile)}\nThe stack's log of the session:\n${stackLogOf(id)}`, { cause: e });
+    }
     await phone.close();
 
     // Back on the laptop: leave the session running, find it in the list, rejoin, leave, end it.
