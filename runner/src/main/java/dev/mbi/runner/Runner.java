@@ -20,6 +20,7 @@ import dev.mbi.proto.v1.RunnerReady;
 import dev.mbi.proto.v1.RunnerState;
 import dev.mbi.proto.v1.RunnerTerminated;
 import dev.mbi.proto.v1.SignalAnswer;
+import dev.mbi.proto.v1.SignalOffer;
 import dev.mbi.proto.v1.UploadDone;
 import dev.mbi.proto.v1.Welcome;
 import java.net.InetAddress;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -307,24 +309,12 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
             }
             case SHUTDOWN -> outcome.complete(new Outcome(0, false, message.getShutdown().getReason()));
             case OFFER -> {
-                String viewerId = message.getOffer().getViewerId();
-                Welcome session = sessionWelcome;
-                if (session == null) {
-                    link.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder()
-                            .setViewerId(viewerId).setError("the session is not ready yet")).build());
-                    return;
+                SignalOffer offer = message.getOffer();
+                try {
+                    executors.signalling().execute(() -> answerOffer(offer));
+                } catch (RejectedExecutionException e) {
+                    // the runner is stopping: the offer goes unanswered, as the session ends
                 }
-                if (webrtcStarting.compareAndSet(false, true)) {
-                    executors.tasks().execute(() -> startWebRtc(session));
-                }
-                webrtc.whenComplete((peers, failure) -> {
-                    if (failure == null) {
-                        peers.offer(viewerId, message.getOffer().getSdp());
-                    } else {
-                        link.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder()
-                                .setViewerId(viewerId).setError("WebRTC is not available: " + failure.getMessage())).build());
-                    }
-                });
             }
             case CDP_OPEN -> openCdpClient(message.getCdpOpen().getClientId());
             case CDP_DATA -> cdpData(message.getCdpData());
@@ -335,6 +325,38 @@ final class Runner implements BrowserSession.Listener, ControlPlaneConnection.Ha
                 // heartbeats only prove liveness; signalling is non-trickle
             }
         }
+    }
+
+    /**
+     * Answers a viewer's offer, on the signalling lane: WebRTC starts with the first offer, and
+     * setting up a peer can take a while, which the messages behind the offer on the stream
+     * (other viewers' input) must not wait for.
+     */
+    private void answerOffer(SignalOffer offer) {
+        String viewerId = offer.getViewerId();
+        Welcome session = sessionWelcome;
+        if (session == null) {
+            answerError(viewerId, "the session is not ready yet");
+            return;
+        }
+        if (webrtcStarting.compareAndSet(false, true)) {
+            executors.tasks().execute(() -> startWebRtc(session));
+        }
+        WebRtcPeers peers;
+        try {
+            peers = webrtc.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException e) {
+            answerError(viewerId, "WebRTC is not available: " + e.getCause().getMessage());
+            return;
+        }
+        peers.offer(viewerId, offer.getSdp());
+    }
+
+    private void answerError(String viewerId, String error) {
+        link.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder().setViewerId(viewerId).setError(error)).build());
     }
 
     @Override

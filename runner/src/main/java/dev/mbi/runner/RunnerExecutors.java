@@ -20,9 +20,11 @@ import java.util.stream.Collectors;
  *   <li>{@link #timer()}: periodic and delayed work (heartbeats, metrics, video repeats). Its tasks
  *       must be short; it has two threads so that a slow metrics report never holds up a heartbeat.
  *       Delayed tasks still pending when it closes are dropped.</li>
- *   <li>{@link #input()}, {@link #frames()}, {@link #navigation()}: serial lanes, one thread each,
- *       where order matters: input is injected in arrival order, frames are decoded and acknowledged
- *       in order, and navigation reports (which can wait on a loading page) never hold up a frame.</li>
+ *   <li>{@link #input()}, {@link #frames()}, {@link #navigation()}, {@link #signalling()}: serial
+ *       lanes, one thread each, where order matters: input is injected in arrival order, frames are
+ *       decoded and acknowledged in order, navigation reports (which can wait on a loading page)
+ *       never hold up a frame, and viewers' WebRTC offers are answered in arrival order without
+ *       holding up the control plane's messages behind them (a peer takes up to half a second to set up).</li>
  *   <li>{@link #tasks()}: a virtual thread per task, for one-off blocking work and long-lived loops
  *       (frame senders, starting WebRTC, closing a peer off libwebrtc's callback thread).</li>
  * </ul>
@@ -45,6 +47,7 @@ final class RunnerExecutors implements AutoCloseable {
     private final ExecutorService input;
     private final ExecutorService frames;
     private final ExecutorService navigation;
+    private final ExecutorService signalling;
     private final ExecutorService tasks;
 
     private RunnerExecutors(Duration grace) {
@@ -56,6 +59,7 @@ final class RunnerExecutors implements AutoCloseable {
         input = Executors.newSingleThreadExecutor(tracked(Thread.ofVirtual().name(THREAD_PREFIX + "input")));
         frames = Executors.newSingleThreadExecutor(tracked(Thread.ofVirtual().name(THREAD_PREFIX + "frames")));
         navigation = Executors.newSingleThreadExecutor(tracked(Thread.ofVirtual().name(THREAD_PREFIX + "navigation")));
+        signalling = Executors.newSingleThreadExecutor(tracked(Thread.ofVirtual().name(THREAD_PREFIX + "signalling")));
         tasks = Executors.newThreadPerTaskExecutor(tracked(Thread.ofVirtual().name(THREAD_PREFIX + "task-", 1)));
     }
 
@@ -84,6 +88,10 @@ final class RunnerExecutors implements AutoCloseable {
         return navigation;
     }
 
+    ExecutorService signalling() {
+        return signalling;
+    }
+
     ExecutorService tasks() {
         return tasks;
     }
@@ -96,7 +104,7 @@ final class RunnerExecutors implements AutoCloseable {
     /** Stops taking work, waits for running work, and interrupts what has not ended in time. Never from one of these threads. */
     @Override
     public void close() {
-        List<ExecutorService> all = List.of(timer, input, frames, navigation, tasks);
+        List<ExecutorService> all = List.of(timer, input, frames, navigation, signalling, tasks);
         all.forEach(ExecutorService::shutdown);
         try {
             if (awaitAll(all, grace)) {

@@ -14,13 +14,22 @@ final class SdpCalls {
 
     static CompletableFuture<Void> setRemote(RTCPeerConnection pc, RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pc.setRemoteDescription(description, observer(done));
+        try {
+            pc.setRemoteDescription(description, observer(done));
+        } catch (Error e) {
+            // webrtc-java throws java.lang.Error for a description libwebrtc cannot parse: a viewer's bad offer.
+            done.completeExceptionally(new IllegalArgumentException("bad session description: " + e.getMessage()));
+        }
         return done;
     }
 
     static CompletableFuture<Void> setLocal(RTCPeerConnection pc, RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pc.setLocalDescription(description, observer(done));
+        try {
+            pc.setLocalDescription(description, observer(done));
+        } catch (Error e) {
+            done.completeExceptionally(new IllegalStateException("setLocalDescription: " + e.getMessage()));
+        }
         return done;
     }
 

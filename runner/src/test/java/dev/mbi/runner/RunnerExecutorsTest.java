@@ -25,11 +25,12 @@ class RunnerExecutorsTest {
     void closingWaitsForRunningWorkOnEveryExecutorAndLeavesNoThread() throws Exception {
         RunnerExecutors executors = RunnerExecutors.create(Duration.ofSeconds(10));
         Set<String> finished = ConcurrentHashMap.newKeySet();
-        CountDownLatch started = new CountDownLatch(5);
+        CountDownLatch started = new CountDownLatch(6);
         executors.timer().schedule(slow("timer", started, finished), 0, TimeUnit.MILLISECONDS);
         executors.input().execute(slow("input", started, finished));
         executors.frames().execute(slow("frames", started, finished));
         executors.navigation().execute(slow("navigation", started, finished));
+        executors.signalling().execute(slow("signalling", started, finished));
         executors.tasks().execute(slow("tasks", started, finished));
         assertTrue(started.await(5, TimeUnit.SECONDS));
         assertFalse(RunnerThreads.alive().isEmpty(), "the thread dump shows the runner's threads");
@@ -38,14 +39,14 @@ class RunnerExecutorsTest {
         RunnerThreads.closeAndAssertNoneLeft(executors);
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
 
-        assertEquals(Set.of("timer", "input", "frames", "navigation", "tasks"), finished, "close waited for each");
+        assertEquals(Set.of("timer", "input", "frames", "navigation", "signalling", "tasks"), finished, "close waited for each");
         assertTrue(tookMs < 5_000, "no work outlasted the grace, yet close took " + tookMs + " ms");
     }
 
     @Test
     void serialLanesKeepArrivalOrderAndCloseFinishesWhatWasQueued() throws Exception {
         RunnerExecutors executors = RunnerExecutors.create();
-        List<Executor> lanes = List.of(executors.input(), executors.frames(), executors.navigation());
+        List<Executor> lanes = List.of(executors.input(), executors.frames(), executors.navigation(), executors.signalling());
         List<List<Integer>> done = new ArrayList<>();
         List<Set<Thread>> threads = new ArrayList<>();
         for (Executor lane : lanes) {

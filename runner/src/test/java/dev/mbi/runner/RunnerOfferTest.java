@@ -1,0 +1,85 @@
+package dev.mbi.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mbi.contract.RunnerContract;
+import dev.mbi.proto.v1.ControlMessage;
+import dev.mbi.proto.v1.InputEvent;
+import dev.mbi.proto.v1.KeyAction;
+import dev.mbi.proto.v1.RunnerMessage;
+import dev.mbi.proto.v1.Shutdown;
+import dev.mbi.proto.v1.SignalOffer;
+import dev.mbi.proto.v1.Welcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A whole runner over real gRPC: a viewer's WebRTC offer is answered on its own lane, so the
+ * messages behind it on the control plane's stream (another viewer's input) do not wait for it.
+ */
+class RunnerOfferTest {
+
+    private static final class RecordingBrowser extends FakeBrowser {
+        final List<InputEvent> injected = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void dispatch(InputEvent event) {
+            injected.add(event);
+        }
+    }
+
+    @Test
+    void anOfferBeingAnsweredDoesNotHoldUpTheInputBehindIt() throws Exception {
+        RecordingBrowser browser = new RecordingBrowser();
+        Welcome welcome = Welcome.newBuilder().setUrl("about:blank").setViewportWidth(800).setViewportHeight(600)
+                .setMaxFps(5).setHeartbeatIntervalMs(60_000).build();
+        try (FakeControlPlane controlPlane = new FakeControlPlane(welcome);
+             RunnerExecutors executors = RunnerExecutors.create();
+             EgressGuard egress = EgressGuard.start(new RunnerContract("offers", "token", controlPlane.address(),
+                     RunnerContract.Settings.defaults()), executors)) {
+            RunnerContract contract = new RunnerContract("offers", "token", controlPlane.address(),
+                    RunnerContract.Settings.defaults());
+            Runner runner = new Runner(contract, (spec, listener) -> browser, executors, egress);
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(runner::run, executors.tasks());
+            Awaitility.await("ready").atMost(Duration.ofSeconds(20))
+                    .until(() -> !controlPlane.received(RunnerMessage.KindCase.READY).isEmpty());
+
+            // An answer that takes its time: the signalling lane is busy until released.
+            CountDownLatch release = new CountDownLatch(1);
+            executors.signalling().execute(() -> {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            controlPlane.send(ControlMessage.newBuilder().setOffer(SignalOffer.newBuilder()
+                    .setViewerId("phone").setSdp("v=0\r\nnot an offer\r\n")).build());
+            InputEvent key = InputQueueTest.key(KeyAction.KEY_ACTION_DOWN, "K");
+            controlPlane.send(ControlMessage.newBuilder().setInput(key).build());
+
+            Awaitility.await("the input behind the offer lands").atMost(Duration.ofSeconds(10))
+                    .until(() -> browser.injected.size() == 1);
+            assertEquals(key, browser.injected.getFirst());
+            assertTrue(controlPlane.received(RunnerMessage.KindCase.ANSWER).isEmpty(),
+                    "the offer is still being answered on its lane");
+
+            release.countDown();
+            Awaitility.await("the offer's answer").atMost(Duration.ofSeconds(30))
+                    .until(() -> !controlPlane.received(RunnerMessage.KindCase.ANSWER).isEmpty());
+            RunnerMessage answer = controlPlane.received(RunnerMessage.KindCase.ANSWER).getFirst();
+            assertEquals("phone", answer.getAnswer().getViewerId());
+            assertTrue(!answer.getAnswer().getError().isEmpty(), "an offer libwebrtc cannot read is refused in words: " + answer.getAnswer());
+
+            controlPlane.send(ControlMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason("test over")).build());
+            assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+        }
+    }
+}
