@@ -322,7 +322,9 @@ describe('web UI on the real stack', () => {
     try {
       await site.waitFor('click');
     } catch (e) {
-      throw new Error(`the phone's tap at ${tap.x},${tap.y} did not click the remote button. Before it: ${before}. Now: ${
+      // A red page took the click and its report went missing; a green one never got it.
+      const colour = await remotePixel(mobile, LAYOUT.background).catch((err: Error) => err.message);
+      throw new Error(`the phone's tap at ${tap.x},${tap.y} did not click the remote button (the phone shows ${colour}). Before it: ${before}. Now: ${
         await viewState(mobile)}. What the phone's UI saw and sent:\n${await sentInput(mobile)}\nThe stack's log of the session:\n${stackLogOf(id)}`, { cause: e });
     }
     await phone.close();

@@ -196,6 +196,15 @@ class DataPathsTest {
         assertTrue(metrics.contains("browser_policy_blocked_total{action=\"clipboard to remote\""), "edge metrics lack the refusal");
     }
 
+    /** What an expression evaluates to in the session's page (read through its DevTools endpoint), as text. */
+    private String pageSays(String id, String expression) throws Exception {
+        try (CdpTestClient page = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
+            String session = AutomationTest.attachToPage(page, site.url("/data"));
+            return page.call("Runtime.evaluate", CdpTestClient.params().put("expression", expression)
+                    .put("returnByValue", true), session).path("result").path("result").path("value").asText();
+        }
+    }
+
     /** Waits until an expression on the session's page (read through its DevTools endpoint) has this value. */
     private void awaitPageSays(String id, String expression, String expected) throws Exception {
         try (CdpTestClient page = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
@@ -246,7 +255,14 @@ class DataPathsTest {
             viewer.send("{\"type\":\"mouseup\"," + at + ",\"button\":\"left\"}");
             viewer.send("{\"type\":\"keydown\",\"key\":\"v\",\"code\":\"KeyV\",\"modifiers\":[\"ctrl\"]}");
             viewer.send("{\"type\":\"keyup\",\"key\":\"v\",\"code\":\"KeyV\",\"modifiers\":[\"ctrl\"]}");
-            site.awaitReport("paste:phone", 15_000);
+            try {
+                site.awaitReport("paste:phone", 15_000);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; clicked at " + at + "; the page: " + pageSays(id,
+                        "JSON.stringify({focused: document.hasFocus(), active: document.activeElement && document.activeElement.id,"
+                                + " scale: visualViewport.scale, scroll: [scrollX, scrollY], size: [innerWidth, innerHeight],"
+                                + " at: (document.elementFromPoint(150, 170) || {}).id})"), e);
+            }
             // A screen larger than the operator allows (VIEWPORT_MAX_WIDTH x VIEWPORT_MAX_HEIGHT) gets the largest allowed.
             viewer.send("{\"type\":\"resize\",\"width\":3000,\"height\":2000,\"deviceScaleFactor\":1,\"mobile\":false}");
             awaitPageSays(id, "innerWidth + ' ' + innerHeight", "1600 1000");

@@ -119,7 +119,8 @@ final class TestSite implements AutoCloseable {
      * copy (0,0)-(300,100), paste field (0,120)-(300,220), download link (0,240)-(300,340), file
      * input (0,360)-(300,460), print (0,480)-(300,580) and a big download (0,600)-(300,700): all
      * within a phone's width, so a phone-sized page is not widened to fit them. The page
-     * reports pastes, chosen files, its width and touch support.
+     * reports pastes (and the paste field's focus, and keys, to tell a missed click from a missed
+     * key), chosen files, its width and touch support.
      */
     static final String DATA_PAGE = """
             <!doctype html><html><head><title>data paths</title><meta name="viewport" content="width=device-width"></head>
@@ -127,7 +128,7 @@ final class TestSite implements AutoCloseable {
             <button id="copy" style="position:absolute;left:0;top:0;width:300px;height:100px"
               onclick="navigator.clipboard.writeText('copied by the page').catch(e => report('copy failed:' + e))">Copy</button>
             <input id="paste" style="position:absolute;left:0;top:120px;width:300px;height:100px;box-sizing:border-box"
-              onpaste="report('paste:' + event.clipboardData.getData('text/plain'))">
+              onfocus="report('focus:paste')" onpaste="report('paste:' + event.clipboardData.getData('text/plain'))">
             <a id="dl" href="/file?bytes=65536" style="position:absolute;left:0;top:240px;width:300px;height:100px;display:block">download</a>
             <a id="big" href="/file?bytes=52428800" style="position:absolute;left:0;top:600px;width:300px;height:100px;display:block">big</a>
             <input id="file" type="file" accept=".txt,text/plain" style="position:absolute;left:0;top:360px;width:300px;height:100px"
@@ -136,6 +137,7 @@ final class TestSite implements AutoCloseable {
             <script>
               function report(what) { fetch('/report?event=' + encodeURIComponent(what)); }
               window.addEventListener('resize', () => report('width:' + innerWidth + ' touch:' + (navigator.maxTouchPoints > 0)));
+              window.addEventListener('keydown', e => report('key:' + (e.ctrlKey ? 'ctrl+' : '') + e.key));
             </script>
             </body></html>
             """;
