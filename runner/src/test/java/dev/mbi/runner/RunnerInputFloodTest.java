@@ -3,16 +3,12 @@ package dev.mbi.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.KeyAction;
 import dev.mbi.proto.v1.RunnerMessage;
-import dev.mbi.proto.v1.Shutdown;
-import dev.mbi.proto.v1.Welcome;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,18 +48,8 @@ class RunnerInputFloodTest {
     @Test
     void aFloodIsBoundedMergedDroppedAndCountedAndLaterInputLands() throws Exception {
         HungBrowser browser = new HungBrowser();
-        Welcome welcome = Welcome.newBuilder().setUrl("about:blank").setViewportWidth(800).setViewportHeight(600)
-                .setMaxFps(5).setHeartbeatIntervalMs(60_000).build();
-        try (FakeControlPlane controlPlane = new FakeControlPlane(welcome);
-             RunnerExecutors executors = RunnerExecutors.create();
-             EgressGuard egress = EgressGuard.start(new RunnerContract("flood", "token", controlPlane.address(),
-                     RunnerContract.Settings.defaults()), executors)) {
-            RunnerContract contract = new RunnerContract("flood", "token", controlPlane.address(),
-                    RunnerContract.Settings.defaults());
-            Runner runner = new Runner(contract, (spec, listener) -> browser, executors, egress);
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(runner::run, executors.tasks());
-            Awaitility.await("ready").atMost(Duration.ofSeconds(20))
-                    .until(() -> !controlPlane.received(RunnerMessage.KindCase.READY).isEmpty());
+        try (ReadyRunner runner = new ReadyRunner("flood", browser)) {
+            FakeControlPlane controlPlane = runner.controlPlane;
 
             controlPlane.send(input(InputQueueTest.key(KeyAction.KEY_ACTION_DOWN, "S")));
             assertTrue(browser.hung.await(10, TimeUnit.SECONDS), "the browser took the first event and hangs");
@@ -94,8 +80,7 @@ class RunnerInputFloodTest {
             assertEquals(InputQueueTest.move(1274).getPointer(), browser.injected.get(255).getPointer(),
                     "the last burst that fit, as its newest move");
 
-            controlPlane.send(ControlMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason("test over")).build());
-            assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+            runner.shutDown();
         }
     }
 

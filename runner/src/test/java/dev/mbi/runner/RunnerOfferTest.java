@@ -3,17 +3,13 @@ package dev.mbi.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mbi.contract.RunnerContract;
 import dev.mbi.proto.v1.ControlMessage;
 import dev.mbi.proto.v1.InputEvent;
 import dev.mbi.proto.v1.KeyAction;
 import dev.mbi.proto.v1.RunnerMessage;
-import dev.mbi.proto.v1.Shutdown;
 import dev.mbi.proto.v1.SignalOffer;
-import dev.mbi.proto.v1.Welcome;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,22 +34,12 @@ class RunnerOfferTest {
     @Test
     void anOfferBeingAnsweredDoesNotHoldUpTheInputBehindIt() throws Exception {
         RecordingBrowser browser = new RecordingBrowser();
-        Welcome welcome = Welcome.newBuilder().setUrl("about:blank").setViewportWidth(800).setViewportHeight(600)
-                .setMaxFps(5).setHeartbeatIntervalMs(60_000).build();
-        try (FakeControlPlane controlPlane = new FakeControlPlane(welcome);
-             RunnerExecutors executors = RunnerExecutors.create();
-             EgressGuard egress = EgressGuard.start(new RunnerContract("offers", "token", controlPlane.address(),
-                     RunnerContract.Settings.defaults()), executors)) {
-            RunnerContract contract = new RunnerContract("offers", "token", controlPlane.address(),
-                    RunnerContract.Settings.defaults());
-            Runner runner = new Runner(contract, (spec, listener) -> browser, executors, egress);
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(runner::run, executors.tasks());
-            Awaitility.await("ready").atMost(Duration.ofSeconds(20))
-                    .until(() -> !controlPlane.received(RunnerMessage.KindCase.READY).isEmpty());
+        try (ReadyRunner runner = new ReadyRunner("offers", browser)) {
+            FakeControlPlane controlPlane = runner.controlPlane;
 
             // An answer that takes its time: the signalling lane is busy until released.
             CountDownLatch release = new CountDownLatch(1);
-            executors.signalling().execute(() -> {
+            runner.executors.signalling().execute(() -> {
                 try {
                     release.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -78,8 +64,7 @@ class RunnerOfferTest {
             assertEquals("phone", answer.getAnswer().getViewerId());
             assertTrue(!answer.getAnswer().getError().isEmpty(), "an offer libwebrtc cannot read is refused in words: " + answer.getAnswer());
 
-            controlPlane.send(ControlMessage.newBuilder().setShutdown(Shutdown.newBuilder().setReason("test over")).build());
-            assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+            runner.shutDown();
         }
     }
 }
