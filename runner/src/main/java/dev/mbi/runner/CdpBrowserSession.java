@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -59,9 +58,6 @@ final class CdpBrowserSession implements BrowserSession {
     private final CdpClipboard clipboard;
     /** Follows the viewer's screen once the page is open. */
     private volatile CdpViewport viewport;
-    /** How long a new size may keep Chromium placing pointer events wrongly before input goes on anyway. */
-    private static final long POINTER_SETTLE_MS = 2_000;
-    private static final long POINTER_CHECK_INTERVAL_MS = 40;
     /** Input translation and a viewport change never overlap: coordinates map into one viewport. */
     private final Object inputLock = new Object();
     private final java.util.concurrent.ScheduledExecutorService timer;
@@ -284,78 +280,23 @@ final class CdpBrowserSession implements BrowserSession {
             LOG.log(Level.WARNING, "the page's clipboard is not available: " + e.getMessage(), e);
         }
         viewport = new CdpViewport(cdp, timer, tasks, options.userAgent().isEmpty() ? browser.userAgent() : options.userAgent(),
-                options.locale(), !options.userAgent().isEmpty(), options.maxWidth(), options.maxHeight(), inputLock,
-                this::mapInputInto, this::viewportApplied);
+                options.locale(), !options.userAgent().isEmpty(), options.maxWidth(), options.maxHeight(), this::viewportApplied);
     }
 
-    /** The page takes the viewer's size: input maps into it (called with {@link #inputLock} held). */
-    private void mapInputInto(CdpViewport.Size size) {
-        width = size.width();
-        height = size.height();
-        pixelRatio = size.scale();
-        input.resize(size.width(), size.height());
-    }
-
-    /** The page has the viewer's size: frames come at it, and input is injected once Chromium places it right. */
+    /** The page has the viewer's size: input maps into it, and frames come at it. */
     private void viewportApplied(CdpViewport.Size size) {
+        synchronized (inputLock) {
+            width = size.width();
+            height = size.height();
+            pixelRatio = size.scale();
+            input.resize(size.width(), size.height());
+        }
         if (closed.get()) {
             return;
         }
         cdp.send("Page.stopScreencast", new HashMap<>());
         startScreencast(jpegQuality);
         settle.frameArrived();
-        awaitPointerPlacedRight();
-    }
-
-    /**
-     * Waits (at most {@link #POINTER_SETTLE_MS}) until Chromium puts a dispatched pointer where it
-     * was aimed. For a few hundred milliseconds after a new device scale factor, and again after
-     * the screencast restarts, Chromium places DevTools pointer events at 1/scale of their point
-     * while the page itself is right: a viewer's tap then lands on another element. Called with
-     * {@link #inputLock} held, so no viewer's input is injected meanwhile. The check is a mouse
-     * move to where the pointer already is, seen from an isolated world the page cannot touch.
-     */
-    private void awaitPointerPlacedRight() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POINTER_SETTLE_MS);
-        try {
-            JsonNode tree = cdp.send("Page.getFrameTree", new HashMap<>());
-            Map<String, Object> world = new HashMap<>();
-            world.put("frameId", tree.path("frameTree").path("frame").path("id").asText());
-            world.put("worldName", "mbi-pointer-check");
-            int context = cdp.send("Page.createIsolatedWorld", world).path("executionContextId").asInt();
-            for (int attempt = 1; ; attempt++) {
-                Map<String, Object> listen = new HashMap<>();
-                listen.put("contextId", context);
-                listen.put("expression", "seenAt = null; addEventListener('mousemove', e => seenAt = [e.clientX, e.clientY],"
-                        + " {once: true, capture: true}); 1");
-                cdp.send("Runtime.evaluate", listen);
-                CdpInput.Command stay = input.pointerStay();
-                cdp.send(stay.method(), stay.params());
-                Map<String, Object> read = new HashMap<>();
-                read.put("contextId", context);
-                read.put("expression", "seenAt");
-                read.put("returnByValue", true);
-                JsonNode seen = cdp.send("Runtime.evaluate", read).path("result").path("value");
-                double x = ((Number) stay.params().get("x")).doubleValue();
-                double y = ((Number) stay.params().get("y")).doubleValue();
-                if (seen.isArray() && Math.abs(seen.get(0).asDouble() - x) <= 1 && Math.abs(seen.get(1).asDouble() - y) <= 1) {
-                    if (attempt > 1) {
-                        LOG.fine("Chromium placed the pointer right after " + attempt + " checks");
-                    }
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    LOG.warning("Chromium still places the pointer at " + seen + " when aimed at " + x + "," + y
-                            + " " + POINTER_SETTLE_MS + " ms after the page took its new size; input goes on");
-                    return;
-                }
-                Thread.sleep(POINTER_CHECK_INTERVAL_MS);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "the pointer check after a new size could not run (the page may be loading)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void sendOption(String method, Map<String, Object> params) {

@@ -28,9 +28,6 @@ final class CdpInput {
     private int viewportWidth;
     private int viewportHeight;
     private int pressedButtons;
-    /** Where the pointer last was, as a fraction of the viewport (the middle before any). */
-    private double pointerX = 0.5;
-    private double pointerY = 0.5;
 
     CdpInput(int viewportWidth, int viewportHeight) {
         this.viewportWidth = viewportWidth;
@@ -76,8 +73,6 @@ final class CdpInput {
             }
             default -> type = "mouseMoved";
         }
-        pointerX = Math.clamp(x / viewportWidth, 0, 1);
-        pointerY = Math.clamp(y / viewportHeight, 0, 1);
         Map<String, Object> params = params("type", type);
         params.put("x", x);
         params.put("y", y);
@@ -89,19 +84,6 @@ final class CdpInput {
             params.put("button", buttonName(p.getButton() == MouseButton.MOUSE_BUTTON_NONE ? MouseButton.MOUSE_BUTTON_LEFT : p.getButton()));
             params.put("clickCount", Math.max(1, p.getClickCount()));
         }
-        return new Command("Input.dispatchMouseEvent", params);
-    }
-
-    /**
-     * A mouse move to where the pointer already is (in the current viewport), with the buttons held:
-     * it changes nothing on the page, and where the page sees it tells whether Chromium places input right.
-     */
-    Command pointerStay() {
-        Map<String, Object> params = params("type", "mouseMoved");
-        params.put("x", Math.floor(pointerX * Math.max(0, viewportWidth - 1)));
-        params.put("y", Math.floor(pointerY * Math.max(0, viewportHeight - 1)));
-        params.put("buttons", pressedButtons);
-        params.put("button", pressedButtons == 0 ? "none" : buttonName(firstPressed()));
         return new Command("Input.dispatchMouseEvent", params);
     }
 

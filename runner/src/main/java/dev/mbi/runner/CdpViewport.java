@@ -53,9 +53,6 @@ final class CdpViewport {
     private final String acceptLanguage;
     /** The session asked for a user agent of its own: a phone viewer does not change it. */
     private final boolean fixedUserAgent;
-    /** Held while the page changes size and input's mapping changes with it. */
-    private final Object inputLock;
-    private final Consumer<Size> mapInput;
     private final Consumer<Size> applied;
     private final int maxWidth;
     private final int maxHeight;
@@ -63,15 +60,10 @@ final class CdpViewport {
     private boolean mobileNow;
 
     /**
-     * @param inputLock held by whoever injects input, and here while a size is applied: no input is
-     *                  injected between the page taking a size and input mapping into it
-     * @param mapInput  told of each size as the page takes it, to map input into it
-     * @param applied   told of each size once the page has it, still under {@code inputLock} (on a task
-     *                  thread), to restart frames and wait until Chromium places input right again
+     * @param applied told of each size once the page has it (on a task thread), to map input and restart frames
      */
     CdpViewport(CDPSession cdp, ScheduledExecutorService timer, Executor tasks, String desktopUserAgent,
-                String acceptLanguage, boolean fixedUserAgent, int maxWidth, int maxHeight, Object inputLock,
-                Consumer<Size> mapInput, Consumer<Size> applied) {
+                String acceptLanguage, boolean fixedUserAgent, int maxWidth, int maxHeight, Consumer<Size> applied) {
         this.cdp = cdp;
         this.maxWidth = maxWidth;
         this.maxHeight = maxHeight;
@@ -80,8 +72,6 @@ final class CdpViewport {
         this.desktopUserAgent = desktopUserAgent;
         this.acceptLanguage = acceptLanguage;
         this.fixedUserAgent = fixedUserAgent;
-        this.inputLock = inputLock;
-        this.mapInput = mapInput;
         this.applied = applied;
     }
 
@@ -100,42 +90,34 @@ final class CdpViewport {
 
     private synchronized void apply(Size size) {
         try {
-            synchronized (inputLock) {
-                emulate(size);
-                // Frames at the new size may already be out: input aimed in them maps into it from now on.
-                mapInput.accept(size);
-                applied.accept(size);
+            Map<String, Object> metrics = new HashMap<>();
+            metrics.put("width", size.width());
+            metrics.put("height", size.height());
+            metrics.put("deviceScaleFactor", size.scale());
+            metrics.put("mobile", size.mobile());
+            cdp.send("Emulation.setDeviceMetricsOverride", metrics);
+            Map<String, Object> touch = new HashMap<>();
+            touch.put("enabled", size.mobile());
+            if (size.mobile()) {
+                touch.put("maxTouchPoints", 5);
             }
+            cdp.send("Emulation.setTouchEmulationEnabled", touch);
+            if (!fixedUserAgent && size.mobile() != mobileNow) {
+                Map<String, Object> agent = new HashMap<>();
+                agent.put("userAgent", size.mobile() ? mobileUserAgent(desktopUserAgent) : desktopUserAgent);
+                if (!acceptLanguage.isEmpty()) {
+                    agent.put("acceptLanguage", acceptLanguage);
+                }
+                if (size.mobile()) {
+                    agent.put("platform", "Linux armv8l");
+                }
+                cdp.send("Emulation.setUserAgentOverride", agent);
+            }
+            mobileNow = size.mobile();
+            applied.accept(size);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "the page could not take the viewer's size " + size, e);
         }
-    }
-
-    private void emulate(Size size) {
-        Map<String, Object> metrics = new HashMap<>();
-        metrics.put("width", size.width());
-        metrics.put("height", size.height());
-        metrics.put("deviceScaleFactor", size.scale());
-        metrics.put("mobile", size.mobile());
-        cdp.send("Emulation.setDeviceMetricsOverride", metrics);
-        Map<String, Object> touch = new HashMap<>();
-        touch.put("enabled", size.mobile());
-        if (size.mobile()) {
-            touch.put("maxTouchPoints", 5);
-        }
-        cdp.send("Emulation.setTouchEmulationEnabled", touch);
-        if (!fixedUserAgent && size.mobile() != mobileNow) {
-            Map<String, Object> agent = new HashMap<>();
-            agent.put("userAgent", size.mobile() ? mobileUserAgent(desktopUserAgent) : desktopUserAgent);
-            if (!acceptLanguage.isEmpty()) {
-                agent.put("acceptLanguage", acceptLanguage);
-            }
-            if (size.mobile()) {
-                agent.put("platform", "Linux armv8l");
-            }
-            cdp.send("Emulation.setUserAgentOverride", agent);
-        }
-        mobileNow = size.mobile();
     }
 
     /** Chrome on Android, of the same version as the browser's own user agent. */

@@ -199,40 +199,6 @@ class ClipboardViewportChromiumTest {
         assertEquals(1280, browser.viewportWidth());
     }
 
-    @Test
-    void aClickAimedInTheFirstFrameAtANewSizeLandsWhereItWasAimed() throws Exception {
-        // A viewer clicks as soon as it sees the page at its new size: the click must map into that size.
-        try {
-            for (int round = 0; round < 6; round++) {
-                boolean phone = round % 2 == 0;
-                int width = phone ? 390 : 1280;
-                int height = phone ? 844 : 720;
-                frames.clear();
-                browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(width).setHeight(height)
-                        .setDeviceScaleFactor(1).setMobile(phone)).build());
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                BrowserSession.CapturedFrame first = null;
-                while (first == null && System.nanoTime() < deadline) {
-                    first = frames.stream().filter(f -> f.width() * height == f.height() * width).findFirst().orElse(null);
-                    Thread.onSpinWait();
-                }
-                assertNotNull(first, "a frame at " + width + "x" + height);
-                // The blue square at 300..360 x 200..260 CSS pixels, in that frame's pixels.
-                double x = 330.0 * first.width() / width;
-                double y = 230.0 * first.height() / height;
-                pointer(PointerAction.POINTER_ACTION_DOWN, x, y, first.width(), first.height());
-                pointer(PointerAction.POINTER_ACTION_UP, x, y, first.width(), first.height());
-                int clicks = round + 1;
-                Awaitility.await("click " + clicks + " on the square at " + width + "x" + height).atMost(Duration.ofSeconds(5))
-                        .until(() -> evaluate("String(seen.filter(s => s === 'click:right').length)"), String.valueOf(clicks)::equals);
-            }
-        } finally {
-            browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(1280).setHeight(720)).build());
-        }
-        Awaitility.await("the desktop viewport").atMost(Duration.ofSeconds(5))
-                .until(() -> evaluate("innerWidth + 'x' + innerHeight"), "1280x720"::equals);
-    }
-
     private static void awaitCopied(String text) {
         Awaitility.await("the copy of " + text).atMost(Duration.ofSeconds(5)).until(() -> copied.contains(text));
     }
