@@ -199,9 +199,7 @@ class DataPathsTest {
     /** What an expression evaluates to in the session's page (read through its DevTools endpoint), as text. */
     private String pageSays(String id, String expression) throws Exception {
         try (CdpTestClient page = new CdpTestClient(AutomationTest.cdpUrl(stack, id))) {
-            String session = AutomationTest.attachToPage(page, site.url("/data"));
-            return page.call("Runtime.evaluate", CdpTestClient.params().put("expression", expression)
-                    .put("returnByValue", true), session).path("result").path("result").path("value").asText();
+            return evaluate(page, AutomationTest.attachToPage(page, site.url("/data")), expression);
         }
     }
 
@@ -211,15 +209,17 @@ class DataPathsTest {
             String session = AutomationTest.attachToPage(page, site.url("/data"));
             String[] last = {""};
             try {
-                TestStack.await("the page to say " + expected, Duration.ofSeconds(15)).until(() -> {
-                last[0] = page.call("Runtime.evaluate", CdpTestClient.params().put("expression", expression)
-                        .put("returnByValue", true), session).path("result").path("result").path("value").asText();
-                return last[0].equals(expected);
-                });
+                TestStack.await("the page to say " + expected, Duration.ofSeconds(15))
+                        .until(() -> (last[0] = evaluate(page, session, expression)).equals(expected));
             } catch (org.awaitility.core.ConditionTimeoutException e) {
                 throw new AssertionError("the page says '" + last[0] + "', not '" + expected + "'", e);
             }
         }
+    }
+
+    private static String evaluate(CdpTestClient page, String session, String expression) throws Exception {
+        return page.call("Runtime.evaluate", CdpTestClient.params().put("expression", expression)
+                .put("returnByValue", true), session).path("result").path("result").path("value").asText();
     }
 
     private static JsonNode nextBlocked(ViewerClient viewer, String action) throws Exception {
