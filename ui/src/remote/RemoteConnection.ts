@@ -6,6 +6,7 @@
 import { api, ApiError, viewerSocketUrl } from '../api';
 import type { ControlHolder } from '../lib/control';
 import { base64Bytes, EMPTY_STATS, type LiveStats, RateMeter, type RtcSample, summarizeRtcStats } from '../lib/stats';
+import { reconnectDelay } from '../lib/reconnect';
 import { type Effect, initialState, transition, type TransportEvent, type TransportState } from '../lib/transport';
 import { type DataMessage, type FrameMessage, type InputMessage, parseBinaryFrame, parseServerMessage, type ServerMessage, type StatusMessage } from './messages';
 import { createReceivingPeer, offerWithCandidates, onFirstVideoFrame } from './peer';
@@ -30,12 +31,13 @@ export interface ConnectionListener {
 
 /** An ICE connection "disconnected" this long counts as failed (the browser waits ~30 s). */
 const DISCONNECTED_LIMIT_MS = 5000;
-const MAX_RECONNECTS = 5;
 
 export class RemoteConnection {
   private state: TransportState = initialState();
   private socket: WebSocket | null = null;
   private reconnects = 0;
+  /** When the socket last went from open (or first connecting) to closed; null while it is open. */
+  private lostAt: number | null = null;
   /** The edge said it is attaching the session again (a restarted control plane). */
   private serviceReconnecting = false;
   private closed = false;
@@ -130,6 +132,7 @@ export class RemoteConnection {
     this.listener.socket(this.reconnects === 0 ? 'connecting' : 'reconnecting');
     socket.onopen = () => {
       this.reconnects = 0;
+      this.lostAt = null;
       this.listener.socket('open');
     };
     socket.onmessage = (event) => {
@@ -144,6 +147,7 @@ export class RemoteConnection {
         return;
       }
       this.socket = null;
+      this.lostAt ??= performance.now();
       void this.afterSocketClosed();
     };
   }
@@ -210,13 +214,14 @@ export class RemoteConnection {
     if (this.closed) {
       return;
     }
-    if (this.ended || this.reconnects >= MAX_RECONNECTS) {
+    const delay = reconnectDelay(this.reconnects + 1, performance.now() - (this.lostAt ?? performance.now()), this.ended);
+    if (delay === null) {
       this.listener.socket('closed');
       return;
     }
     this.reconnects++;
     this.listener.socket('reconnecting');
-    this.reconnectTimer = setTimeout(() => this.openSocket(), 500 * 2 ** (this.reconnects - 1));
+    this.reconnectTimer = setTimeout(() => this.openSocket(), delay);
   }
 
   // --- WebRTC, driven by the state machine ---
