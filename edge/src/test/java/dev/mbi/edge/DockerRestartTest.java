@@ -63,7 +63,9 @@ class DockerRestartTest {
         env.putAll(engine.launcherEnv(grpcPort, controlPlaneId));
         env.putAll(Map.of(
                 "CONTROL_PLANE_SIGNING_KEY", "docker-restart-test-key-" + UUID.randomUUID(),
-                "RUNNER_RECONNECT_WINDOW", "8s",
+                // Covers the gap between the two control planes on a busy host (a container started
+                // between them, a JVM and a Docker client starting); the unclaimed container waits as long.
+                "RUNNER_RECONNECT_WINDOW", "20s",
                 "EGRESS_ALLOW_PRIVATE", "true",
                 "RUNNER_MEMORY", "768m"));
         env.put("RUNNER_SHM_SIZE", "128m");
@@ -103,7 +105,7 @@ class DockerRestartTest {
                 assertEquals(1, docker.listContainersCmd().withIdFilter(List.of(ghost)).exec().size(),
                         "a running container is kept while its runner may still dial back");
 
-                Awaitility.await("the unclaimed container removed after the window").atMost(Duration.ofSeconds(30))
+                Awaitility.await("the unclaimed container removed after the window").atMost(Duration.ofSeconds(50))
                         .until(() -> docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(ghost)).exec().isEmpty());
                 assertEquals(SessionStatus.SESSION_STATUS_READY, sessions(secondApi).getSession(
                         GetSessionRequest.newBuilder().setSessionId(id).build()).getStatus(), "the adopted session is untouched");

@@ -58,8 +58,15 @@ final class CdpBrowserSession implements BrowserSession {
     private final CdpClipboard clipboard;
     /** Follows the viewer's screen once the page is open. */
     private volatile CdpViewport viewport;
-    /** Input translation and a viewport change never overlap: coordinates map into one viewport. */
-    private final Object inputLock = new Object();
+    /**
+     * Held while the page's emulation changes or is relied on: a viewer's new size, a screenshot
+     * scaled to CSS pixels (Chromium emulates its scale for the moment of the capture, and a size
+     * set meanwhile is lost when it restores its own), and input injection (coordinates map into
+     * one viewport, and land under the page's real emulation).
+     */
+    private final Object emulationLock = new Object();
+    /** How long a scaled screenshot may hold {@link #emulationLock}. */
+    private static final int SCALED_CAPTURE_TIMEOUT_MS = 3_000;
     private final java.util.concurrent.ScheduledExecutorService timer;
     /** The session's first page, once opened. */
     private volatile String url = "";
@@ -280,12 +287,13 @@ final class CdpBrowserSession implements BrowserSession {
             LOG.log(Level.WARNING, "the page's clipboard is not available: " + e.getMessage(), e);
         }
         viewport = new CdpViewport(cdp, timer, tasks, options.userAgent().isEmpty() ? browser.userAgent() : options.userAgent(),
-                options.locale(), !options.userAgent().isEmpty(), options.maxWidth(), options.maxHeight(), this::viewportApplied);
+                options.locale(), !options.userAgent().isEmpty(), options.maxWidth(), options.maxHeight(), emulationLock,
+                this::viewportApplied);
     }
 
     /** The page has the viewer's size: input maps into it, and frames come at it. */
     private void viewportApplied(CdpViewport.Size size) {
-        synchronized (inputLock) {
+        synchronized (emulationLock) {
             width = size.width();
             height = size.height();
             pixelRatio = size.scale();
@@ -422,19 +430,23 @@ final class CdpBrowserSession implements BrowserSession {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "jpeg");
         params.put("quality", quality);
-        double ratio = pixelRatio;
-        if (ratio != 1) {
-            // Like the screencast's, the picture is in CSS pixels, whatever the viewer's pixel ratio.
-            JsonNode visual = cdp.send("Page.getLayoutMetrics", new HashMap<>()).path("cssVisualViewport");
-            Map<String, Object> clip = new HashMap<>();
-            clip.put("x", visual.path("pageX").asDouble());
-            clip.put("y", visual.path("pageY").asDouble());
-            clip.put("width", width);
-            clip.put("height", height);
-            clip.put("scale", 1.0 / ratio);
-            params.put("clip", clip);
+        JsonNode shot;
+        if (pixelRatio == 1) {
+            shot = cdp.send("Page.captureScreenshot", params);
+        } else {
+            synchronized (emulationLock) {
+                // Like the screencast's, the picture is in CSS pixels, whatever the viewer's pixel ratio.
+                JsonNode visual = cdp.send("Page.getLayoutMetrics", new HashMap<>()).path("cssVisualViewport");
+                Map<String, Object> clip = new HashMap<>();
+                clip.put("x", visual.path("pageX").asDouble());
+                clip.put("y", visual.path("pageY").asDouble());
+                clip.put("width", width);
+                clip.put("height", height);
+                clip.put("scale", 1.0 / pixelRatio);
+                params.put("clip", clip);
+                shot = cdp.send("Page.captureScreenshot", params, SCALED_CAPTURE_TIMEOUT_MS, true);
+            }
         }
-        JsonNode shot = cdp.send("Page.captureScreenshot", params);
         byte[] jpeg = Base64.getDecoder().decode(shot.get("data").asText());
         frameExecutor.execute(() -> emit(jpeg, System.currentTimeMillis() * 1_000));
     }
@@ -523,7 +535,7 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private void sendInput(InputEvent event) {
-        synchronized (inputLock) {
+        synchronized (emulationLock) {
             for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
                 cdp.send(command.method(), command.params());
             }

@@ -54,16 +54,22 @@ final class CdpViewport {
     /** The session asked for a user agent of its own: a phone viewer does not change it. */
     private final boolean fixedUserAgent;
     private final Consumer<Size> applied;
+    /** Held while the page's emulation changes; see {@link #CdpViewport}. */
+    private final Object emulationLock;
     private final int maxWidth;
     private final int maxHeight;
     private ScheduledFuture<?> pending;
     private boolean mobileNow;
 
     /**
-     * @param applied told of each size once the page has it (on a task thread), to map input and restart frames
+     * @param emulationLock held here while the page's emulation changes, and by whoever else changes
+     *                      it for a moment or relies on it (a scaled screenshot, input injection)
+     * @param applied       told of each size once the page has it (on a task thread), to map input and restart frames
      */
     CdpViewport(CDPSession cdp, ScheduledExecutorService timer, Executor tasks, String desktopUserAgent,
-                String acceptLanguage, boolean fixedUserAgent, int maxWidth, int maxHeight, Consumer<Size> applied) {
+                String acceptLanguage, boolean fixedUserAgent, int maxWidth, int maxHeight, Object emulationLock,
+                Consumer<Size> applied) {
+        this.emulationLock = emulationLock;
         this.cdp = cdp;
         this.maxWidth = maxWidth;
         this.maxHeight = maxHeight;
@@ -90,34 +96,40 @@ final class CdpViewport {
 
     private synchronized void apply(Size size) {
         try {
-            Map<String, Object> metrics = new HashMap<>();
-            metrics.put("width", size.width());
-            metrics.put("height", size.height());
-            metrics.put("deviceScaleFactor", size.scale());
-            metrics.put("mobile", size.mobile());
-            cdp.send("Emulation.setDeviceMetricsOverride", metrics);
-            Map<String, Object> touch = new HashMap<>();
-            touch.put("enabled", size.mobile());
-            if (size.mobile()) {
-                touch.put("maxTouchPoints", 5);
+            synchronized (emulationLock) {
+                emulate(size);
             }
-            cdp.send("Emulation.setTouchEmulationEnabled", touch);
-            if (!fixedUserAgent && size.mobile() != mobileNow) {
-                Map<String, Object> agent = new HashMap<>();
-                agent.put("userAgent", size.mobile() ? mobileUserAgent(desktopUserAgent) : desktopUserAgent);
-                if (!acceptLanguage.isEmpty()) {
-                    agent.put("acceptLanguage", acceptLanguage);
-                }
-                if (size.mobile()) {
-                    agent.put("platform", "Linux armv8l");
-                }
-                cdp.send("Emulation.setUserAgentOverride", agent);
-            }
-            mobileNow = size.mobile();
             applied.accept(size);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "the page could not take the viewer's size " + size, e);
         }
+    }
+
+    private void emulate(Size size) {
+        Map<String, Object> metrics = new HashMap<>();
+        metrics.put("width", size.width());
+        metrics.put("height", size.height());
+        metrics.put("deviceScaleFactor", size.scale());
+        metrics.put("mobile", size.mobile());
+        cdp.send("Emulation.setDeviceMetricsOverride", metrics);
+        Map<String, Object> touch = new HashMap<>();
+        touch.put("enabled", size.mobile());
+        if (size.mobile()) {
+            touch.put("maxTouchPoints", 5);
+        }
+        cdp.send("Emulation.setTouchEmulationEnabled", touch);
+        if (!fixedUserAgent && size.mobile() != mobileNow) {
+            Map<String, Object> agent = new HashMap<>();
+            agent.put("userAgent", size.mobile() ? mobileUserAgent(desktopUserAgent) : desktopUserAgent);
+            if (!acceptLanguage.isEmpty()) {
+                agent.put("acceptLanguage", acceptLanguage);
+            }
+            if (size.mobile()) {
+                agent.put("platform", "Linux armv8l");
+            }
+            cdp.send("Emulation.setUserAgentOverride", agent);
+        }
+        mobileNow = size.mobile();
     }
 
     /** Chrome on Android, of the same version as the browser's own user agent. */

@@ -199,6 +199,37 @@ class ClipboardViewportChromiumTest {
         assertEquals(1280, browser.viewportWidth());
     }
 
+    @Test
+    void aTapRightAfterEachNewPhoneSizeLandsWhereItWasAimed() throws Exception {
+        evaluate("addEventListener('mousedown', e => { window.downAt = e.clientX + ',' + e.clientY; }, true); 1");
+        try {
+            for (int round = 1; round <= 3; round++) {
+                evaluate("seen.splice(0); window.downAt = ''; 1");
+                browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(390).setHeight(844)
+                        .setDeviceScaleFactor(3).setMobile(true)).build());
+                Awaitility.await("the phone's viewport").atMost(Duration.ofSeconds(5))
+                        .until(() -> evaluate("innerWidth + 'x' + innerHeight").equals("390x844"));
+                // At once, as a viewer taps the first frame at its new size: the blue square's middle.
+                // (A scaled screenshot of the settled page may be under way: the size and the tap must not
+                // land inside it.)
+                pointer(PointerAction.POINTER_ACTION_DOWN, 330, 230, 390, 844);
+                pointer(PointerAction.POINTER_ACTION_UP, 330, 230, 390, 844);
+                int r = round;
+                Awaitility.await("round " + r + ": the tap aimed at 330,230").atMost(Duration.ofSeconds(5))
+                        .failFast("the tap landed elsewhere", () -> !evaluate("window.downAt").isEmpty()
+                                && !evaluate("window.downAt").equals("330,230"))
+                        .until(() -> evaluate("seen.join('|')").contains("click:right"));
+                browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(1280).setHeight(720)).build());
+                Awaitility.await("the desktop viewport").atMost(Duration.ofSeconds(5))
+                        .until(() -> evaluate("innerWidth + 'x' + innerHeight"), "1280x720"::equals);
+            }
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new AssertionError(e.getMessage() + "; the press landed at " + evaluate("window.downAt"), e);
+        } finally {
+            browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(1280).setHeight(720)).build());
+        }
+    }
+
     private static void awaitCopied(String text) {
         Awaitility.await("the copy of " + text).atMost(Duration.ofSeconds(5)).until(() -> copied.contains(text));
     }
