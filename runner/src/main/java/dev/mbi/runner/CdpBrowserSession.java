@@ -65,6 +65,10 @@ final class CdpBrowserSession implements BrowserSession {
      * one viewport, and land under the page's real emulation).
      */
     private final Object emulationLock = new Object();
+    /** How long the first pointer event after a new size may wait for Chromium to place pointers right. */
+    private static final long POINTER_CHECK_MS = 1_500;
+    /** Set when the page takes a new size: the next pointer or wheel event is checked first ({@link PointerCheck}). */
+    private volatile boolean pointerUnchecked;
     /** How long a scaled screenshot may hold {@link #emulationLock}. */
     private static final int SCALED_CAPTURE_TIMEOUT_MS = 3_000;
     private final java.util.concurrent.ScheduledExecutorService timer;
@@ -305,6 +309,7 @@ final class CdpBrowserSession implements BrowserSession {
         cdp.send("Page.stopScreencast", new HashMap<>());
         startScreencast(jpegQuality);
         settle.frameArrived();
+        pointerUnchecked = true;
     }
 
     private void sendOption(String method, Map<String, Object> params) {
@@ -535,6 +540,17 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private void sendInput(InputEvent event) {
+        if (pointerUnchecked && (event.hasPointer() || event.hasWheel())) {
+            pointerUnchecked = false;
+            try {
+                synchronized (emulationLock) {
+                    new PointerCheck(cdp).awaitPlacedRight(input.moveTo(event, lastFrameWidth, lastFrameHeight), POINTER_CHECK_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         synchronized (emulationLock) {
             for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
                 cdp.send(command.method(), command.params());

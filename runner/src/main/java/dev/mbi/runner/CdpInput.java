@@ -87,6 +87,36 @@ final class CdpInput {
         return new Command("Input.dispatchMouseEvent", params);
     }
 
+    /**
+     * A mouse move to where a pointer or wheel event aims, with the buttons already held, or null
+     * for other events. It changes nothing here: the event itself is still to be translated.
+     */
+    Command moveTo(InputEvent event, int frameWidth, int frameHeight) {
+        double x;
+        double y;
+        switch (event.getKindCase()) {
+            case POINTER -> {
+                PointerEvent p = event.getPointer();
+                x = scale(p.getX(), p.getFrameWidth() > 0 ? p.getFrameWidth() : frameWidth, viewportWidth);
+                y = scale(p.getY(), p.getFrameHeight() > 0 ? p.getFrameHeight() : frameHeight, viewportHeight);
+            }
+            case WHEEL -> {
+                WheelEvent w = event.getWheel();
+                x = scale(w.getX(), w.getFrameWidth() > 0 ? w.getFrameWidth() : frameWidth, viewportWidth);
+                y = scale(w.getY(), w.getFrameHeight() > 0 ? w.getFrameHeight() : frameHeight, viewportHeight);
+            }
+            default -> {
+                return null;
+            }
+        }
+        Map<String, Object> params = params("type", "mouseMoved");
+        params.put("x", x);
+        params.put("y", y);
+        params.put("buttons", pressedButtons);
+        params.put("button", pressedButtons == 0 ? "none" : buttonName(firstPressed()));
+        return new Command("Input.dispatchMouseEvent", params);
+    }
+
     private Command wheel(WheelEvent w, int frameWidth, int frameHeight) {
         Map<String, Object> params = params("type", "mouseWheel");
         params.put("x", scale(w.getX(), w.getFrameWidth() > 0 ? w.getFrameWidth() : frameWidth, viewportWidth));

@@ -39,6 +39,26 @@ class CdpInputTest {
     }
 
     @Test
+    void aMoveToWherePressOrWheelAimsChangesNothingItself() {
+        InputEvent press = pointer(PointerAction.POINTER_ACTION_DOWN, 195, 422, MouseButton.MOUSE_BUTTON_LEFT, 390, 844);
+        input.resize(390, 844);
+        Map<String, Object> move = input.moveTo(press, 390, 844).params();
+        assertEquals(Map.of("type", "mouseMoved", "x", 195.0, "y", 422.0, "buttons", 0, "button", "none"), move);
+        // The press itself still presses: the move held no button down.
+        Map<String, Object> down = input.translate(press, 390, 844).get(0).params();
+        assertEquals("mousePressed", down.get("type"));
+        assertEquals(1, down.get("buttons"));
+        // A drag's move carries the button held.
+        Map<String, Object> drag = input.moveTo(pointer(PointerAction.POINTER_ACTION_MOVE, 39, 84.4, MouseButton.MOUSE_BUTTON_NONE, 39, 84.4), 390, 844).params();
+        assertEquals(389.0, drag.get("x"));
+        assertEquals(1, drag.get("buttons"));
+        assertEquals("left", drag.get("button"));
+        InputEvent wheel = InputEvent.newBuilder().setWheel(WheelEvent.newBuilder().setX(100).setY(200).setDeltaY(50)).build();
+        assertEquals(100.0, input.moveTo(wheel, 390, 844).params().get("x"));
+        assertEquals(null, input.moveTo(InputEvent.newBuilder().setText(TypeText.newBuilder().setText("a")).build(), 390, 844));
+    }
+
+    @Test
     void coordinatesOutsideTheFrameAreClampedIntoThePage() {
         Map<String, Object> p = input.translate(
                 pointer(PointerAction.POINTER_ACTION_MOVE, -50, 5000, MouseButton.MOUSE_BUTTON_NONE, 1280, 720), 1280, 720)
