@@ -67,6 +67,8 @@ final class CdpBrowserSession implements BrowserSession {
     private final Object emulationLock = new Object();
     /** How long the first pointer event after a new size may wait for Chromium to place pointers right. */
     private static final long POINTER_CHECK_MS = 1_500;
+    /** The page's scale in its latest screencast frame (below 1 for a phone-sized page laid out wider): input divides by it. */
+    private volatile double pageScale = 1;
     /** Set when the page takes a new size: the next pointer or wheel event is checked first ({@link PointerCheck}). */
     private volatile boolean pointerUnchecked;
     /** How long a scaled screenshot may hold {@link #emulationLock}. */
@@ -485,6 +487,9 @@ final class CdpBrowserSession implements BrowserSession {
         if (closed.get()) {
             return;
         }
+        if (event.getMetadata() != null && event.getMetadata().getPageScaleFactor() > 0) {
+            pageScale = event.getMetadata().getPageScaleFactor();
+        }
         long captureUs = event.getMetadata() != null && event.getMetadata().getTimestamp() != null
                 ? event.getMetadata().getTimestamp().movePointRight(6).longValue()
                 : System.currentTimeMillis() * 1_000;
@@ -544,7 +549,11 @@ final class CdpBrowserSession implements BrowserSession {
             pointerUnchecked = false;
             try {
                 synchronized (emulationLock) {
-                    new PointerCheck(cdp).awaitPlacedRight(input.moveTo(event, lastFrameWidth, lastFrameHeight), POINTER_CHECK_MS);
+                    double scale = pageScale;
+                    input.pageScale(scale);
+                    // Two screen pixels, in the page's pixels.
+                    new PointerCheck(cdp).awaitPlacedRight(input.moveTo(event, lastFrameWidth, lastFrameHeight),
+                            2 / Math.min(1, scale), POINTER_CHECK_MS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -552,6 +561,7 @@ final class CdpBrowserSession implements BrowserSession {
             }
         }
         synchronized (emulationLock) {
+            input.pageScale(pageScale);
             for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
                 cdp.send(command.method(), command.params());
             }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Translates input events into CDP {@code Input.*} commands. Pointer coordinates arrive in the
- * pixel space of the frames the client sees and leave in the page's CSS pixels.
+ * pixel space of the frames the client sees and leave in the page's CSS pixels (under its page scale).
  * Not thread-safe: one instance per session, fed in order.
  */
 final class CdpInput {
@@ -28,6 +28,7 @@ final class CdpInput {
     private int viewportWidth;
     private int viewportHeight;
     private int pressedButtons;
+    private double pageScale = 1;
 
     CdpInput(int viewportWidth, int viewportHeight) {
         this.viewportWidth = viewportWidth;
@@ -38,6 +39,15 @@ final class CdpInput {
     void resize(int viewportWidth, int viewportHeight) {
         this.viewportWidth = viewportWidth;
         this.viewportHeight = viewportHeight;
+    }
+
+    /**
+     * The page's scale (its visual viewport's zoom), as its frames report it. A phone-sized page
+     * without a viewport tag is laid out 980 CSS pixels wide and shown at ~0.4: CDP takes pointer
+     * coordinates in the page's CSS pixels, so a point on the picture is divided by it.
+     */
+    void pageScale(double scale) {
+        this.pageScale = scale > 0 && Double.isFinite(scale) ? scale : 1;
     }
 
     /**
@@ -58,8 +68,8 @@ final class CdpInput {
     }
 
     private Command pointer(PointerEvent p, int frameWidth, int frameHeight) {
-        double x = scale(p.getX(), p.getFrameWidth() > 0 ? p.getFrameWidth() : frameWidth, viewportWidth);
-        double y = scale(p.getY(), p.getFrameHeight() > 0 ? p.getFrameHeight() : frameHeight, viewportHeight);
+        double x = pageX(p.getX(), p.getFrameWidth(), frameWidth);
+        double y = pageY(p.getY(), p.getFrameHeight(), frameHeight);
         int bit = buttonBit(p.getButton());
         String type;
         switch (p.getAction()) {
@@ -97,13 +107,13 @@ final class CdpInput {
         switch (event.getKindCase()) {
             case POINTER -> {
                 PointerEvent p = event.getPointer();
-                x = scale(p.getX(), p.getFrameWidth() > 0 ? p.getFrameWidth() : frameWidth, viewportWidth);
-                y = scale(p.getY(), p.getFrameHeight() > 0 ? p.getFrameHeight() : frameHeight, viewportHeight);
+                x = pageX(p.getX(), p.getFrameWidth(), frameWidth);
+                y = pageY(p.getY(), p.getFrameHeight(), frameHeight);
             }
             case WHEEL -> {
                 WheelEvent w = event.getWheel();
-                x = scale(w.getX(), w.getFrameWidth() > 0 ? w.getFrameWidth() : frameWidth, viewportWidth);
-                y = scale(w.getY(), w.getFrameHeight() > 0 ? w.getFrameHeight() : frameHeight, viewportHeight);
+                x = pageX(w.getX(), w.getFrameWidth(), frameWidth);
+                y = pageY(w.getY(), w.getFrameHeight(), frameHeight);
             }
             default -> {
                 return null;
@@ -119,8 +129,8 @@ final class CdpInput {
 
     private Command wheel(WheelEvent w, int frameWidth, int frameHeight) {
         Map<String, Object> params = params("type", "mouseWheel");
-        params.put("x", scale(w.getX(), w.getFrameWidth() > 0 ? w.getFrameWidth() : frameWidth, viewportWidth));
-        params.put("y", scale(w.getY(), w.getFrameHeight() > 0 ? w.getFrameHeight() : frameHeight, viewportHeight));
+        params.put("x", pageX(w.getX(), w.getFrameWidth(), frameWidth));
+        params.put("y", pageY(w.getY(), w.getFrameHeight(), frameHeight));
         params.put("deltaX", w.getDeltaX());
         params.put("deltaY", w.getDeltaY());
         params.put("modifiers", w.getModifiers());
@@ -152,7 +162,15 @@ final class CdpInput {
         return new Command("Input.dispatchKeyEvent", params);
     }
 
-    /** Maps a coordinate from frame pixels to CSS pixels, clamped inside the viewport. */
+    private double pageX(double x, double statedFrameWidth, int lastFrameWidth) {
+        return scale(x, statedFrameWidth > 0 ? statedFrameWidth : lastFrameWidth, viewportWidth) / pageScale;
+    }
+
+    private double pageY(double y, double statedFrameHeight, int lastFrameHeight) {
+        return scale(y, statedFrameHeight > 0 ? statedFrameHeight : lastFrameHeight, viewportHeight) / pageScale;
+    }
+
+    /** Maps a coordinate from frame pixels to CSS pixels of the viewport, clamped inside it. */
     static double scale(double value, double frameSize, int viewportSize) {
         double css = frameSize > 0 ? value * viewportSize / frameSize : value;
         return Math.max(0, Math.min(viewportSize - 1, css));

@@ -32,11 +32,12 @@ final class PointerCheck {
     }
 
     /**
-     * Sends {@code move} until the page sees it where it was aimed, for at most {@code maxMs}.
+     * Sends {@code move} until the page sees it where it was aimed (within {@code tolerance} CSS
+     * pixels: the page reports whole pixels, and a page shown small rounds coarser), for at most {@code maxMs}.
      *
      * @return how many moves it took; 0 when the page could not say or never saw it right (input goes on regardless)
      */
-    int awaitPlacedRight(CdpInput.Command move, long maxMs) throws InterruptedException {
+    int awaitPlacedRight(CdpInput.Command move, double tolerance, long maxMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMs);
         double x = ((Number) move.params().get("x")).doubleValue();
         double y = ((Number) move.params().get("y")).doubleValue();
@@ -52,7 +53,7 @@ final class PointerCheck {
                     if (++unseen >= MOST_UNSEEN) {
                         return 0;
                     }
-                } else if (Math.abs(seen.get(0).asDouble() - x) <= 1 && Math.abs(seen.get(1).asDouble() - y) <= 1) {
+                } else if (Math.abs(seen.get(0).asDouble() - x) <= tolerance && Math.abs(seen.get(1).asDouble() - y) <= tolerance) {
                     if (attempt > 1) {
                         LOG.info("Chromium placed a pointer aimed at " + x + "," + y + " right after " + attempt + " moves");
                     }

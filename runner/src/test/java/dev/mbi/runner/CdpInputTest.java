@@ -59,6 +59,24 @@ class CdpInputTest {
     }
 
     @Test
+    void aPageShownAtAScaleTakesPointsInItsOwnCssPixels() {
+        // A phone-sized page without a viewport tag: laid out 980 wide, shown at 390/980.
+        input.resize(390, 844);
+        input.pageScale(390.0 / 980);
+        Map<String, Object> tap = input.translate(
+                pointer(PointerAction.POINTER_ACTION_DOWN, 195, 422, MouseButton.MOUSE_BUTTON_LEFT, 390, 844), 390, 844).get(0).params();
+        assertEquals(490.0, (double) tap.get("x"), 1e-9);
+        assertEquals(422 * 980 / 390.0, (double) tap.get("y"), 1e-9);
+        InputEvent wheel = InputEvent.newBuilder().setWheel(WheelEvent.newBuilder().setX(390).setY(0).setFrameWidth(390).setFrameHeight(844)).build();
+        assertEquals(389 * 980 / 390.0, (double) input.translate(wheel, 390, 844).get(0).params().get("x"), 1e-9);
+        // A scale nobody could have (none reported, or nonsense) maps as 1.
+        input.pageScale(0);
+        assertEquals(195.0, input.moveTo(pointer(PointerAction.POINTER_ACTION_MOVE, 195, 422, MouseButton.MOUSE_BUTTON_NONE, 390, 844), 390, 844).params().get("x"));
+        input.pageScale(Double.NaN);
+        assertEquals(195.0, input.moveTo(pointer(PointerAction.POINTER_ACTION_MOVE, 195, 422, MouseButton.MOUSE_BUTTON_NONE, 390, 844), 390, 844).params().get("x"));
+    }
+
+    @Test
     void coordinatesOutsideTheFrameAreClampedIntoThePage() {
         Map<String, Object> p = input.translate(
                 pointer(PointerAction.POINTER_ACTION_MOVE, -50, 5000, MouseButton.MOUSE_BUTTON_NONE, 1280, 720), 1280, 720)

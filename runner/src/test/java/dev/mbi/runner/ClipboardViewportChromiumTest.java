@@ -230,6 +230,36 @@ class ClipboardViewportChromiumTest {
         }
     }
 
+    @Test
+    void aPhoneTapOnAPageLaidOutWiderThanThePhoneLandsOnWhatThePictureShowsThere() throws Exception {
+        // A page made for desktops (no viewport tag, or a fixed width) is laid out 980 CSS pixels wide on
+        // a phone and shown at ~0.4, as on a real phone.
+        evaluate("document.querySelector('meta[name=viewport]').content = 'width=980'; 1");
+        try {
+            browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(390).setHeight(844)
+                    .setDeviceScaleFactor(3).setMobile(true)).build());
+            Awaitility.await("the page laid out wide and shown small").atMost(Duration.ofSeconds(5))
+                    .until(() -> evaluate("innerWidth + ' ' + visualViewport.scale.toFixed(3)").equals("980 0.398"));
+            frames.clear();
+            Awaitility.await("frames of the page at its scale").atMost(Duration.ofSeconds(5)).until(() -> {
+                evaluate("document.body.style.background = document.body.style.background ? '' : '#eee'; 1");
+                return frames.stream().anyMatch(f -> f.width() == 390 && f.height() == 844);
+            });
+            // The blue square (300..360 x 200..260 CSS pixels) shows at 0.398 of that on the picture.
+            double scale = 390.0 / 980;
+            evaluate("seen.splice(0); 1");
+            pointer(PointerAction.POINTER_ACTION_DOWN, 330 * scale, 230 * scale, 390, 844);
+            pointer(PointerAction.POINTER_ACTION_UP, 330 * scale, 230 * scale, 390, 844);
+            Awaitility.await("the tap on the square").atMost(Duration.ofSeconds(5))
+                    .until(() -> evaluate("seen.join('|')").contains("click:right"));
+        } finally {
+            evaluate("document.querySelector('meta[name=viewport]').content = 'width=device-width'; 1");
+            browser.dispatch(InputEvent.newBuilder().setResize(Resize.newBuilder().setWidth(1280).setHeight(720)).build());
+            Awaitility.await("the desktop viewport").atMost(Duration.ofSeconds(5))
+                    .until(() -> evaluate("innerWidth + 'x' + innerHeight"), "1280x720"::equals);
+        }
+    }
+
     private static void awaitCopied(String text) {
         Awaitility.await("the copy of " + text).atMost(Duration.ofSeconds(5)).until(() -> copied.contains(text));
     }
