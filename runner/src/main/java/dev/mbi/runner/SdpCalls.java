@@ -15,10 +15,10 @@ final class SdpCalls {
     static CompletableFuture<Void> setRemote(RTCPeerConnection pc, RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            pc.setRemoteDescription(description, observer(done));
+            pc.setRemoteDescription(description, observer(done, BadOffer::new));
         } catch (Error e) {
             // webrtc-java throws java.lang.Error for a description libwebrtc cannot parse: a viewer's bad offer.
-            done.completeExceptionally(new IllegalArgumentException("bad session description: " + e.getMessage()));
+            done.completeExceptionally(new BadOffer(e.getMessage()));
         }
         return done;
     }
@@ -26,7 +26,7 @@ final class SdpCalls {
     static CompletableFuture<Void> setLocal(RTCPeerConnection pc, RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            pc.setLocalDescription(description, observer(done));
+            pc.setLocalDescription(description, observer(done, error -> new IllegalStateException("setLocalDescription: " + error)));
         } catch (Error e) {
             done.completeExceptionally(new IllegalStateException("setLocalDescription: " + e.getMessage()));
         }
@@ -49,7 +49,15 @@ final class SdpCalls {
         return created;
     }
 
-    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done) {
+    /** A viewer's offer that libwebrtc cannot take: the viewer's fault, not the runner's. */
+    static final class BadOffer extends IllegalArgumentException {
+        BadOffer(String why) {
+            super("bad session description: " + why);
+        }
+    }
+
+    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done,
+                                                          java.util.function.Function<String, RuntimeException> failure) {
         return new SetSessionDescriptionObserver() {
             @Override
             public void onSuccess() {
@@ -58,7 +66,7 @@ final class SdpCalls {
 
             @Override
             public void onFailure(String error) {
-                done.completeExceptionally(new IllegalArgumentException("bad session description: " + error));
+                done.completeExceptionally(failure.apply(error));
             }
         };
     }

@@ -249,8 +249,10 @@ final class WebRtcPeers implements AutoCloseable {
                 } else {
                     LOG.warning("session " + sessionId + ": no answer for viewer " + viewerId + ": " + failure.getMessage());
                     peer.close();
-                    answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId)
-                            .setError(String.valueOf(failure.getMessage())).build());
+                    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    answers.accept(SignalAnswer.newBuilder().setViewerId(viewerId).setError(String.valueOf(cause.getMessage()))
+                            .setOfferRefused(cause instanceof SdpCalls.BadOffer).build());
                 }
             });
         } catch (RuntimeException e) {

@@ -62,7 +62,9 @@ class RunnerOfferTest {
                     .until(() -> !controlPlane.received(RunnerMessage.KindCase.ANSWER).isEmpty());
             RunnerMessage answer = controlPlane.received(RunnerMessage.KindCase.ANSWER).getFirst();
             assertEquals("phone", answer.getAnswer().getViewerId());
-            assertTrue(!answer.getAnswer().getError().isEmpty(), "an offer libwebrtc cannot read is refused in words: " + answer.getAnswer());
+            assertTrue(answer.getAnswer().getError().startsWith("bad session description"),
+                    "an offer libwebrtc cannot read is refused in words: " + answer.getAnswer());
+            assertTrue(answer.getAnswer().getOfferRefused(), "and marked as the offer's fault: " + answer.getAnswer());
 
             runner.shutDown();
         }

@@ -1,5 +1,6 @@
 package dev.mbi.controlplane.core;
 
+import dev.mbi.proto.v1.SignalAnswer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -36,13 +37,20 @@ final class OfferRelay {
     }
 
     /** The runner's answer, or its reason for having none. Answers to offers nobody waits for are dropped. */
-    void answered(String sessionId, String viewerId, String sdp, String error) {
+    void answered(String sessionId, SignalAnswer answer) {
+        String viewerId = answer.getViewerId();
+        String error = answer.getError();
         Pending p = pending.get(viewerId);
         if (p == null || !p.sessionId().equals(sessionId)) {
             return;
         }
         if (error.isEmpty()) {
-            p.answer().complete(new WebRtcAnswer(viewerId, sdp));
+            p.answer().complete(new WebRtcAnswer(viewerId, answer.getSdp()));
+        } else if (answer.getOfferRefused()) {
+            // The viewer's offer is at fault: said as such (400), and no warning about the runner.
+            LOG.info("session " + sessionId + ": the offer of viewer " + viewerId + " was refused: " + error);
+            p.answer().completeExceptionally(new SessionException(SessionException.Reason.INVALID,
+                    "the offer was refused: " + error));
         } else {
             LOG.warning("session " + sessionId + ": runner could not answer viewer " + viewerId + ": " + error);
             p.answer().completeExceptionally(new SessionException(SessionException.Reason.RUNNER_UNREACHABLE,

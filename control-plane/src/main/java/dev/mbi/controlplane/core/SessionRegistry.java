@@ -676,8 +676,8 @@ public final class SessionRegistry implements AutoCloseable {
         }
     }
 
-    public void runnerAnswered(String id, String viewerId, String sdp, String error) {
-        offers.answered(id, viewerId, sdp, error);
+    public void runnerAnswered(String id, dev.mbi.proto.v1.SignalAnswer answer) {
+        offers.answered(id, answer);
     }
 
     // ------------------------------------------------------------------ lifecycle

@@ -78,8 +78,7 @@ public final class RunnerStreamService extends RunnerServiceGrpc.RunnerServiceIm
                 case METRICS -> registry.runnerMetrics(id, message.getMetrics());
                 case ERROR -> registry.runnerFailed(id, message.getError().getReason());
                 case TERMINATED -> registry.runnerTerminated(id, message.getTerminated().getReason());
-                case ANSWER -> registry.runnerAnswered(id, message.getAnswer().getViewerId(), message.getAnswer().getSdp(),
-                        message.getAnswer().getError());
+                case ANSWER -> registry.runnerAnswered(id, message.getAnswer());
                 case HEARTBEAT -> registry.runnerHeard(id);
                 case CDP_DATA -> registry.runnerCdpData(id, message.getCdpData().getClientId(), message.getCdpData().getData(),
                         message.getCdpData().getLast());

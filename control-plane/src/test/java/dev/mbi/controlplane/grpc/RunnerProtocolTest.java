@@ -202,6 +202,21 @@ class RunnerProtocolTest {
         assertTrue(tookMs >= 450, "failed after " + tookMs + " ms, before the offer timeout");
         assertEquals(SessionStatus.SESSION_STATUS_READY, fixture.get(spec.sessionId()).getStatus());
 
+        // Refused by the runner: an offer it could not take is the viewer's fault (INVALID_ARGUMENT);
+        // anything else is the runner's (ABORTED).
+        for (boolean offersFault : new boolean[] {true, false}) {
+            var refusedOffer = stub.offer(OfferRequest.newBuilder().setSessionId(spec.sessionId()).setSdp("v=0 offer-3").build());
+            ControlMessage third = runner.down().next(ControlMessage::hasOffer, Duration.ofSeconds(5));
+            runner.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder().setViewerId(third.getOffer().getViewerId())
+                    .setError(offersFault ? "bad session description: no m-line" : "WebRTC is not available: no encoder")
+                    .setOfferRefused(offersFault)).build());
+            Status refusal = Status.fromThrowable(assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> refusedOffer.get(5, TimeUnit.SECONDS)).getCause());
+            assertEquals(offersFault ? Status.Code.INVALID_ARGUMENT : Status.Code.ABORTED, refusal.getCode(), refusal.toString());
+            assertTrue(refusal.getDescription().startsWith(offersFault ? "the offer was refused: bad session description"
+                    : "runner unreachable: WebRTC is not available"), refusal.getDescription());
+        }
+
         // A late answer to the timed-out offer is dropped, not mistaken for another.
         runner.send(RunnerMessage.newBuilder().setAnswer(SignalAnswer.newBuilder().setViewerId("stale").setSdp("x")).build());
         // A runner without WebRTC is refused at once.
