@@ -214,7 +214,8 @@ export class RemoteConnection {
     if (this.closed) {
       return;
     }
-    const delay = reconnectDelay(this.reconnects + 1, performance.now() - (this.lostAt ?? performance.now()), this.ended);
+    const lostForMs = this.lostAt === null ? 0 : performance.now() - this.lostAt;
+    const delay = reconnectDelay(this.reconnects + 1, lostForMs, this.ended);
     if (delay === null) {
       this.listener.socket('closed');
       return;

@@ -545,23 +545,20 @@ final class CdpBrowserSession implements BrowserSession {
     }
 
     private void sendInput(InputEvent event) {
-        if (pointerUnchecked && (event.hasPointer() || event.hasWheel())) {
-            pointerUnchecked = false;
-            try {
-                synchronized (emulationLock) {
-                    double scale = pageScale;
-                    input.pageScale(scale);
+        synchronized (emulationLock) {
+            double scale = pageScale;
+            input.pageScale(scale);
+            if (pointerUnchecked && (event.hasPointer() || event.hasWheel())) {
+                pointerUnchecked = false;
+                try {
                     // Two screen pixels, in the page's pixels.
                     new PointerCheck(cdp).awaitPlacedRight(input.moveTo(event, lastFrameWidth, lastFrameHeight),
                             2 / Math.min(1, scale), POINTER_CHECK_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
-        }
-        synchronized (emulationLock) {
-            input.pageScale(pageScale);
             for (CdpInput.Command command : input.translate(event, lastFrameWidth, lastFrameHeight)) {
                 cdp.send(command.method(), command.params());
             }

@@ -6,29 +6,42 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** libwebrtc's session-description calls, whose observers are called back on its threads, as futures. */
 final class SdpCalls {
     private SdpCalls() {
     }
 
+    /** A viewer's offer: one libwebrtc refuses fails with {@link BadOffer}. */
     static CompletableFuture<Void> setRemote(RTCPeerConnection pc, RTCSessionDescription description) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            pc.setRemoteDescription(description, observer(done, BadOffer::new));
-        } catch (Error e) {
-            // webrtc-java throws java.lang.Error for a description libwebrtc cannot parse: a viewer's bad offer.
-            done.completeExceptionally(new BadOffer(e.getMessage()));
-        }
-        return done;
+        return set(observer -> pc.setRemoteDescription(description, observer), BadOffer::new);
     }
 
     static CompletableFuture<Void> setLocal(RTCPeerConnection pc, RTCSessionDescription description) {
+        return set(observer -> pc.setLocalDescription(description, observer),
+                error -> new IllegalStateException("setLocalDescription: " + error));
+    }
+
+    private static CompletableFuture<Void> set(Consumer<SetSessionDescriptionObserver> call, Function<String, RuntimeException> failure) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        SetSessionDescriptionObserver observer = new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                done.completeExceptionally(failure.apply(error));
+            }
+        };
         try {
-            pc.setLocalDescription(description, observer(done, error -> new IllegalStateException("setLocalDescription: " + error)));
+            call.accept(observer);
         } catch (Error e) {
-            done.completeExceptionally(new IllegalStateException("setLocalDescription: " + e.getMessage()));
+            // webrtc-java throws java.lang.Error for a description libwebrtc cannot parse.
+            done.completeExceptionally(failure.apply(e.getMessage()));
         }
         return done;
     }
@@ -54,20 +67,5 @@ final class SdpCalls {
         BadOffer(String why) {
             super("bad session description: " + why);
         }
-    }
-
-    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done,
-                                                          java.util.function.Function<String, RuntimeException> failure) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                done.completeExceptionally(failure.apply(error));
-            }
-        };
     }
 }
